@@ -1,0 +1,1 @@
+"""Reading attachments into a neutral layout (paragraphs, tables, form fields) for the extractor."""

@@ -1,0 +1,1 @@
+"""Where incoming mail comes from: IMAP mailboxes or local Maildirs."""

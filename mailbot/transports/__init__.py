@@ -1,0 +1,1 @@
+"""How outgoing mail leaves: SMTP, or files in a Maildir for the demo."""
