@@ -128,6 +128,34 @@ class DocumentFacts:
         blocking = {"encrypted", "corrupt", "too_large", "timeout", "no_text_layer", "unsupported_format", "empty"}
         return not any(p.code in blocking for p in self.problems)
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> DocumentFacts:
+        """Rebuild facts stored in the register (the inverse of ``to_json``)."""
+
+        def day(text: Any) -> date | None:
+            return date.fromisoformat(text) if text else None
+
+        lp = data.get("lead_professional")
+        consent = data.get("consent") or {}
+        return cls(
+            file=data.get("file", ""),
+            kind=data.get("kind", "other"),
+            urn=data.get("urn"),
+            children=tuple(
+                Child(c.get("name"), day(c.get("date_of_birth")), c.get("lcs_id"), c.get("postcode"))
+                for c in data.get("children", [])
+            ),
+            lead_professional=LeadProfessional(**lp) if lp else None,
+            consent=Consent(consent.get("given"), day(consent.get("date")), consent.get("signed_by")),
+            level_of_need=data.get("level_of_need"),
+            work_requested=data.get("work_requested"),
+            meeting_date=day(data.get("meeting_date")),
+            problems=tuple(Problem(p["code"], p["detail"]) for p in data.get("problems", [])),
+            provenance=dict(data.get("provenance", {})),
+            confidence=dict(data.get("confidence", {})),
+            invalid_urns=tuple(data.get("invalid_urns", ())),
+        )
+
     def to_json(self) -> dict[str, Any]:
         return {
             "file": self.file,
@@ -142,4 +170,5 @@ class DocumentFacts:
             "problems": [p.to_json() for p in self.problems],
             "provenance": dict(self.provenance),
             "confidence": dict(self.confidence),
+            "invalid_urns": list(self.invalid_urns),
         }

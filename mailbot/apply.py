@@ -1,0 +1,477 @@
+"""``apply``: carry out a Decision in the caller's transaction (the imperative shell's one writer).
+
+Everything a decision changes — request, case, children, lead professional, documents, outbox rows,
+review items, events and the message's state — is written in the same transaction, so a crash
+leaves either all of it or none (invariants 1 and 2).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from mailbot.compose import FileToAttach, compose, deterministic_message_id
+from mailbot.config import Settings
+from mailbot.districts import district_for_postcode
+from mailbot.facts import Child as ChildFacts
+from mailbot.facts import DocumentFacts
+from mailbot.rules.actions import (
+    AttachCase,
+    Decision,
+    Ignore,
+    IssueUrn,
+    MarkOutboxFailed,
+    QueueForAllocation,
+    RecordAllocation,
+    RecordLeadProfessional,
+    ReuseUrn,
+    Review,
+    Send,
+)
+from mailbot.register.models import (
+    Allocation,
+    Case,
+    Child,
+    Document,
+    Event,
+    LeadProfessional,
+    Message,
+    Outbox,
+    Request,
+    ReviewItem,
+    Sequence as SequenceRow,
+)
+from mailbot.digest import initials, next_allocations_meeting
+from mailbot.storage import Storage
+from mailbot.templates import TemplateRenderer
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Shell:
+    """What ``apply`` and the outbox need from the outside world, built once by ``bootstrap``."""
+
+    settings: Settings
+    renderer: TemplateRenderer
+    storage: Storage
+
+
+@dataclass(frozen=True)
+class StoredDocument:
+    """Facts of one attachment and where its bytes are stored (None for files inside containers)."""
+
+    facts: DocumentFacts
+    stored_path: str | None
+
+
+def next_urn(session: Session, settings: Settings) -> str:
+    """Take the next URN from the shared sequence with one atomic UPDATE (safe across instances)."""
+    result = session.execute(
+        update(SequenceRow)
+        .where(SequenceRow.name == "urn")
+        .values(last_value=SequenceRow.last_value + 1)
+        .returning(SequenceRow.last_value)
+    ).scalar_one_or_none()
+    if result is None:
+        session.add(SequenceRow(name="urn", last_value=1))
+        session.flush()
+        result = 1
+    return settings.urn.format(result)
+
+
+def _case(session: Session, urn: str) -> Case:
+    return session.execute(select(Case).where(Case.urn == urn)).scalar_one()
+
+
+def _add_children(session: Session, case: Case, children: Sequence[ChildFacts]) -> None:
+    for child in children:
+        session.add(
+            Child(
+                case_id=case.id,
+                name=child.name,
+                date_of_birth=child.date_of_birth,
+                lcs_id=child.lcs_id,
+                postcode=child.postcode,
+            )
+        )
+
+
+def _child_initials(case: Case | None) -> str | None:
+    if case is None or not case.children:
+        return None
+    return " and ".join(dict.fromkeys(initials(c.name) for c in case.children))
+
+
+def standard_context(
+    shell: Shell, request: Request | None, mailbox_name: str, now: datetime, recipient_name: str | None = None
+) -> dict[str, Any]:
+    """Keys every template may use (see mailbot/template_samples.py); a decision's context overrides them."""
+    settings = shell.settings
+    workflow = settings.workflow
+    mailbox = settings.mailboxes[mailbox_name]
+    case = request.case if request is not None else None
+    lp = case.current_lead_professional if case is not None else None
+    today = now.astimezone(settings.zone).date()
+    created = request.created_at.astimezone(settings.zone).date() if request is not None else today
+    meeting = next_allocations_meeting(now, workflow.allocation_weekday, workflow.allocation_time, settings.timezone)
+    return {
+        "reference": request.reference if request is not None else "",
+        "team_name": mailbox.team_name,
+        "council_name": settings.council_name,
+        "mailbox_address": mailbox.address,
+        "caf_mailbox": settings.mailbox_by_role("caf").address,
+        "wpehs_mailbox": settings.mailbox_by_role("wpehs").address,
+        "recipient_name": recipient_name or None,
+        "request_type": request.type if request is not None else None,
+        "urn": case.urn if case is not None else None,
+        "child_initials": _child_initials(case),
+        "district": (case.district if case is not None else None) or "Unknown district",
+        "lead_professional": (
+            {"name": lp.name, "role": lp.role, "agency": lp.agency, "email": lp.email, "phone": lp.phone}
+            if lp is not None
+            else None
+        ),
+        "meeting_date": request.meeting_date if request is not None else None,
+        "next_allocations_meeting": meeting.date(),
+        "work_requested_summary": None,
+        "attempt": 0,
+        "max_attempts": workflow.max_chases,
+        "first_asked_on": created,
+        "received_on": created,
+        "filed_on": today,
+        "allocated_on": today,
+        "documents": [],
+        "missing": [],
+        "file_problems": [],
+    }
+
+
+def queue_email(
+    session: Session,
+    shell: Shell,
+    *,
+    template: str,
+    to: Sequence[str],
+    context: dict[str, Any],
+    dedupe_key: str,
+    mailbox_name: str,
+    request: Request | None,
+    now: datetime,
+    personal: bool = True,
+    in_reply_to: str | None = None,
+    references: Sequence[str] = (),
+    attachments: Sequence[FileToAttach] = (),
+    auto_submitted: str = "auto-replied",
+    recipient_name: str | None = None,
+) -> Outbox | None:
+    """Render ``template`` and add an outbox row, unless the same ``dedupe_key`` is already queued.
+
+    Personal mail to an address outside the trusted domains is refused here, whatever the rules said
+    (invariant 4): the row is not written and a review item says why. Returns the row or None.
+    """
+    settings = shell.settings
+    if session.execute(select(Outbox.id).where(Outbox.dedupe_key == dedupe_key)).first():
+        return None
+    recipients = [address for address in to if address]
+    untrusted = [address for address in recipients if not settings.is_trusted(address)]
+    if personal and untrusted:
+        session.add(
+            ReviewItem(
+                reason="untrusted_recipient",
+                detail=f"refused to send '{template}' with personal data outside the trusted domains",
+                state="open",
+                request_id=request.id if request else None,
+                created_at=now,
+            )
+        )
+        return None
+    if not recipients:
+        return None
+    full_context = {**standard_context(shell, request, mailbox_name, now, recipient_name), **context}
+    rendered = shell.renderer.render(template, full_context)
+    mailbox = settings.mailboxes[mailbox_name]
+    message_id = deterministic_message_id(dedupe_key, settings.message_id_domain)
+    raw = compose(
+        from_address=mailbox.address,
+        from_name=mailbox.team_name,
+        to=recipients,
+        subject=rendered.subject,
+        text=rendered.text,
+        html=rendered.html,
+        message_id=message_id,
+        date=now,
+        in_reply_to=in_reply_to,
+        references=references,
+        attachments=attachments,
+        auto_submitted=auto_submitted,
+    )
+    row = Outbox(
+        dedupe_key=dedupe_key,
+        message_id=message_id,
+        mailbox=mailbox_name,
+        template=template,
+        recipients=list(recipients),
+        to_address=recipients[0].lower(),
+        subject=rendered.subject,
+        raw=raw,
+        state="pending",
+        attempts=0,
+        next_attempt_at=now,
+        request_id=request.id if request else None,
+        created_at=now,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def request_documents(session: Session, shell: Shell, request: Request) -> list[FileToAttach]:
+    """The stored assessment and plan files of a request, newest of each kind, to attach to CAF@."""
+    rows = session.execute(
+        select(Document)
+        .where(Document.request_id == request.id, Document.kind.in_(("assessment", "plan")))
+        .where(Document.stored_path.is_not(None))
+        .order_by(Document.id.desc())
+    ).scalars()
+    chosen: dict[str, FileToAttach] = {}
+    for row in rows:
+        if row.kind not in chosen and row.stored_path:
+            chosen[row.kind] = FileToAttach(
+                row.filename.rpartition("/")[2], shell.storage.get(row.stored_path)
+            )
+    return list(chosen.values())
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """The message being applied: its register row, ids for threading, facts of its body and files."""
+
+    row: Message
+    sender_name: str | None
+    message_id: str | None
+    references: tuple[str, ...]
+    body: DocumentFacts
+    documents: tuple[StoredDocument, ...]
+
+
+def apply(
+    session: Session,
+    shell: Shell,
+    decision: Decision,
+    incoming: Incoming,
+    request: Request | None,
+    now: datetime,
+) -> Request | None:
+    """Carry out ``decision`` for ``incoming``; returns the request it now belongs to (if any)."""
+    settings = shell.settings
+    message = incoming.row
+    if decision.request_type is not None and request is None:
+        request = Request(
+            mailbox=message.mailbox,
+            type=decision.request_type,
+            state=decision.state,
+            sender=message.sender or "",
+            missing=list(decision.missing),
+            facts={"bodies": []},
+            chase_count=0,
+            last_activity_at=now,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(request)
+        session.flush()
+    if request is not None:
+        request.state = decision.state
+        request.missing = list(decision.missing)
+        request.facts = {
+            **request.facts,
+            "bodies": [*request.facts.get("bodies", []), incoming.body.to_json()],
+        }
+        request.last_activity_at = now
+        request.updated_at = now
+        request.meeting_date = decision.meeting_date or request.meeting_date
+        message.request_id = request.id
+    for stored in incoming.documents:
+        session.add(
+            Document(
+                message_row_id=message.id,
+                request_id=request.id if request else None,
+                case_id=request.case_id if request else None,
+                filename=stored.facts.file,
+                kind=stored.facts.kind,
+                sha256=stored.facts.sha256,
+                stored_path=stored.stored_path,
+                facts=stored.facts.to_json(),
+                problems=[p.to_json() for p in stored.facts.problems],
+                created_at=now,
+            )
+        )
+    for action in decision.actions:
+        if isinstance(action, IssueUrn):
+            district = (
+                district_for_postcode(action.district_postcode, settings.districts)
+                if action.district_postcode
+                else None
+            )
+            case = Case(
+                urn=next_urn(session, settings),
+                status="open",
+                district=district,
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(case)
+            session.flush()
+            _add_children(session, case, action.children)
+            _link_case(session, request, case)
+        elif isinstance(action, ReuseUrn):
+            case = _case(session, action.urn)
+            _add_children(session, case, action.new_children)
+            _link_case(session, request, case)
+        elif isinstance(action, AttachCase):
+            _link_case(session, request, _case(session, action.urn))
+        elif isinstance(action, RecordLeadProfessional):
+            record_lead_professional(
+                session, _case(session, action.urn), action.lead_professional, request, now
+            )
+        elif isinstance(action, RecordAllocation):
+            pass  # allocations are applied by mailbot.allocation, which owns that workflow
+        elif isinstance(action, QueueForAllocation):
+            session.add(
+                Event(
+                    at=now,
+                    kind="queued_for_allocation",
+                    request_id=request.id if request else None,
+                    detail={},
+                )
+            )
+        elif isinstance(action, Send):
+            attachments = (
+                request_documents(session, shell, request)
+                if action.attach_documents_of_request and request
+                else []
+            )
+            session.flush()
+            if request is not None:
+                session.refresh(request)
+            to_sender = bool(action.to) and action.to[0] == message.sender
+            context = dict(action.context)
+            if action.template == "filed" and request is not None:
+                context.setdefault("documents", _documents_context(session, request))
+            queue_email(
+                session,
+                shell,
+                template=action.template,
+                to=action.to,
+                context=context,
+                recipient_name=incoming.sender_name if to_sender else None,
+                dedupe_key=f"m{message.id}:{action.template}:{action.key}",
+                mailbox_name=message.mailbox,
+                request=request,
+                now=now,
+                personal=action.personal,
+                in_reply_to=incoming.message_id if to_sender else None,
+                references=incoming.references,
+                attachments=attachments,
+            )
+        elif isinstance(action, Review):
+            session.add(
+                ReviewItem(
+                    reason=action.reason,
+                    detail=action.detail,
+                    state="open",
+                    request_id=request.id if request else None,
+                    message_row_id=message.id,
+                    created_at=now,
+                )
+            )
+        elif isinstance(action, MarkOutboxFailed):
+            session.execute(
+                update(Outbox)
+                .where(Outbox.message_id == action.message_id)
+                .values(state="failed", last_error="bounced: delivery failed")
+            )
+        elif isinstance(action, Ignore):
+            pass
+    message.state = decision.message_state
+    message.processed_at = now
+    session.add(
+        Event(
+            at=now,
+            kind="decision",
+            request_id=request.id if request else None,
+            case_id=request.case_id if request else None,
+            message_row_id=message.id,
+            detail={
+                "request_type": decision.request_type,
+                "state": decision.state,
+                "actions": [type(a).__name__ for a in decision.actions],
+                "explanation": list(decision.explanation),
+            },
+        )
+    )
+    return request
+
+
+def _documents_context(session: Session, request: Request) -> list[dict[str, str]]:
+    rows = session.execute(select(Document).where(Document.request_id == request.id).order_by(Document.id)).scalars()
+    return [{"filename": d.filename, "kind": d.kind if d.kind in ("taf_minutes", "assessment", "plan") else "other"} for d in rows]
+
+
+def _link_case(session: Session, request: Request | None, case: Case) -> None:
+    if request is None:
+        return
+    request.case_id = case.id
+    session.flush()
+    session.execute(update(Document).where(Document.request_id == request.id).values(case_id=case.id))
+
+
+def record_lead_professional(
+    session: Session, case: Case, lead_professional: Any, request: Request | None, now: datetime
+) -> LeadProfessional:
+    """End the case's current LP (kept as history) and make ``lead_professional`` current."""
+    session.execute(
+        update(LeadProfessional)
+        .where(LeadProfessional.case_id == case.id, LeadProfessional.ended_at.is_(None))
+        .values(ended_at=now)
+    )
+    row = LeadProfessional(
+        case_id=case.id,
+        name=lead_professional.name,
+        role=lead_professional.role,
+        agency=lead_professional.agency,
+        email=lead_professional.email,
+        phone=lead_professional.phone,
+        recorded_at=now,
+        request_id=request.id if request else None,
+    )
+    session.add(row)
+    case.updated_at = now
+    session.flush()
+    return row
+
+
+def record_allocation(
+    session: Session, request: Request, action: RecordAllocation, source: str, now: datetime
+) -> Allocation:
+    """Write an allocation row for ``request`` (the allocation workflow sends the emails)."""
+    assert request.case_id is not None
+    row = Allocation(
+        request_id=request.id,
+        case_id=request.case_id,
+        worker_name=action.worker_name,
+        worker_email=action.worker_email,
+        team=action.team,
+        source=source,
+        allocated_at=now,
+    )
+    session.add(row)
+    session.flush()
+    return row

@@ -1,0 +1,256 @@
+"""The ``mailbot`` command line: run the service, check config, feed messages in, read the register.
+
+Exit codes: 0 success; 1 the command ran and found a problem (e.g. URN not found); 2 usage or
+configuration error; 3 a service (mail server, database) could not be reached.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+import click
+
+from mailbot.config import Settings, load_settings
+from mailbot.errors import ConfigError, MailbotError, SourceError
+
+EXIT_PROBLEM = 1
+EXIT_CONFIG = 2
+EXIT_SERVICE = 3
+DEFAULT_CONFIG_PATHS = ("mailbot.toml", "config/mailbot.toml", "/etc/mailbot/mailbot.toml")
+
+
+def _config_path(option: str | None) -> Path:
+    if option:
+        return Path(option)
+    env = os.environ.get("MAILBOT_CONFIG")
+    if env:
+        return Path(env)
+    for candidate in DEFAULT_CONFIG_PATHS:
+        if Path(candidate).is_file():
+            return Path(candidate)
+    return Path(DEFAULT_CONFIG_PATHS[0])
+
+
+def _settings(ctx: click.Context) -> Settings:
+    path = _config_path(ctx.obj.get("config"))
+    try:
+        return load_settings(path)
+    except ConfigError as error:
+        click.echo(f"mailbot: configuration problems in {path}:", err=True)
+        for problem in error.problems:
+            click.echo(f"  - {problem}", err=True)
+        ctx.exit(EXIT_CONFIG)
+        raise  # unreachable: ctx.exit raises
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config",
+    "-c",
+    metavar="PATH",
+    help="Config file (default: $MAILBOT_CONFIG, ./mailbot.toml, config/mailbot.toml, /etc/mailbot/mailbot.toml).",
+)
+@click.pass_context
+def main(ctx: click.Context, config: str | None) -> None:
+    """mailbot: automates the CAF@ and preventionearlyhelp@ step-down mailboxes."""
+    ctx.ensure_object(dict)
+    ctx.obj["config"] = config
+
+
+@main.command("check-config")
+@click.pass_context
+def check_config(ctx: click.Context) -> None:
+    """Validate the config file and say exactly what is wrong and where."""
+    settings = _settings(ctx)
+    click.echo(f"{settings.source_path}: OK")
+    for mailbox in settings.mailboxes.values():
+        kind = "imap" if mailbox.imap else "maildir"
+        click.echo(f"  mailbox {mailbox.name}: {mailbox.address} ({mailbox.role}, {kind})")
+    click.echo(f"  transport: {settings.transport.kind}")
+    click.echo(f"  register: {settings.database_url.split('://', 1)[0]}")
+    click.echo(f"  trusted domains: {', '.join(settings.trusted_domains)}")
+
+
+def _app(ctx: click.Context, with_sources: bool = True) -> Any:
+    from mailbot.bootstrap import build_app
+    from mailbot.logs import configure_logging
+
+    settings = _settings(ctx)
+    configure_logging(settings.log_level)
+    try:
+        return build_app(settings, with_sources=with_sources)
+    except SourceError as error:
+        click.echo(f"mailbot: a mailbox could not be reached: {error}", err=True)
+        ctx.exit(EXIT_SERVICE)
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="Process what is waiting, drain the outbox, and exit.")
+@click.pass_context
+def run(ctx: click.Context, once: bool) -> None:
+    """Run the service (watch the mailboxes, answer, run the schedules)."""
+    from mailbot.daemon import Runner, run_once
+
+    app = _app(ctx)
+    try:
+        if once:
+            result = run_once(app)
+            click.echo(
+                f"fetched {result.fetched} message(s), {result.new} new; processed {result.processed}; "
+                f"sent {result.sent} repl{'y' if result.sent == 1 else 'ies'}"
+            )
+            return
+        runner = Runner(app)
+        scheduler = _start_scheduler(app, runner)
+        stop = threading.Event()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: stop.set())
+        runner.start()
+        stop.wait()
+        runner.stop()
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+    except SourceError as error:
+        click.echo(f"mailbot: a mailbox could not be reached ({type(error).__name__}): {error}", err=True)
+        ctx.exit(EXIT_SERVICE)
+    finally:
+        app.close()
+
+
+def _start_scheduler(app: Any, runner: Any) -> Any:
+    from mailbot.scheduler import start_scheduler
+
+    return start_scheduler(app, runner)
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--mailbox", "-m", required=True, help="Configured mailbox name the message arrived in (e.g. caf)."
+)
+@click.option("--send/--no-send", default=True, help="Drain the outbox afterwards (default: yes).")
+@click.pass_context
+def replay(ctx: click.Context, file: Path, mailbox: str, send: bool) -> None:
+    """Feed one .eml file in as if it had arrived in MAILBOX."""
+    import hashlib
+
+    from mailbot.intake import intake
+    from mailbot.sources.base import SourceMessage
+
+    app = _app(ctx, with_sources=False)
+    try:
+        if mailbox not in app.settings.mailboxes:
+            click.echo(
+                f"mailbot: no mailbox named {mailbox!r}; configured: {', '.join(app.settings.mailboxes)}",
+                err=True,
+            )
+            ctx.exit(EXIT_CONFIG)
+        raw = file.read_bytes()
+        uid = int.from_bytes(hashlib.sha256(raw).digest()[:8], "big") >> 1
+        outcome = intake(
+            app.register, app.shell.storage, SourceMessage(mailbox, "replay", 0, uid, raw), app.now()
+        )
+        app.pipeline.process([outcome.message_row_id])
+        sent = app.outbox.drain().sent if send and app.outbox else 0
+        from mailbot.register.models import Message
+
+        with app.register.transaction() as session:
+            row = session.get(Message, outcome.message_row_id)
+            state = row.state if row else "unknown"
+            reference = f"SD-{row.request_id:06d}" if row and row.request_id else "-"
+        click.echo(f"message {outcome.message_row_id}: {state}; request {reference}; sent {sent}")
+    finally:
+        app.close()
+
+
+@main.group()
+def register() -> None:
+    """Read the register (cases, requests, outbox)."""
+
+
+@register.command("export")
+@click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True)
+@click.pass_context
+def register_export(ctx: click.Context, fmt: str) -> None:
+    """Print the whole register as JSON, or the cases as CSV (one row per child)."""
+    from mailbot.register.database import Register
+    from mailbot.register.export import export_csv, export_register
+
+    settings = _settings(ctx)
+    store = Register(settings.database_url)
+    try:
+        with store.transaction() as session:
+            if fmt == "json":
+                click.echo(json.dumps(export_register(session), indent=2, ensure_ascii=False))
+            else:
+                click.echo(export_csv(session), nl=False)
+    finally:
+        store.close()
+
+
+@register.command("show")
+@click.argument("urn")
+@click.pass_context
+def register_show(ctx: click.Context, urn: str) -> None:
+    """Everything about the case with URN (any spelling of it)."""
+    from mailbot.register.database import Register
+    from mailbot.register.export import show_case
+
+    settings = _settings(ctx)
+    normalised = settings.urn.normalise(urn) or urn.strip().upper()
+    store = Register(settings.database_url)
+    try:
+        with store.transaction() as session:
+            record = show_case(session, normalised)
+        if record is None:
+            click.echo(f"mailbot: no case with URN {normalised}", err=True)
+            ctx.exit(EXIT_PROBLEM)
+        click.echo(json.dumps(record, indent=2, ensure_ascii=False))
+    finally:
+        store.close()
+
+
+@main.command("read-document")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["json"]), default="json", show_default=True)
+@click.pass_context
+def read_document(ctx: click.Context, path: Path, fmt: str) -> None:
+    """Read one document (or container) and print the facts found, with provenance."""
+    import mimetypes
+
+    from mailbot.documents.content import DocumentLimits, InputFile
+    from mailbot.documents.pool import read_and_extract
+    from mailbot.extract import load_vocabulary
+    from mailbot.urn import UrnScheme
+
+    config_path = _config_path(ctx.obj.get("config"))
+    if ctx.obj.get("config") or config_path.is_file():
+        settings = _settings(ctx)
+        limits, fields_file, scheme = settings.documents, settings.fields_file, settings.urn
+    else:
+        limits, fields_file, scheme = DocumentLimits(), None, UrnScheme()
+    content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    facts = read_and_extract(
+        InputFile(path.name, content_type, path.read_bytes()), limits, load_vocabulary(fields_file), scheme
+    )
+    output: Any = facts[0].to_json() if len(facts) == 1 else [f.to_json() for f in facts]
+    click.echo(json.dumps(output, indent=2, ensure_ascii=False))
+
+
+def entry() -> None:
+    """Console entry point that maps mailbot's errors to exit codes instead of tracebacks."""
+    try:
+        main(obj={})
+    except MailbotError as error:
+        click.echo(f"mailbot: {type(error).__name__}: {error}", err=True)
+        sys.exit(EXIT_SERVICE)
+
+
+if __name__ == "__main__":
+    entry()

@@ -1,0 +1,233 @@
+"""Read a PDF into the neutral layout: text lines per page, ruled tables, AcroForm fields, OCR for scans.
+
+Cost is kept near bare ``pdfplumber`` text extraction: each page's layout is parsed once and reused
+(text, ruling lines and table finding share the page's cached objects); table finding, the expensive
+part, runs only on pages that have ruling lines or rectangles; a page is rendered and OCR'd only when
+it has no text layer but does have a picture; each page's caches are dropped once it has been read.
+
+Reading order is pdfplumber's (top to bottom, left to right) and each text line is its own
+``Paragraph(where="page N")``, so "Name: Sam" and a label above its value both survive. Text inside a
+found table is not repeated as lines; the ``Table`` sits where its top edge is. A spanned table cell
+appears once (pdfplumber reports the cells it covers as empty and they are dropped).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from typing import Any
+
+import pdfplumber
+from pdfminer.pdfdocument import PDFEncryptionError
+from pdfminer.pdftypes import resolve1
+from pdfminer.psparser import PSLiteral
+from pdfminer.utils import decode_text
+from pdfplumber.page import Page
+from pdfplumber.utils.exceptions import PdfminerException
+
+from mailbot.documents import ocr
+from mailbot.documents.content import (
+    Block,
+    Cell,
+    DocumentContent,
+    DocumentLimits,
+    FormField,
+    Paragraph,
+    Table,
+)
+from mailbot.facts import Problem
+
+#: AcroForm field flags (PDF 32000-1:2008, table 226): radio and push-button bits of a /Btn field.
+_FLAG_RADIO = 1 << 15
+_FLAG_PUSHBUTTON = 1 << 16
+#: Deeply nested /Kids is either a hostile file or a broken one; real forms nest 2-4 levels.
+_MAX_FIELD_DEPTH = 12
+_MAX_FIELDS = 5000
+
+
+class PdfPasswordError(Exception):
+    """The PDF needs a password to open (an owner-only password does not count)."""
+
+
+def read_pdf(payload: bytes, filename: str, limits: DocumentLimits) -> DocumentContent:
+    """Read a PDF; raises ``PdfPasswordError`` when a user password is needed, library errors otherwise."""
+    try:
+        document = pdfplumber.open(io.BytesIO(payload), password="")
+    except PdfminerException as error:
+        if error.args and isinstance(error.args[0], PDFEncryptionError):
+            raise PdfPasswordError(filename) from None
+        raise
+    with document:
+        page_count = len(document.pages)
+        if page_count > limits.max_pages:
+            return DocumentContent(
+                file=filename,
+                media="pdf",
+                pages=page_count,
+                problems=(
+                    Problem(
+                        "too_large",
+                        f"{filename} has {page_count} pages, more than the {limits.max_pages} allowed",
+                    ),
+                ),
+            )
+        blocks: list[Block] = []
+        scanned_unread: list[int] = []
+        ocr_pages = 0
+        can_ocr = limits.ocr_enabled and ocr.tesseract_available()
+        for number, page in enumerate(document.pages, start=1):
+            where = f"page {number}"
+            if page.chars:
+                blocks.extend(_page_blocks(page, where))
+            elif page.images:
+                if can_ocr and ocr_pages < limits.max_ocr_pages:
+                    ocr_pages += 1
+                    image = page.to_image(resolution=300).original
+                    blocks.extend(Paragraph(line, where) for line in ocr.text_lines(ocr.ocr_image(image)))
+                else:
+                    scanned_unread.append(number)
+            page.close()  # drop the page's parsed objects; a 60-page PDF would otherwise hold them all
+        blocks.extend(_form_fields(document.doc.catalog))
+    problems: list[Problem] = []
+    if scanned_unread:
+        pages = ", ".join(str(n) for n in scanned_unread)
+        reason = (
+            "text recognition is not available"
+            if not can_ocr
+            else f"only {limits.max_ocr_pages} scanned pages are read"
+        )
+        problems.append(
+            Problem("no_text_layer", f"{filename}: page {pages} is a scan and was not read ({reason})")
+        )
+    return DocumentContent(
+        file=filename,
+        media="pdf",
+        blocks=tuple(blocks),
+        problems=tuple(problems),
+        pages=page_count,
+        ocr=ocr_pages > 0,
+    )
+
+
+def _page_blocks(page: Page, where: str) -> list[Block]:
+    tables = page.find_tables() if (page.lines or page.rects) else []
+    if not tables:
+        text = page.extract_text()
+        return [Paragraph(line.strip(), where) for line in text.splitlines() if line.strip()]
+    boxes = [table.bbox for table in tables]
+
+    def outside_tables(obj: dict[str, Any]) -> bool:
+        if obj.get("object_type") != "char":
+            return True
+        x = (obj["x0"] + obj["x1"]) / 2
+        y = (obj["top"] + obj["bottom"]) / 2
+        return not any(x0 <= x <= x1 and top <= y <= bottom for x0, top, x1, bottom in boxes)
+
+    placed: list[tuple[float, int, Block]] = []
+    for line in page.filter(outside_tables).extract_text_lines():
+        text = line["text"].strip()
+        if text:
+            placed.append((line["top"], 1, Paragraph(text, where)))
+    for index, table in enumerate(tables, start=1):
+        name = f"{where} table {index}"
+        rows: list[tuple[Cell, ...]] = []
+        for row_number, row in enumerate(table.extract(), start=1):
+            cells = tuple(
+                Cell((text or "").strip(), f"{name} row {row_number} cell {cell_number}")
+                for cell_number, text in enumerate((text for text in row if text is not None), start=1)
+            )
+            if cells:
+                rows.append(cells)
+        placed.append((table.bbox[1], 0, Table(tuple(rows), name)))
+    placed.sort(key=lambda item: (item[0], item[1]))
+    return [block for _, _, block in placed]
+
+
+def _form_fields(catalog: dict[str, Any]) -> Iterator[FormField]:
+    form = resolve1(catalog.get("AcroForm"))
+    if not isinstance(form, dict):
+        return
+    fields = resolve1(form.get("Fields"))
+    if not isinstance(fields, list):
+        return
+    counter = [0]
+    for reference in fields:
+        yield from _walk_field(reference, "", {}, 0, counter)
+
+
+def _walk_field(
+    reference: Any, parent_name: str, inherited: dict[str, Any], depth: int, counter: list[int]
+) -> Iterator[FormField]:
+    """Yield terminal fields below ``reference``; names join partial names with dots (PDF 12.7.3.2)."""
+    field = resolve1(reference)
+    counter[0] += 1
+    if not isinstance(field, dict) or depth > _MAX_FIELD_DEPTH or counter[0] > _MAX_FIELDS:
+        return
+    partial = _text(field.get("T"))
+    name = f"{parent_name}.{partial}" if parent_name and partial else partial or parent_name
+    own = dict(inherited)
+    for key in ("FT", "Ff", "V"):
+        if key in field:
+            own[key] = resolve1(field[key])
+    kids = resolve1(field.get("Kids"))
+    child_fields = (
+        [kid for kid in kids if isinstance(resolve1(kid), dict) and "T" in resolve1(kid)]
+        if isinstance(kids, list)
+        else []
+    )
+    if child_fields:
+        for kid in child_fields:
+            yield from _walk_field(kid, name, own, depth + 1, counter)
+        return
+    field_type = _name(own.get("FT"))
+    raw_flags = own.get("Ff")
+    flags = raw_flags if isinstance(raw_flags, int) else 0
+    label = _text(field.get("TU")) or name
+    where = f"form field '{name}'"
+    value = own.get("V")
+    if field_type == "Btn":
+        if flags & _FLAG_PUSHBUTTON:
+            return
+        if flags & _FLAG_RADIO:
+            chosen = _name(value)
+            yield FormField(label, "" if chosen in ("", "Off") else chosen, where)
+            return
+        state = _name(value) if value is not None else _widget_state(field, kids)
+        yield FormField(label, _box(state not in ("", "Off")), where, checkbox=True)
+    elif field_type in ("Tx", "Ch"):
+        if isinstance(value, list):
+            yield FormField(label, ", ".join(_text(item) for item in value), where)
+        else:
+            yield FormField(label, _text(value), where)
+
+
+def _box(ticked: bool) -> str:
+    """The check-box glyph the neutral layout uses."""
+    return "☒" if ticked else "☐"
+
+
+def _widget_state(field: dict[str, Any], kids: Any) -> str:
+    """A check box with no /V: its (first) widget's appearance state /AS says what is drawn."""
+    for widget in [field, *(resolve1(kid) for kid in kids)] if isinstance(kids, list) else [field]:
+        if isinstance(widget, dict) and "AS" in widget:
+            return _name(resolve1(widget["AS"]))
+    return ""
+
+
+def _name(value: Any) -> str:
+    value = resolve1(value)
+    if isinstance(value, PSLiteral):
+        name = value.name
+        return name.decode("latin-1") if isinstance(name, bytes) else str(name)
+    if isinstance(value, bytes):
+        return decode_text(value)
+    return "" if value is None else str(value)
+
+
+def _text(value: Any) -> str:
+    value = resolve1(value)
+    if isinstance(value, bytes):
+        return decode_text(value).strip()
+    if isinstance(value, PSLiteral):
+        return _name(value)
+    return "" if value is None else str(value).strip()

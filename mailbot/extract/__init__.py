@@ -1,0 +1,23 @@
+"""Extraction: from a document's neutral layout (or an email body) to ``DocumentFacts`` with provenance.
+
+Public API (others call exactly this):
+``load_vocabulary(path=None)``, ``extract_facts(content, vocabulary, urn_scheme)``,
+``content_from_text(file, text, media="email")``, ``extract_message_facts(subject, body_text,
+vocabulary, urn_scheme)`` and ``parse_british_date(text)``.
+"""
+
+from __future__ import annotations
+
+from mailbot.extract.dates import parse_british_date
+from mailbot.extract.email import content_from_text, extract_message_facts
+from mailbot.extract.extractor import extract_facts
+from mailbot.extract.vocabulary import FieldVocabulary, load_vocabulary
+
+__all__ = [
+    "FieldVocabulary",
+    "content_from_text",
+    "extract_facts",
+    "extract_message_facts",
+    "load_vocabulary",
+    "parse_british_date",
+]

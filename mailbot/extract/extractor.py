@@ -1,0 +1,496 @@
+"""From a document's neutral layout to ``DocumentFacts``: children, new lead professional, consent, URN (pure).
+
+Precision over recall: a field is filled only from a label that names it (or a ticked box); when two
+equally good readings disagree the field stays None. Every value keeps the ``where`` it was read from.
+
+Meeting date semantics: ``meeting_date`` is the meeting the family's case is heading to: a label that
+says "next" (next TAF/review meeting, multi-agency/step-down/CIN meeting date) always counts; a plain
+"Date of meeting" counts only outside TAF minutes, because in minutes it is the meeting minuted (past).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from typing import Any
+
+from mailbot.documents.content import DocumentContent, Paragraph, Table
+from mailbot.extract.dates import (
+    DEFAULT_LATEST_YEAR,
+    latest_written_year,
+    parse_british_date,
+)
+from mailbot.extract.layout import Entry, Walk, walk
+from mailbot.extract.values import (
+    clean_name,
+    clean_text,
+    collapse,
+    find_email,
+    find_lcs_id,
+    find_phone,
+    find_postcode,
+    level_in_option,
+    parse_level,
+    parse_yes_no,
+    statement_consent,
+)
+from mailbot.extract.vocabulary import DOCUMENT_SECTION, FieldVocabulary, normalise_label
+from mailbot.facts import Child, Consent, DocumentFacts, DocumentKind, LeadProfessional, Problem
+from mailbot.urn import UrnScheme
+
+_CHILD_FIELDS = ("name", "date_of_birth", "lcs_id", "postcode")
+_LEVEL_SENTENCE = re.compile(
+    r"\b(?:assessed|identified|agreed|assessed as|currently|stepp(?:ed|ing) down to|needs are|sits?|meets?)"
+    r"[^.\n]{0,40}?\blevel\s*([1-4])\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class _Reading:
+    value: Any
+    where: str
+    confidence: float
+
+
+@dataclass
+class _Slot:
+    """Every reading of one field; the best wins, a tie between different values gives None."""
+
+    readings: list[_Reading] = field(default_factory=list)
+
+    def add(self, value: Any, where: str, confidence: float) -> None:
+        if value is not None and value != "":
+            self.readings.append(_Reading(value, where, confidence))
+
+    def best(self) -> _Reading | None:
+        if not self.readings:
+            return None
+        top = max(r.confidence for r in self.readings)
+        leaders = [r for r in self.readings if r.confidence >= top - 1e-9]
+        values = {_comparable(r.value) for r in leaders}
+        if len(values) > 1:
+            return None
+        return leaders[0]
+
+
+def _comparable(value: Any) -> Any:
+    return " ".join(value.casefold().replace(".", "").split()) if isinstance(value, str) else value
+
+
+class _Record(dict[str, _Slot]):
+    def slot(self, name: str) -> _Slot:
+        if name not in self:
+            self[name] = _Slot()
+        return self[name]
+
+    def best(self, name: str) -> _Reading | None:
+        slot = self.get(name)
+        return slot.best() if slot is not None else None
+
+
+class _Facts:
+    """Accumulates readings for one document, then resolves them into a ``DocumentFacts``."""
+
+    def __init__(self, vocabulary: FieldVocabulary, dob_latest_year: int) -> None:
+        self.vocabulary = vocabulary
+        self.dob_latest_year = dob_latest_year
+        self.children: dict[Hashable, _Record] = {}
+        self.child_order: list[Hashable] = []
+        self.sequence: dict[int, Hashable] = {}
+        self.lead_professional = _Record()
+        self.consent = _Record()
+        self.document = _Record()
+
+    # --- reading entries --------------------------------------------------------------------------
+    def read(self, entry: Entry) -> None:
+        if entry.section in ("child", "household"):
+            self.read_child(entry)
+        elif entry.section == "lead_professional":
+            self.read_lead_professional(entry)
+        elif entry.section == "consent":
+            self.read_consent(entry)
+        elif entry.section == "meeting" and entry.field == "date":
+            self.document.slot("next_meeting_date").add(parse_british_date(entry.value), entry.where, 0.85)
+        elif entry.section == DOCUMENT_SECTION:
+            self.read_document(entry)
+
+    def child_record(self, entry: Entry, fields: list[str]) -> _Record:
+        key: Hashable
+        if entry.group is not None:
+            key = (entry.section == "household", entry.group)
+        else:
+            key = self.sequence.get(entry.instance, ("seq", entry.instance, 0))
+            record = self.children.get(key)
+            if record is not None and any(
+                name in record
+                and record[name].readings
+                and _comparable(record[name].readings[-1].value) != _comparable(value)
+                for name, value in ((f, self.child_value(entry, f)) for f in fields)
+            ):
+                key = ("seq", entry.instance, len(self.children) + 1)
+            self.sequence[entry.instance] = key
+            if entry.section == "household":
+                key = (True, key)
+        if key not in self.children:
+            self.children[key] = _Record()
+            self.child_order.append(key)
+        return self.children[key]
+
+    def child_value(self, entry: Entry, name: str) -> Any:
+        value = entry.value
+        if name in ("name", "first_name", "surname"):
+            return clean_name(value) if not self.vocabulary.is_placeholder(value) else None
+        if name == "date_of_birth":
+            return parse_british_date(value, latest_year=self.dob_latest_year)
+        if name == "lcs_id":
+            return find_lcs_id(value)
+        if name == "postcode":
+            return find_postcode(value)
+        if name == "relationship":
+            return normalise_label(value) or None
+        return None
+
+    def read_child(self, entry: Entry) -> None:
+        name = entry.field
+        if name == "blob":
+            child_name = clean_name(entry.value)
+            dob = parse_british_date(entry.value, latest_year=self.dob_latest_year)
+            if child_name is None:
+                return
+            record = self.child_record(entry, ["name"])
+            record.slot("name").add(child_name, entry.where, entry.confidence * 0.8)
+            record.slot("date_of_birth").add(dob, entry.where, entry.confidence * 0.8)
+            return
+        if name == "address":
+            name = "postcode"
+        value = self.child_value(entry, name)
+        if value is None:
+            return
+        record = self.child_record(
+            entry, [name] if name in _CHILD_FIELDS or name in ("first_name", "surname") else []
+        )
+        record.slot(name).add(value, entry.where, entry.confidence)
+
+    def read_lead_professional(self, entry: Entry) -> None:
+        value, name, where, confidence = entry.value, entry.field, entry.where, entry.confidence
+        record = self.lead_professional
+        if self.vocabulary.is_placeholder(value):
+            return
+        if name in ("name", "first_name", "surname"):
+            record.slot(name).add(clean_name(value), where, confidence)
+            if name == "name":
+                record.slot("email").add(find_email(value), where, confidence * 0.8)
+                record.slot("phone").add(find_phone(value), where, confidence * 0.8)
+        elif name in ("role", "agency"):
+            record.slot(name).add(clean_text(value), where, confidence)
+        elif name == "email":
+            record.slot("email").add(find_email(value), where, confidence)
+        elif name == "phone":
+            record.slot("phone").add(find_phone(value), where, confidence)
+        elif name in ("contact", "blob"):
+            record.slot("email").add(find_email(value), where, confidence * 0.85)
+            record.slot("phone").add(find_phone(value), where, confidence * 0.85)
+            if name == "blob":
+                first = re.split(r"[\n,;(|]| - | – ", value, maxsplit=1)[0]
+                record.slot("name").add(clean_name(first), where, confidence * 0.7)
+
+    def read_consent(self, entry: Entry) -> None:
+        value, name, where = entry.value, entry.field, entry.where
+        if name == "given":
+            self.consent.slot("given").add(parse_yes_no(value), where, entry.confidence)
+            dated = parse_british_date(value)
+            self.consent.slot("date").add(dated, where, entry.confidence * 0.8)
+        elif name == "date":
+            self.consent.slot("date").add(parse_british_date(value), where, entry.confidence)
+        elif name == "signed_by" and not self.vocabulary.is_placeholder(value):
+            self.consent.slot("signed_by").add(clean_name(value), where, entry.confidence)
+        elif name == "signature" and not self.vocabulary.is_placeholder(value):
+            self.consent.slot("signature").add(collapse(value), where, entry.confidence)
+            self.consent.slot("signed_by").add(clean_name(value), where, entry.confidence * 0.7)
+
+    def read_document(self, entry: Entry) -> None:
+        name, value, where, confidence = entry.field, entry.value, entry.where, entry.confidence
+        if name == "level_of_need":
+            self.document.slot("level_of_need").add(parse_level(value), where, confidence)
+        elif name in ("work_requested", "work_requested_fallback"):
+            if not self.vocabulary.is_placeholder(value):
+                weight = confidence if name == "work_requested" else confidence * 0.75
+                self.document.slot("work_requested").add(collapse(value), where, weight)
+        elif name in ("next_meeting_date", "meeting_date"):
+            self.document.slot(name).add(parse_british_date(value), where, confidence)
+        elif name in ("consent_given",):
+            self.consent.slot("given").add(parse_yes_no(value), where, confidence)
+
+    # --- check boxes and statements ---------------------------------------------------------------
+    def read_options(self, found: Walk) -> None:
+        for option in found.options:
+            if not option.ticked:
+                continue
+            level = level_in_option(option.text)
+            label_field = option.label.field if option.label is not None else None
+            if level is not None and label_field in (None, "level_of_need"):
+                self.document.slot("option_level").add(level, option.where, 0.8)
+            in_consent = option.section == "consent" or (
+                option.label is not None and option.label.section == "consent"
+            )
+            if label_field is None and (in_consent or "consent" in option.text.lower()):
+                answer = parse_yes_no(option.text)
+                if answer is None:
+                    answer = statement_consent(option.text)
+                self.consent.slot("option_given").add(answer, option.where, 0.7)
+
+    def read_free_text(self, found: Walk) -> None:
+        for text, where, _section in found.free_text:
+            for match in _LEVEL_SENTENCE.finditer(text):
+                if re.search(r"\b(?:need|continuum|con|threshold)\b", text, re.IGNORECASE):
+                    self.document.slot("sentence_level").add(int(match.group(1)), where, 0.6)
+
+    # --- resolving --------------------------------------------------------------------------------
+    def resolve(self, kind: DocumentKind) -> dict[str, Any]:
+        provenance: dict[str, str] = {}
+        confidence: dict[str, float] = {}
+
+        def take(record: _Record, name: str, path: str) -> Any:
+            reading = record.best(name)
+            if reading is None:
+                return None
+            provenance[path] = reading.where
+            confidence[path] = round(reading.confidence, 2)
+            return reading.value
+
+        children: list[Child] = []
+        for key in self.child_order:
+            record = self.children[key]
+            index = len(children)
+            is_household = isinstance(key, tuple) and key[0] is True
+            relationship = record.best("relationship")
+            relation = relationship.value if relationship is not None else None
+            if relation is not None and relation in self.vocabulary.relationships.get("adult", frozenset()):
+                continue
+            if is_household and relation not in self.vocabulary.relationships.get("child", frozenset()):
+                continue
+            name_reading = record.best("name")
+            if name_reading is None:
+                first, last = record.best("first_name"), record.best("surname")
+                if first is not None and last is not None:
+                    name_reading = _Reading(
+                        f"{first.value} {last.value}", first.where, min(first.confidence, last.confidence)
+                    )
+                elif first is not None:
+                    name_reading = _Reading(first.value, first.where, first.confidence * 0.7)
+            lcs = record.best("lcs_id")
+            dob = record.best("date_of_birth")
+            if name_reading is None and lcs is None:
+                continue
+            if name_reading is not None and name_reading.confidence < 0.6 and dob is None and lcs is None:
+                continue  # a "Name" outside any section, with nothing else that says it is a child
+            if name_reading is not None:
+                record["name"] = _Slot([name_reading])
+            merged = self._merge_child(children, record)
+            if merged is not None:
+                continue
+            values = {name: take(record, name, f"children[{index}].{name}") for name in _CHILD_FIELDS}
+            children.append(Child(**values))
+
+        lead = LeadProfessional(
+            name=self._lp_name(take),
+            role=take(self.lead_professional, "role", "lead_professional.role"),
+            agency=take(self.lead_professional, "agency", "lead_professional.agency"),
+            email=take(self.lead_professional, "email", "lead_professional.email"),
+            phone=take(self.lead_professional, "phone", "lead_professional.phone"),
+        )
+        lead_professional = lead if any(lead.to_json().values()) else None
+
+        given = take(self.consent, "given", "consent.given")
+        if given is None:
+            given = take(self.consent, "option_given", "consent.given")
+        signed_by = take(self.consent, "signed_by", "consent.signed_by")
+        consent_date = take(self.consent, "date", "consent.date")
+        if (
+            given is None
+            and signed_by is not None
+            and (consent_date is not None or "signature" in self.consent)
+        ):
+            given = True  # a consent statement signed and dated by the family
+            provenance["consent.given"] = provenance["consent.signed_by"]
+            confidence["consent.given"] = 0.6
+
+        level = take(self.document, "level_of_need", "level_of_need")
+        if level is None:
+            level = take(self.document, "option_level", "level_of_need")
+        if level is None:
+            level = take(self.document, "sentence_level", "level_of_need")
+
+        meeting = take(self.document, "next_meeting_date", "meeting_date")
+        if meeting is None and kind != "taf_minutes":
+            meeting = take(self.document, "meeting_date", "meeting_date")
+
+        return {
+            "children": tuple(children),
+            "lead_professional": lead_professional,
+            "consent": Consent(given=given, date=consent_date, signed_by=signed_by),
+            "level_of_need": level,
+            "work_requested": take(self.document, "work_requested", "work_requested"),
+            "meeting_date": meeting,
+            "provenance": provenance,
+            "confidence": confidence,
+        }
+
+    def _lp_name(self, take: Any) -> str | None:
+        name: str | None = take(self.lead_professional, "name", "lead_professional.name")
+        if name is not None:
+            return name
+        first, last = self.lead_professional.best("first_name"), self.lead_professional.best("surname")
+        if first is not None and last is not None:
+            self.lead_professional["name"] = _Slot(
+                [_Reading(f"{first.value} {last.value}", first.where, 0.85)]
+            )
+            result: str | None = take(self.lead_professional, "name", "lead_professional.name")
+            return result
+        return None
+
+    def _merge_child(self, children: list[Child], record: _Record) -> int | None:
+        """Fold a second mention of an already-listed child into it; returns its index, or None."""
+        reading = record.best("name")
+        if reading is None:
+            return None
+        for index, child in enumerate(children):
+            if child.name is None or normalise_label(child.name) != normalise_label(reading.value):
+                continue
+            dob = record.best("date_of_birth")
+            if dob is not None and child.date_of_birth is not None and dob.value != child.date_of_birth:
+                return None
+            updates: dict[str, Any] = {}
+            for name in ("date_of_birth", "lcs_id", "postcode"):
+                other = record.best(name)
+                if getattr(child, name) is None and other is not None:
+                    updates[name] = other.value
+            if updates:
+                children[index] = Child(
+                    **{
+                        **child.to_json(),
+                        **updates,
+                        "date_of_birth": updates.get("date_of_birth", child.date_of_birth),
+                    }
+                )
+            return index
+        return None
+
+
+def _title_lines(content: DocumentContent) -> list[str]:
+    lines: list[str] = []
+    for block in content.blocks[:12]:
+        if isinstance(block, Paragraph):
+            if block.text.strip() and len(block.text) <= 150:
+                lines.append(block.text)
+        elif isinstance(block, Table) and block.rows:
+            lines.extend(cell.text for cell in block.rows[0] if len(cell.text) <= 150)
+        if len(lines) >= 6:
+            break
+    headings = [b.text for b in content.blocks if isinstance(b, Paragraph) and b.heading_level == 1][:2]
+    return headings + lines
+
+
+def document_kind(content: DocumentContent, vocabulary: FieldVocabulary) -> DocumentKind:
+    """The document's kind from its title lines, else its file name; "other" when neither says."""
+    for line in [*_title_lines(content), content.file.rsplit("/", 1)[-1].rsplit(".", 1)[0]]:
+        kind = vocabulary.kind_of(line)
+        if kind in ("assessment", "plan", "taf_minutes", "consent"):
+            return kind  # type: ignore[return-value]
+    return "other"
+
+
+def find_urns(
+    pieces: list[tuple[str, str]], urn_scheme: UrnScheme
+) -> tuple[str | None, str | None, tuple[str, ...], list[Problem]]:
+    """The URN of ``pieces`` (text, where), where it was read, invalid URNs as written, problems."""
+    valid: dict[str, str] = {}
+    invalid: dict[str, str] = {}
+    prefix = urn_scheme.prefix.casefold()
+    for text, where in pieces:
+        if not text or prefix not in text.casefold():
+            continue
+        for candidate in urn_scheme.find(text):
+            if candidate.valid:
+                valid.setdefault(candidate.normalised, where)
+            else:
+                invalid.setdefault(candidate.normalised, collapse(candidate.as_written))
+    problems: list[Problem] = []
+    digits_of_valid = {urn.split("-")[1] for urn in valid if urn.count("-") >= 1}
+    invalid_written = tuple(
+        written for normalised, written in invalid.items() if normalised.split("-")[1] not in digits_of_valid
+    )
+    for written in invalid_written:
+        problems.append(
+            Problem(
+                "invalid_urn", f"The URN {written} is not a valid URN (its check character does not match)."
+            )
+        )
+    if len(valid) > 1:
+        problems.append(
+            Problem("conflicting_urns", "The document gives more than one URN: " + ", ".join(valid) + ".")
+        )
+        return None, None, invalid_written, problems
+    if valid:
+        urn, where = next(iter(valid.items()))
+        return urn, where, invalid_written, problems
+    return None, None, invalid_written, problems
+
+
+def _block_texts(content: DocumentContent) -> list[tuple[str, str]]:
+    pieces: list[tuple[str, str]] = []
+    for block in content.blocks:
+        if isinstance(block, Paragraph):
+            pieces.append((block.text, block.where))
+        elif isinstance(block, Table):
+            for row in block.rows:
+                for cell in row:
+                    pieces.append((cell.text, cell.where))
+        else:
+            pieces.append((block.value, block.where))
+    return pieces
+
+
+def extract_facts(
+    content: DocumentContent, vocabulary: FieldVocabulary, urn_scheme: UrnScheme
+) -> DocumentFacts:
+    """Read the facts of one document; content.problems and content.sha256 are carried over."""
+    return _extract(content, vocabulary, urn_scheme, kind=None, extra_urn_text=())
+
+
+def _extract(
+    content: DocumentContent,
+    vocabulary: FieldVocabulary,
+    urn_scheme: UrnScheme,
+    *,
+    kind: DocumentKind | None,
+    extra_urn_text: tuple[tuple[str, str], ...],
+    extra: Callable[[_Facts, Walk], None] | None = None,
+) -> DocumentFacts:
+    pieces = _block_texts(content)
+    latest = latest_written_year("\n".join(text for text, _ in pieces)) or DEFAULT_LATEST_YEAR
+    found = walk(content, vocabulary)
+    facts = _Facts(vocabulary, latest)
+    for entry in found.entries:
+        facts.read(entry)
+    facts.read_options(found)
+    facts.read_free_text(found)
+    if extra is not None:
+        extra(facts, found)
+    resolved_kind: DocumentKind = kind or document_kind(content, vocabulary)
+    resolved = facts.resolve(resolved_kind)
+    urn, urn_where, invalid, problems = find_urns([*extra_urn_text, *pieces], urn_scheme)
+    if urn is not None and urn_where is not None:
+        resolved["provenance"] = {"urn": urn_where, **resolved["provenance"]}
+        resolved["confidence"] = {"urn": 0.99, **resolved["confidence"]}
+    return DocumentFacts(
+        file=content.file,
+        kind=resolved_kind,
+        urn=urn,
+        problems=tuple(content.problems) + tuple(problems),
+        invalid_urns=invalid,
+        sha256=content.sha256,
+        **resolved,
+    )

@@ -1,0 +1,342 @@
+"""Walking a document's layout into labelled values, each with its section, group and place (pure).
+
+The walker knows layouts, not fields: "Label: value" lines, label|value and label|value|label|value
+tables, header-row tables (a row of labels, then a row per person), tables with a column per child,
+label-above-value cells, AcroForm fields and check boxes. Sections come from headings, table title rows
+(a lone, merged first row) and lone bold-looking lines. What each label means is the vocabulary's job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from dataclasses import dataclass, field
+
+from mailbot.documents.content import Cell, DocumentContent, FormField, Paragraph, Table
+from mailbot.extract.values import has_box, is_box_only, is_ticked_box, ticked_options
+from mailbot.extract.vocabulary import DOCUMENT_SECTION, FieldVocabulary, LabelMatch
+
+#: Fields whose value may run over several paragraphs after a heading-like label.
+LONG_TEXT_FIELDS = frozenset({"work_requested", "work_requested_fallback"})
+_MAX_LABEL = 90
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One labelled value: ``section``/``field`` from the vocabulary, ``group`` tells people apart."""
+
+    section: str
+    field: str
+    value: str
+    where: str
+    group: Hashable | None
+    instance: int
+    confidence: float
+
+
+@dataclass(frozen=True)
+class Option:
+    """A check-box option (``"Level 2"``) and whether it is ticked, with the section it sits in."""
+
+    text: str
+    ticked: bool
+    where: str
+    section: str | None
+    label: LabelMatch | None
+
+
+@dataclass
+class Walk:
+    """What walking one document produced."""
+
+    entries: list[Entry] = field(default_factory=list)
+    options: list[Option] = field(default_factory=list)
+    #: plain text lines (not used as labels or values) per section, for free-text statements.
+    free_text: list[tuple[str, str, str | None]] = field(default_factory=list)
+
+
+class _Walker:
+    def __init__(self, vocabulary: FieldVocabulary) -> None:
+        self.vocabulary = vocabulary
+        self.section: str | None = None
+        self.section_group: int | None = None
+        self.instance = 0
+        self.walk = Walk()
+        self.pending: LabelMatch | None = None
+        self.pending_parts: list[tuple[str, str]] = []
+
+    # --- sections and pending labels -------------------------------------------------------------
+    def open_section(self, section: str, group: int | None) -> None:
+        self.flush()
+        self.section = section
+        self.section_group = group
+        self.instance += 1
+
+    def flush(self) -> None:
+        if self.pending is not None and self.pending_parts:
+            text = "\n".join(part for part, _ in self.pending_parts)
+            self.add(self.pending, text, self.pending_parts[0][1])
+        self.pending = None
+        self.pending_parts = []
+
+    def add(self, match: LabelMatch, value: str, where: str, group: Hashable | None = None) -> None:
+        if match.field is None or not value.strip():
+            return
+        if group is None and match.group is not None:
+            group = ("n", match.group)
+        if group is None and self.section_group is not None and match.section == self.section:
+            group = ("n", self.section_group)
+        self.walk.entries.append(
+            Entry(match.section, match.field, value.strip(), where, group, self.instance, match.confidence)
+        )
+
+    def classify(self, label: str) -> LabelMatch | None:
+        label = label.strip().rstrip(":?*").strip()
+        if not label or len(label) > _MAX_LABEL:
+            return None
+        return self.vocabulary.classify(label, self.section)
+
+    # --- text: paragraphs, cells, form fields ------------------------------------------------------
+    def paragraph(self, block: Paragraph) -> None:
+        text = block.text.strip()
+        if not text:
+            return
+        if block.heading_level is not None:
+            if self.labelled_text(text, block.where):
+                return
+            heading = self.vocabulary.heading_section(text, strict=False)
+            if heading is not None:
+                self.open_section(*heading)
+                return
+            match = self.classify(text)
+            self.open_section("other", None)
+            if match is not None and match.field is not None:
+                self.pending = match
+            return
+        if self.labelled_text(text, block.where):
+            return
+        heading = self.vocabulary.heading_section(text, strict=True) if len(text) <= _MAX_LABEL else None
+        if heading is not None:
+            self.open_section(*heading)
+            return
+        match = self.classify(text) if len(text.split()) <= 12 else None
+        if match is not None:
+            self.flush()
+            self.pending = match if match.field is not None else None
+            return
+        if self.pending is not None:
+            self.pending_parts.append((text, block.where))
+            if self.pending.field not in LONG_TEXT_FIELDS:
+                self.flush()
+            return
+        if has_box(text):
+            self.record_options(text, block.where, None)
+            return
+        self.walk.free_text.append((text, block.where, self.section))
+
+    def labelled_text(self, text: str, where: str) -> bool:
+        """Read ``"Label: value"`` lines, ``"Label ☒ Yes ☐ No"`` and label-above-value text."""
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        if len(lines) > 1:
+            first = self.classify(lines[0])
+            if first is not None and ":" not in lines[0].rstrip(":"):
+                self.flush()
+                self.add(first, "\n".join(lines[1:]), where)
+                return True
+            used = False
+            for line in lines:
+                used = self.labelled_line(line, where) or used
+            return used
+        return self.labelled_line(text, where)
+
+    def labelled_line(self, line: str, where: str) -> bool:
+        label, sep, value = line.partition(":")
+        if sep and value.strip() and len(label) <= _MAX_LABEL and not label.strip().isdigit():
+            match = self.classify(label)
+            if match is not None:
+                self.flush()
+                self.add(match, value, where)
+                if has_box(value):
+                    self.record_options(value, where, match)
+                return True
+        if has_box(line):
+            first_box = min(line.find(box) for box in "☒☐☑✓✔" if box in line)
+            prefix = line[:first_box].strip()
+            match = self.classify(prefix) if prefix and line.rstrip()[-1] not in "☒☐☑✓✔" else None
+            if match is not None:
+                self.flush()
+                self.add(match, line[first_box:], where)
+                self.record_options(line[first_box:], where, match)
+                return True
+        return False
+
+    def record_options(self, text: str, where: str, label: LabelMatch | None) -> None:
+        for option, ticked in ticked_options(text):
+            self.walk.options.append(Option(option, ticked, where, self.section, label))
+
+    def form_field(self, block: FormField) -> None:
+        self.flush()
+        value = block.value.strip()
+        if block.checkbox:
+            on = value.lower() not in {"", "off", "no", "0", "false", "☐"}
+            self.walk.options.append(
+                Option(block.label, on, block.where, self.section, self.classify(block.label))
+            )
+            value = "☒ Yes" if on else "☐ Yes"
+        match = self.classify(block.label)
+        if match is not None and value:
+            self.add(match, value, block.where)
+
+    # --- tables -----------------------------------------------------------------------------------
+    def table(self, block: Table) -> None:
+        self.flush()
+        rows = [tuple(cell for cell in row) for row in block.rows]
+        width = max((len(row) for row in rows), default=0)
+        header: list[LabelMatch | None] | None = None
+        columns: dict[int, int] | None = None
+        for index, row in enumerate(rows):
+            texts = [cell.text.strip() for cell in row]
+            filled = [text for text in texts if text]
+            if not filled:
+                continue
+            if len(set(filled)) == 1 and (
+                len(row) == 1 or (width > 1 and len(filled) < len(texts)) or len(filled) > 1
+            ):
+                header, columns = None, None
+                self.title_cell(filled[0], row[texts.index(filled[0])])
+                continue
+            if self.pending is not None and len(filled) > 1:
+                self.pending, self.pending_parts = None, []
+            column_groups = self.child_columns(texts)
+            if column_groups is not None:
+                header, columns = None, column_groups
+                continue
+            if columns is not None and texts[0]:
+                match = self.classify(texts[0])
+                if match is not None:
+                    for col, group in columns.items():
+                        if col < len(row):
+                            self.add(match, texts[col], row[col].where, ("n", group))
+                    continue
+                columns = None
+            if header is not None and len(texts) == len(header) and not self.is_header(texts, rows, index):
+                for col, match in enumerate(header):
+                    if match is not None and texts[col]:
+                        self.add(match, texts[col], row[col].where, (block.where, index))
+                continue
+            if self.is_header(texts, rows, index):
+                header = [self.classify(text) if text else None for text in texts]
+                continue
+            header = None
+            self.pairs(row, texts)
+        self.flush()
+
+    def title_cell(self, text: str, cell: Cell) -> None:
+        if self.labelled_text(text, cell.where):
+            return
+        heading = self.vocabulary.heading_section(text, strict=False) if len(text.split()) <= 14 else None
+        if heading is not None:
+            self.open_section(*heading)
+            return
+        match = self.classify(text)
+        if match is not None:
+            self.pending = match if match.field is not None else None
+            return
+        if self.pending is not None:
+            self.pending_parts.append((text, cell.where))
+            self.flush()
+            return
+        if has_box(text):
+            self.record_options(text, cell.where, None)
+        else:
+            self.walk.free_text.append((text, cell.where, self.section))
+
+    def child_columns(self, texts: list[str]) -> dict[int, int] | None:
+        """``{column: child number}`` when a row reads ``"| Child 1 | Child 2 |"`` (a column per child)."""
+        if len(texts) < 3:
+            return None
+        groups: dict[int, int] = {}
+        for col, text in enumerate(texts[1:], start=1):
+            heading = self.vocabulary.heading_section(text, strict=True) if text else None
+            if heading is None or heading[0] != "child" or heading[1] is None:
+                return None
+            groups[col] = heading[1]
+        return groups
+
+    def is_header(self, texts: list[str], rows: list[tuple[Cell, ...]], index: int) -> bool:
+        """A row of labels with the next row holding values: each following row is one person."""
+        filled = [text for text in texts if text]
+        if len(filled) < 2:
+            return False
+        matches = [self.classify(text) for text in filled]
+        if any(m is None for m in matches) or not any(m is not None and m.field for m in matches):
+            return False
+        if index + 1 >= len(rows):
+            return False
+        following = [cell.text.strip() for cell in rows[index + 1]]
+        if len(following) != len(texts) or not any(following):
+            return False
+        return all(not text or self.classify(text) is None for text in following)
+
+    def pairs(self, row: tuple[Cell, ...], texts: list[str]) -> None:
+        """Label|value pairs along a row (2 or 4 columns), then whatever cells hold on their own."""
+        col = 0
+        while col < len(texts):
+            text = texts[col]
+            if not text:
+                col += 1
+                continue
+            match = self.classify(text) if "\n" not in text else None
+            if match is not None:
+                value_col = col + 1
+                while value_col < len(texts) and not texts[value_col] and value_col - col < 2:
+                    value_col += 1
+                if value_col < len(texts) and texts[value_col]:
+                    value = texts[value_col]
+                    if is_box_only(value):
+                        self.walk.options.append(
+                            Option(text, is_ticked_box(value), row[value_col].where, self.section, match)
+                        )
+                    self.add(match, value, row[value_col].where)
+                    if has_box(value):
+                        self.record_options(value, row[value_col].where, match)
+                    col = value_col + 1
+                    continue
+                self.pending = match if match.field is not None else None
+                col += 1
+                continue
+            if col + 1 < len(texts) and is_box_only(texts[col + 1]):
+                self.walk.options.append(
+                    Option(text, is_ticked_box(texts[col + 1]), row[col + 1].where, self.section, None)
+                )
+                col += 2
+                continue
+            if not self.labelled_text(text, row[col].where):
+                if self.pending is not None and len(texts) == 1:
+                    self.pending_parts.append((text, row[col].where))
+                    self.flush()
+                elif has_box(text):
+                    self.record_options(text, row[col].where, None)
+                else:
+                    self.walk.free_text.append((text, row[col].where, self.section))
+            col += 1
+
+
+def walk(content: DocumentContent, vocabulary: FieldVocabulary) -> Walk:
+    """Every labelled value, check-box option and free line of ``content``, in reading order."""
+    walker = _Walker(vocabulary)
+    for block in content.blocks:
+        if isinstance(block, Paragraph):
+            if block.where in ("header", "footer") or block.where.startswith(("header", "footer")):
+                # Headers and footers repeat on every page; read their labels without moving sections.
+                saved = (walker.section, walker.section_group)
+                walker.section, walker.section_group = DOCUMENT_SECTION, None
+                walker.labelled_text(block.text, block.where)
+                walker.section, walker.section_group = saved
+                continue
+            walker.paragraph(block)
+        elif isinstance(block, Table):
+            walker.table(block)
+        else:
+            walker.form_field(block)
+    walker.flush()
+    return walker.walk

@@ -1,0 +1,211 @@
+"""Cleaning and checking single values read beside a label: names, postcodes, phones, yes/no, levels (pure)."""
+
+from __future__ import annotations
+
+import re
+
+TICKED = "☒"
+UNTICKED = "☐"
+_BOXES = TICKED + UNTICKED + "☑✓✔"  # ☑ ✓ ✔ also read as ticked (Word symbol fonts, hand-typed)
+
+POSTCODE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{1,2}\d[A-Za-z\d]?)\s*(\d[A-Za-z]{2})(?![A-Za-z0-9])")
+EMAIL = re.compile(r"[A-Za-z0-9._%+\-']+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
+PHONE = re.compile(r"(?<![\d+])(?:\+44\s?\(?0?\)?\s?|0)\d(?:[\s\-]?\d){8,9}(?!\d)")
+_LCS_ID = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{0,4}[\-/ ]?\d{3,12}[A-Za-z]?)(?![A-Za-z0-9])")
+_NAME_WORD = re.compile(r"^[A-Za-zÀ-ÿ][A-Za-zÀ-ÿ'’\-.]*$")
+_LEVEL = re.compile(r"(?<![A-Za-z0-9])(?:level|lvl|l|tier)?\s*[-:]?\s*([1-4])(?![0-9])", re.IGNORECASE)
+_LEVEL_STRICT = re.compile(r"(?<![A-Za-z0-9])(?:level|lvl|tier)\s*[-:]?\s*([1-4])(?![0-9])", re.IGNORECASE)
+_LEVEL_WORDS = {"one": "1", "two": "2", "three": "3", "four": "4"}
+_LEVEL_WORD = re.compile(r"\blevel\s+(one|two|three|four)\b", re.IGNORECASE)
+_TITLES = frozenset(["mr", "mrs", "miss", "ms", "mx", "dr", "master"])
+_NOT_NAME_WORDS = frozenset(
+    [
+        "yes",
+        "no",
+        "unknown",
+        "not",
+        "known",
+        "tbc",
+        "n/a",
+        "na",
+        "none",
+        "name",
+        "date",
+        "dob",
+        "signed",
+        "signature",
+        "social",
+        "worker",
+        "team",
+        "manager",
+        "male",
+        "female",
+        "address",
+        "tel",
+        "email",
+        "phone",
+        "school",
+        "the",
+        "and",
+        "of",
+        "to",
+        "child",
+        "parent",
+        "mother",
+        "father",
+        "level",
+    ]
+)
+_YES = re.compile(
+    r"^(?:yes|y|true|agreed|given|obtained|gained|consent given|consented|signed|in place|verbal(?:ly)?|written)\b",
+    re.IGNORECASE,
+)
+_NO = re.compile(
+    r"^(?:no|n|false|not given|declined|refused|withheld|not obtained|not consented)\b", re.IGNORECASE
+)
+_NEGATION = re.compile(
+    r"\b(?:not|no|don'?t|doesn'?t|refuse[sd]?|decline[sd]?|withh[eo]ld|without)\b", re.IGNORECASE
+)
+
+
+def collapse(text: str) -> str:
+    """Whitespace-normalised text: every run of spaces, tabs and newlines becomes one space."""
+    return " ".join(text.split())
+
+
+_BOX = re.compile("[" + _BOXES + "]")
+
+
+def has_box(text: str) -> bool:
+    return _BOX.search(text) is not None
+
+
+def is_box_only(text: str) -> bool:
+    """True when a cell holds nothing but a check box (its label is in the neighbouring cell)."""
+    stripped = text.strip()
+    return len(stripped) == 1 and stripped in _BOXES
+
+
+def is_ticked_box(text: str) -> bool:
+    return text.strip() in _BOXES and text.strip() != UNTICKED
+
+
+def ticked_options(text: str) -> list[tuple[str, bool]]:
+    """Split ``"☒ Yes  ☐ No"`` or ``"Level 1 ☐ Level 2 ☒"`` into ``[(option, ticked), ...]``.
+
+    Which side of its box an option sits on is decided once per text: boxes first when the text starts
+    with a box, boxes last when it ends with one, otherwise boxes first (``"Consent ☒ Yes ☐ No"``).
+    """
+    stripped = text.strip()
+    if not stripped:
+        return []
+    positions = [i for i, char in enumerate(stripped) if char in _BOXES]
+    if not positions:
+        return []
+    options: list[tuple[str, bool]] = []
+    box_last = stripped[-1] in _BOXES and stripped[0] not in _BOXES
+    if box_last:
+        start = 0
+        for pos in positions:
+            options.append((collapse(stripped[start:pos]), stripped[pos] != UNTICKED))
+            start = pos + 1
+    else:
+        for index, pos in enumerate(positions):
+            end = positions[index + 1] if index + 1 < len(positions) else len(stripped)
+            options.append((collapse(stripped[pos + 1 : end]), stripped[pos] != UNTICKED))
+    return [(option.strip(" /|,;:"), ticked) for option, ticked in options if option.strip(" /|,;:")]
+
+
+def clean_name(text: str) -> str | None:
+    """A person's name as written (titles dropped), or None when the text is not shaped like a name."""
+    value = collapse(text.replace("\u2019", "'")).strip(" ,;:-")
+    value = re.split(
+        r"\s*(?:\(|,|;| - | – |\bdob\b|\bd\.o\.b|\bborn\b)", value, maxsplit=1, flags=re.IGNORECASE
+    )[0]
+    words = value.split()
+    while words and words[0].lower().rstrip(".") in _TITLES:
+        words = words[1:]
+    if not words or len(words) > 5 or any(not _NAME_WORD.match(w) for w in words):
+        return None
+    if " ".join(w.lower() for w in words) in _NOT_NAME_WORDS or all(
+        w.lower() in _NOT_NAME_WORDS for w in words
+    ):
+        return None
+    if not any(w[0].isupper() for w in words):
+        return None
+    return " ".join(words)
+
+
+def clean_text(text: str, limit: int = 120) -> str | None:
+    """One-line text (a role, an agency), or None when empty or longer than ``limit``."""
+    value = collapse(text).strip(" ,;:-")
+    return value if value and len(value) <= limit else None
+
+
+def find_postcode(text: str) -> str | None:
+    """The first UK postcode in ``text`` normalised to ``"PR1 2AB"``, or None."""
+    match = POSTCODE.search(text)
+    if match is None:
+        return None
+    return f"{match.group(1).upper()} {match.group(2).upper()}"
+
+
+def find_email(text: str) -> str | None:
+    match = EMAIL.search(text.replace("mailto:", " "))
+    return match.group(0).rstrip(".") if match else None
+
+
+def find_phone(text: str) -> str | None:
+    match = PHONE.search(text)
+    return collapse(match.group(0)) if match else None
+
+
+def find_lcs_id(text: str) -> str | None:
+    """The identifier in an LCS/Mosaic id cell (digits, maybe a short letter prefix), or None."""
+    value = collapse(text)
+    if not value or len(value) > 40 or re.search(r"\d{1,2}[/.]\d{1,2}[/.]\d{2,4}", value):
+        return None
+    match = _LCS_ID.search(value)
+    return match.group(1).replace(" ", "") if match else None
+
+
+def parse_yes_no(text: str) -> bool | None:
+    """True/False for a yes/no answer (ticked boxes, "Yes", "No - declined"), None when unclear."""
+    if has_box(text):
+        ticked = {option.lower() for option, on in ticked_options(text) if on}
+        answers = {_yes_no_word(option) for option in ticked} - {None}
+        return answers.pop() if len(answers) == 1 else None
+    return _yes_no_word(collapse(text))
+
+
+def _yes_no_word(text: str) -> bool | None:
+    if _NO.match(text):
+        return False
+    if _YES.match(text):
+        return True
+    return None
+
+
+def statement_consent(text: str) -> bool | None:
+    """A ticked consent statement: True for "I give consent ...", False for "I do not consent ..."."""
+    lowered = text.lower()
+    if "consent" not in lowered and "agree" not in lowered:
+        return None
+    return False if _NEGATION.search(lowered) else True
+
+
+def parse_level(text: str, *, strict: bool = False) -> int | None:
+    """Level of need 1-4 from ``"Level 2"``, ``"2"``, ``"Level two"`` or ticked boxes; None if unclear."""
+    if has_box(text):
+        levels = {parse_level(option, strict=True) for option, on in ticked_options(text) if on} - {None}
+        return levels.pop() if len(levels) == 1 else None
+    value = _LEVEL_WORD.sub(lambda m: "level " + _LEVEL_WORDS[m.group(1).lower()], text)
+    found = {int(m.group(1)) for m in (_LEVEL_STRICT if strict else _LEVEL).finditer(value)}
+    if not strict and not found and re.fullmatch(r"\s*[1-4]\s*", value):
+        found = {int(value)}
+    return found.pop() if len(found) == 1 else None
+
+
+def level_in_option(text: str) -> int | None:
+    """The level a check-box option names (``"Level 2 - Targeted"``), or None."""
+    return parse_level(text, strict=True)

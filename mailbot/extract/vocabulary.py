@@ -1,0 +1,452 @@
+"""Field-label vocabulary: which wording means which field in which section (loaded from fields.toml).
+
+Everything slow (normalising synonyms, compiling the section-phrase regex) happens once, in
+``load_vocabulary``; ``FieldVocabulary.classify`` then costs a dict lookup for every label seen before.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from mailbot.errors import ConfigError
+
+#: Words that carry no meaning in a label: "What is the name of the child?" is "child name".
+FILLERS = frozenset(
+    [
+        "the",
+        "of",
+        "a",
+        "an",
+        "is",
+        "are",
+        "what",
+        "whats",
+        "please",
+        "give",
+        "enter",
+        "state",
+        "provide",
+        "details",
+        "detail",
+        "s",
+        "his",
+        "her",
+        "their",
+        "your",
+        "any",
+        "if",
+        "known",
+        "applicable",
+        "this",
+        "to",
+        "for",
+        "in",
+        "on",
+        "which",
+        "who",
+        "was",
+        "were",
+        "has",
+        "have",
+        "been",
+        "be",
+        "tick",
+        "box",
+        "as",
+        "appropriate",
+        "include",
+        "including",
+        "inc",
+        "etc",
+        "e",
+        "g",
+        "eg",
+        "here",
+        "below",
+        "above",
+        "following",
+    ]
+)
+
+_APOSTROPHE_FORMS = re.compile(
+    r"\b(child|children|young person|parent|carer|professional|worker)(?:'s|s'|'|s)(?=\W|$)"
+)
+_CHILD_REN = re.compile(r"child\s*\(\s*ren\s*\)|child/ren|childs?\b|children(?:'s)?", re.IGNORECASE)
+_DOB = re.compile(r"d\.?\s?o\.?\s?b\.?(?![a-z])", re.IGNORECASE)
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])")
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+
+
+def normalise_label(text: str) -> str:
+    """Lower-case words of a label with punctuation, possessives and identifier styles flattened."""
+    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("&", " and ")
+    text = _DOB.sub(" dob ", text)
+    if " " not in text.strip():
+        text = _CAMEL.sub(" ", text)  # ChildName, child_dob_1, LPEmail: identifiers from PDF forms
+    text = text.lower()
+    text = _CHILD_REN.sub("child", text)
+    text = _APOSTROPHE_FORMS.sub(r"\1", text)
+    text = text.replace("'", "").replace(".", "")
+    return _NON_WORD.sub(" ", text).strip()
+
+
+def label_key(text: str) -> tuple[str, int | None]:
+    """The lookup key of a label (normalised, fillers and numbers removed) and its group number, if any."""
+    group: int | None = None
+    words: list[str] = []
+    for word in normalise_label(text).split():
+        if word.isdigit() and len(word) <= 2:
+            if group is None:
+                group = int(word)
+            continue
+        if word not in FILLERS:
+            words.append(word)
+    return " ".join(words), group
+
+
+@dataclass(frozen=True)
+class LabelMatch:
+    """What a label means: ``field`` within ``section`` (``field`` None: a known but unwanted label)."""
+
+    section: str
+    field: str | None
+    group: int | None = None
+    confidence: float = 0.9
+
+
+DOCUMENT_SECTION = "document"
+
+
+@dataclass
+class FieldVocabulary:
+    """Label and section synonyms, precompiled. Build it with ``load_vocabulary``."""
+
+    section_phrases: dict[str, str]
+    ignored_sections: frozenset[str]
+    fields: dict[str, dict[str, str]]
+    relationships: dict[str, frozenset[str]]
+    kinds: tuple[tuple[str, re.Pattern[str]], ...]
+    placeholders: frozenset[str]
+    _section_pattern: re.Pattern[str] = field(init=False, repr=False)
+    _prefixes: dict[str, tuple[tuple[str, str], ...]] = field(init=False, repr=False)
+    _cache: dict[tuple[str, str | None], LabelMatch | None] = field(init=False, repr=False)
+    _section_cache: dict[str, tuple[str | None, str]] = field(init=False, repr=False)
+    _qualified: dict[str, tuple[str, str]] = field(init=False, repr=False)
+    _raw_cache: dict[tuple[str, str | None], LabelMatch | None] = field(init=False, repr=False)
+    _placeholder_cache: dict[str, bool] = field(init=False, repr=False)
+    _heading_cache: dict[tuple[str, bool], tuple[str, int | None] | None] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        phrases = sorted(self.section_phrases, key=len, reverse=True)
+        self._section_pattern = re.compile(
+            r"(?<![a-z0-9])(?:" + "|".join(map(re.escape, phrases)) + r")(?![a-z0-9])"
+        )
+        self._prefixes = {
+            section: tuple(
+                sorted(
+                    ((k, f) for k, f in mapping.items() if " " in k), key=lambda kf: len(kf[0]), reverse=True
+                )
+            )
+            for section, mapping in self.fields.items()
+        }
+        self._cache = {}
+        self._section_cache = {}
+        self._raw_cache = {}
+        self._placeholder_cache = {}
+        self._heading_cache = {}
+        # Synonyms that carry their own section's word ("parent carer consent" names consent even
+        # though "parent carer" is longer) are recognised in any section.
+        self._qualified = {}
+        for section, mapping in self.fields.items():
+            own = {p for p, s in self.section_phrases.items() if s == section}
+            for key, name in mapping.items():
+                if key and any(re.search(rf"(?<![a-z0-9]){re.escape(p)}(?![a-z0-9])", key) for p in own):
+                    self._qualified.setdefault(key, (section, name))
+
+    def find_section(self, key: str) -> tuple[str | None, str]:
+        """The section named inside ``key`` (longest phrase) and the key with that phrase removed."""
+        cached = self._section_cache.get(key)
+        if cached is not None:
+            return cached
+        best: re.Match[str] | None = None
+        for match in self._section_pattern.finditer(key):
+            if best is None or len(match.group(0)) > len(best.group(0)):
+                best = match
+        if best is None:
+            result: tuple[str | None, str] = (None, key)
+        else:
+            rest = (key[: best.start()] + " " + key[best.end() :]).split()
+            result = (self.section_phrases[best.group(0)], " ".join(rest))
+        if len(self._section_cache) < 20000:
+            self._section_cache[key] = result
+        return result
+
+    def heading_section(self, text: str, *, strict: bool) -> tuple[str, int | None] | None:
+        """The section a heading (or a lone bold line, when ``strict``) opens, with its group number.
+
+        ``strict`` demands that nothing but the section phrase and filler words remain, so an ordinary
+        sentence mentioning "child" does not open a section.
+        """
+        cache_key = (text, strict)
+        if cache_key in self._heading_cache:
+            return self._heading_cache[cache_key]
+        result = self._heading_section(text, strict=strict)
+        if len(self._heading_cache) < 50000:
+            self._heading_cache[cache_key] = result
+        return result
+
+    def _heading_section(self, text: str, *, strict: bool) -> tuple[str, int | None] | None:
+        key, group = label_key(text)
+        if not key or len(key) > 120:
+            return None
+        section, rest = self.find_section(key)
+        if section is None:
+            return None
+        if strict and rest and not set(rest.split()) <= _HEADING_WORDS:
+            return None
+        return section, group
+
+    def classify(self, label: str, section: str | None) -> LabelMatch | None:
+        """What ``label`` means when read inside ``section`` (None when it is no label we know)."""
+        raw_key = (label, section)
+        if raw_key in self._raw_cache:
+            return self._raw_cache[raw_key]
+        result = self._classify(label, section)
+        if len(self._raw_cache) < 50000:
+            self._raw_cache[raw_key] = result
+        return result
+
+    def _classify(self, label: str, section: str | None) -> LabelMatch | None:
+        key, group = label_key(label)
+        cache_key = (key, section)
+        if cache_key in self._cache:
+            cached = self._cache[cache_key]
+            if cached is None or group is None:
+                return cached
+            return LabelMatch(cached.section, cached.field, group, cached.confidence)
+        result = self._classify_key(key, section)
+        if len(self._cache) < 50000:
+            self._cache[cache_key] = result
+        if result is not None and group is not None:
+            return LabelMatch(result.section, result.field, group, result.confidence)
+        return result
+
+    def _classify_key(self, key: str, section: str | None) -> LabelMatch | None:
+        if not key and section is None:
+            return None
+        document = self.fields[DOCUMENT_SECTION]
+        if key and key in document:
+            return LabelMatch(DOCUMENT_SECTION, document[key], None, 0.9)
+        qualified = self._qualified.get(key)
+        if qualified is not None:
+            return LabelMatch(qualified[0], qualified[1], None, 0.95)
+        if section is not None and section not in self.ignored_sections:
+            mapping = self.fields.get(section)
+            if mapping is not None and key in mapping:
+                return LabelMatch(section, mapping[key], None, 0.9)
+        named, rest = self.find_section(key)
+        if named is not None:
+            if named in self.ignored_sections:
+                # "Parent's name", "Social worker": a label for someone we do not want. A sentence that
+                # merely mentions "school" is no label at all.
+                if not rest or any(self._lookup(s, rest) for s in ("child", "lead_professional", "consent")):
+                    return LabelMatch(named, None)
+                return None
+            found = self._lookup(named, rest)
+            if found is not None:
+                return LabelMatch(named, found[0], None, 0.95 if found[1] else 0.75)
+            found_doc = self._lookup(DOCUMENT_SECTION, key)
+            if found_doc is not None:
+                return LabelMatch(DOCUMENT_SECTION, found_doc[0], None, 0.7)
+            return None
+        if not key:
+            return None
+        if section is not None and section in self.ignored_sections:
+            found_any = self._lookup(section if section in self.fields else "child", key)
+            if found_any is None:
+                found_any = self._lookup("lead_professional", key)
+            return LabelMatch(section, None) if found_any is not None else None
+        found_doc = self._lookup(DOCUMENT_SECTION, key)
+        if found_doc is not None:
+            return LabelMatch(DOCUMENT_SECTION, found_doc[0], None, 0.7)
+        effective = section if section in self.fields else None
+        if effective is not None:
+            found = self._lookup(effective, key)
+            if found is not None:
+                return LabelMatch(effective, found[0], None, 0.9 if found[1] else 0.7)
+        if section is None:
+            # No section yet: read child fields, marked weak so only whole child records are kept.
+            found = self._lookup("child", key)
+            if found is not None and found[0] != "blob":
+                return LabelMatch("child", found[0], None, 0.55)
+        return None
+
+    def _lookup(self, section: str, key: str) -> tuple[str, bool] | None:
+        """Field for ``key`` in ``section``: exact (True) or by a multi-word synonym prefix (False)."""
+        mapping = self.fields.get(section)
+        if mapping is None:
+            return None
+        if key in mapping:
+            return mapping[key], True
+        for prefix, name in self._prefixes[section]:
+            if key.startswith(prefix + " "):
+                return name, False
+        return None
+
+    def kind_of(self, text: str) -> str | None:
+        """The document kind a title or file name names, or None."""
+        normalised = " ".join(normalise_label(text).split())
+        for kind, pattern in self.kinds:
+            if pattern.search(normalised):
+                return kind
+        return None
+
+    def is_placeholder(self, value: str) -> bool:
+        """True for a blank form's prompt ("Click here to enter text.") or filler, not an answer."""
+        known = self._placeholder_cache.get(value)
+        if known is not None:
+            return known
+        key = normalise_label(value)
+        result = not key or key in self.placeholders or not key.strip("x ")
+        if len(self._placeholder_cache) < 50000:
+            self._placeholder_cache[value] = result
+        return result
+
+
+_HEADING_WORDS = frozenset(
+    [
+        "details",
+        "detail",
+        "information",
+        "info",
+        "contact",
+        "contacts",
+        "section",
+        "part",
+        "data",
+        "record",
+        "records",
+        "name",
+        "names",
+        "and",
+        "identifying",
+        "about",
+        "profile",
+        "summary",
+        "personal",
+        "new",
+        "proposed",
+        "identified",
+        "1",
+        "2",
+        "3",
+        "4",
+        "5",
+        "6",
+        "7",
+        "8",
+        "9",
+        "a",
+        "b",
+        "c",
+        "d",
+        "involved",
+        "including",
+        "with",
+        "form",
+        "sheet",
+        "box",
+    ]
+)
+
+
+def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        elif isinstance(value, list) and isinstance(merged.get(key), list):
+            merged[key] = list(merged[key]) + [v for v in value if v not in merged[key]]
+        else:
+            merged[key] = value
+    return merged
+
+
+def _phrases(values: Any, where: str) -> list[str]:
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        raise ConfigError([f"fields.toml {where}: must be a list of strings"])
+    return values
+
+
+def vocabulary_from_mapping(raw: dict[str, Any]) -> FieldVocabulary:
+    """Build the vocabulary from parsed TOML; raises ConfigError naming each malformed entry."""
+    try:
+        sections_raw = raw["sections"]
+        fields_raw = raw["fields"]
+    except KeyError as missing:
+        raise ConfigError([f"fields.toml: missing table [{missing.args[0]}]"]) from None
+    section_phrases: dict[str, str] = {}
+    for section, values in sections_raw.items():
+        for phrase in _phrases(values, f"[sections] {section}"):
+            key, _group = label_key(phrase)
+            if key:
+                section_phrases.setdefault(key, section)
+    fields: dict[str, dict[str, str]] = {}
+    for section, mapping in fields_raw.items():
+        fields[section] = {}
+        for name, values in mapping.items():
+            for phrase in _phrases(values, f"[fields.{section}] {name}"):
+                fields[section].setdefault(label_key(phrase)[0], name)
+    fields.setdefault(DOCUMENT_SECTION, {})
+    ignored = frozenset(
+        _phrases(raw.get("ignored_sections", {}).get("names", []), "[ignored_sections] names")
+    )
+    relationships = {
+        name: frozenset(normalise_label(v) for v in _phrases(values, f"[relationships] {name}"))
+        for name, values in raw.get("relationships", {}).items()
+    }
+    kinds: list[tuple[str, re.Pattern[str]]] = []
+    for kind, values in raw.get("kinds", {}).items():
+        if kind not in {"assessment", "plan", "taf_minutes", "consent", "other"}:
+            raise ConfigError([f"fields.toml [kinds]: unknown document kind {kind!r}"])
+        words = sorted(
+            {normalise_label(v) for v in _phrases(values, f"[kinds] {kind}")}, key=len, reverse=True
+        )
+        kinds.append(
+            (kind, re.compile(r"(?<![a-z0-9])(?:" + "|".join(map(re.escape, words)) + r")(?![a-z0-9])"))
+        )
+    placeholders = frozenset(
+        normalise_label(v)
+        for v in _phrases(raw.get("placeholders", {}).get("values", []), "[placeholders] values")
+    )
+    return FieldVocabulary(section_phrases, ignored, fields, relationships, tuple(kinds), placeholders)
+
+
+def _read_toml(text: str, where: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError([f"{where}: {error}"]) from None
+
+
+def load_vocabulary(path: Path | None = None) -> FieldVocabulary:
+    """Load the packaged default vocabulary, with the council's file at ``path`` merged over it.
+
+    A council file's lists are added to the default ones (so it may hold only its own wording); with
+    ``replace = true`` at its top it is used alone. Raises ConfigError for an unreadable or malformed file.
+    """
+    default_text = resources.files("mailbot.extract").joinpath("fields.toml").read_text(encoding="utf-8")
+    raw = _read_toml(default_text, "mailbot/extract/fields.toml")
+    if path is not None:
+        try:
+            council_text = Path(path).read_text(encoding="utf-8")
+        except OSError as error:
+            raise ConfigError([f"{path}: cannot read ({error.strerror})"]) from None
+        council = _read_toml(council_text, str(path))
+        raw = council if council.pop("replace", False) else _merge(raw, council)
+    return vocabulary_from_mapping(raw)

@@ -1,0 +1,116 @@
+"""Intake: store a message's raw bytes and commit its register row before the source lets go of it.
+
+Idempotent on (mailbox, content hash) and on the source ledger key (mailbox, folder, UIDVALIDITY,
+UID): a message fetched twice — an overlapping poll, a crash before the move, a rebuilt mailbox with
+new UIDs — is recorded once (invariant 1 and the lessons of paperless-ngx issues 9436/13336/10080).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from mailbot.register.database import Register
+from mailbot.register.models import Message, SourceLedger
+from mailbot.sources.base import SourceMessage
+from mailbot.storage import Storage
+
+log = logging.getLogger(__name__)
+_MESSAGE_ID = re.compile(rb"^message-id:[ \t]*(<[^>\r\n]{1,900}>)", re.IGNORECASE | re.MULTILINE)
+_FROM = re.compile(rb"^from:[^\r\n]*?<?([A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+)>?", re.IGNORECASE | re.MULTILINE)
+_HEADER_END = re.compile(rb"\r?\n\r?\n")
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    message_row_id: int
+    new: bool
+    state: str
+
+
+def _header_block(raw: bytes) -> bytes:
+    match = _HEADER_END.search(raw)
+    return raw[: match.start()] if match else raw[:65536]
+
+
+def quick_headers(raw: bytes) -> tuple[str | None, str | None]:
+    """Message-ID and From address read cheaply from the header block (full parsing comes later).
+
+    Intake must never fail on garbage, so this is deliberately forgiving: None when absent.
+    """
+    header = _header_block(raw)
+    mid = _MESSAGE_ID.search(header)
+    sender = _FROM.search(header)
+    return (
+        mid.group(1).decode("ascii", "replace") if mid else None,
+        sender.group(1).decode("ascii", "replace").lower() if sender else None,
+    )
+
+
+def _existing(session: Session, mailbox: str, sha: str) -> Message | None:
+    return session.execute(
+        select(Message).where(Message.mailbox == mailbox, Message.direction == "in", Message.sha256 == sha)
+    ).scalar_one_or_none()
+
+
+def intake(register: Register, storage: Storage, message: SourceMessage, now: datetime) -> IntakeResult:
+    """Store ``message`` and record it; returns its register row id and whether it was new."""
+    sha, path = storage.put("raw", message.raw)
+    message_id, sender = quick_headers(message.raw)
+    for _attempt in range(2):
+        try:
+            with register.transaction() as session:
+                row = _existing(session, message.mailbox, sha)
+                new = row is None
+                if row is None:
+                    row = Message(
+                        mailbox=message.mailbox,
+                        direction="in",
+                        message_id=message_id,
+                        sha256=sha,
+                        raw_path=path,
+                        size=len(message.raw),
+                        state="received",
+                        sender=sender,
+                        received_at=now,
+                    )
+                    session.add(row)
+                    session.flush()
+                ledger = session.execute(
+                    select(SourceLedger).where(
+                        SourceLedger.mailbox == message.mailbox,
+                        SourceLedger.folder == message.folder,
+                        SourceLedger.uidvalidity == message.uidvalidity,
+                        SourceLedger.uid == message.uid,
+                    )
+                ).scalar_one_or_none()
+                if ledger is None:
+                    session.add(
+                        SourceLedger(
+                            mailbox=message.mailbox,
+                            folder=message.folder,
+                            uidvalidity=message.uidvalidity,
+                            uid=message.uid,
+                            message_row_id=row.id,
+                            seen_at=now,
+                        )
+                    )
+                result = IntakeResult(row.id, new, row.state)
+            if not new:
+                log.info(
+                    "intake duplicate mailbox=%s uid=%s row=%s",
+                    message.mailbox,
+                    message.uid,
+                    result.message_row_id,
+                )
+            return result
+        except IntegrityError:
+            # Another runner recorded the same bytes between our check and insert: read theirs.
+            continue
+    raise RuntimeError("intake could not record the message after a concurrent insert")

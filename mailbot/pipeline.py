@@ -1,0 +1,206 @@
+"""Processing stored messages: parse → read documents → extract → decide → apply, one message a txn.
+
+Messages are processed from the register (state ``received``), not from the source, so a crash
+between intake and processing loses nothing: the next run picks them up. Documents of a whole batch
+are read concurrently in the worker pool so both cores work while a backlog drains.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from sqlalchemy import select
+
+from mailbot.apply import Incoming, Shell, StoredDocument, apply
+from mailbot.automatic import classify_automatic
+from mailbot.documents.content import InputFile
+from mailbot.extract import FieldVocabulary, extract_message_facts
+from mailbot.facts import DocumentFacts
+from mailbot.message import ParsedMessage
+from mailbot.parse import parse_message
+from mailbot.quoting import new_text
+from mailbot.register.database import Register
+from mailbot.register.models import Message, Request, ReviewItem
+from mailbot.register.queries import build_view, find_thread_request
+from mailbot.rules.decide import Inbound, Rules, decide
+from mailbot.rules.merge import merge_facts
+from mailbot.threads import find_request_references, thread_message_ids
+
+log = logging.getLogger(__name__)
+
+
+class DocumentReader(Protocol):
+    """Reads attachments into facts (the worker pool in production, in-process for the CLI)."""
+
+    def read(self, files: Sequence[InputFile]) -> list[DocumentFacts]: ...
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A stored message parsed and ready for its documents to be read."""
+
+    row_id: int
+    mailbox: str
+    parsed: ParsedMessage
+    files: tuple[InputFile, ...]
+    stored_paths: dict[str, str]
+
+
+class Pipeline:
+    """Turns ``received`` messages into decisions applied to the register."""
+
+    def __init__(
+        self,
+        register: Register,
+        shell: Shell,
+        reader: DocumentReader,
+        vocabulary: FieldVocabulary,
+        now: Callable[[], datetime],
+        rules_for: Callable[[datetime], Rules],
+        concurrency: int = 4,
+    ) -> None:
+        self.register = register
+        self.shell = shell
+        self.reader = reader
+        self.vocabulary = vocabulary
+        self.now = now
+        self.rules_for = rules_for
+        self.concurrency = concurrency
+
+    def waiting(self, limit: int = 200, mailbox: str | None = None) -> list[int]:
+        with self.register.transaction() as session:
+            query = select(Message.id).where(Message.direction == "in", Message.state == "received")
+            if mailbox is not None:
+                query = query.where(Message.mailbox == mailbox)
+            return list(session.execute(query.order_by(Message.id).limit(limit)).scalars())
+
+    def process_waiting(self, limit: int = 200, mailbox: str | None = None) -> int:
+        """Process up to ``limit`` waiting messages; returns how many were processed."""
+        ids = self.waiting(limit, mailbox)
+        self.process(ids)
+        return len(ids)
+
+    def _prepare(self, row_id: int) -> Prepared:
+        with self.register.transaction() as session:
+            row = session.get(Message, row_id)
+            assert row is not None
+            raw = self.shell.storage.get(row.raw_path)
+            mailbox = row.mailbox
+        parsed = parse_message(raw)
+        stored: dict[str, str] = {}
+        for index, attachment in enumerate(parsed.attachments):
+            _sha, path = self.shell.storage.put("documents", attachment.payload)
+            stored[f"{index}:{attachment.filename}"] = path
+        return Prepared(row_id, mailbox, parsed, parsed.attachments, stored)
+
+    def process(self, ids: Sequence[int]) -> None:
+        """Process messages in order; documents of the batch are read concurrently."""
+        prepared: list[Prepared] = []
+        for row_id in ids:
+            try:
+                prepared.append(self._prepare(row_id))
+            except Exception as error:  # one broad catch per message: record it, move on
+                self._fail(row_id, error)
+        with ThreadPoolExecutor(max_workers=max(1, self.concurrency)) as threads:
+            readings = list(threads.map(lambda p: self.reader.read(p.files) if p.files else [], prepared))
+        for item, documents in zip(prepared, readings, strict=True):
+            try:
+                self._decide_and_apply(item, documents)
+            except Exception as error:  # one broad catch per message: record it, move on
+                self._fail(item.row_id, error)
+
+    def _fail(self, row_id: int, error: Exception) -> None:
+        log.exception("message processing failed row=%s error=%s", row_id, type(error).__name__)
+        with self.register.transaction() as session:
+            row = session.get(Message, row_id)
+            if row is None:
+                return
+            row.state = "failed"
+            row.error = type(error).__name__
+            row.processed_at = self.now()
+            session.add(
+                ReviewItem(
+                    reason="processing_failed",
+                    detail=f"mailbot could not process this message ({type(error).__name__})",
+                    state="open",
+                    message_row_id=row_id,
+                    created_at=self.now(),
+                )
+            )
+
+    def _stored_documents(self, item: Prepared, documents: list[DocumentFacts]) -> tuple[StoredDocument, ...]:
+        by_name = {key.partition(":")[2]: path for key, path in item.stored_paths.items()}
+        return tuple(StoredDocument(facts, by_name.get(facts.file)) for facts in documents)
+
+    def _decide_and_apply(self, item: Prepared, documents: list[DocumentFacts]) -> None:
+        settings = self.shell.settings
+        parsed = item.parsed
+        now = self.now()
+        mailbox = settings.mailboxes[item.mailbox]
+        written = new_text(parsed.body_text)
+        body = extract_message_facts(parsed.subject, written, self.vocabulary, settings.urn)
+        automatic = classify_automatic(parsed, settings.own_addresses)
+        sender = parsed.sender.email.lower() if parsed.sender else None
+        rules = self.rules_for(now)
+        inbound = Inbound(
+            mailbox_role=mailbox.role,
+            sender=sender,
+            text=f"{parsed.subject}\n{written}",
+            body=body,
+            documents=tuple(documents),
+            automatic=automatic,
+        )
+        references = find_request_references(parsed.subject, written)
+        thread_ids = thread_message_ids(parsed)
+        with self.register.transaction() as session:
+            row = session.get(Message, item.row_id)
+            assert row is not None
+            if row.state != "received":
+                return  # another runner got here first
+            request: Request | None = None
+            if automatic is None:
+                request = find_thread_request(session, item.mailbox, references, thread_ids)
+            prior = []
+            if request is not None:
+                from mailbot.register.queries import request_view
+
+                prior_view = request_view(session, request)
+                prior = [*prior_view.documents, *prior_view.bodies]
+            merged = merge_facts([*prior, *documents], [body])
+            view = build_view(
+                session,
+                request=request,
+                urns=[*merged.urns],
+                children=merged.children,
+                sender=sender,
+                now=now,
+            )
+            decision = decide(inbound, view, rules)
+            row.automatic = automatic.kind if automatic else None
+            apply(
+                session,
+                self.shell,
+                decision,
+                Incoming(
+                    row=row,
+                    sender_name=parsed.sender.display_name if parsed.sender else None,
+                    message_id=parsed.message_id,
+                    references=parsed.references,
+                    body=body,
+                    documents=self._stored_documents(item, documents),
+                ),
+                request,
+                now,
+            )
+        log.info(
+            "message processed row=%s mailbox=%s type=%s state=%s",
+            item.row_id,
+            item.mailbox,
+            decision.request_type,
+            decision.state,
+        )

@@ -1,0 +1,1 @@
+"""The register: cases, requests, messages, documents, lead professionals, allocations, outbox, audit."""

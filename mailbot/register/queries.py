@@ -1,0 +1,114 @@
+"""Read-only queries that build the RegisterView a decision needs (no writes here)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from mailbot.facts import Child as ChildFacts
+from mailbot.facts import DocumentFacts, LeadProfessional as LeadProfessionalFacts
+from mailbot.register.models import Case, Child, Document, Outbox, Request
+from mailbot.rules.view import CaseView, ChildCandidate, RegisterView, RequestView
+
+
+def case_view(case: Case) -> CaseView:
+    lp = case.current_lead_professional
+    return CaseView(
+        urn=case.urn,
+        children=tuple(ChildFacts(c.name, c.date_of_birth, c.lcs_id, c.postcode) for c in case.children),
+        lead_professional=LeadProfessionalFacts(lp.name, lp.role, lp.agency, lp.email, lp.phone)
+        if lp
+        else None,
+        status=case.status,
+    )
+
+
+def request_view(session: Session, request: Request) -> RequestView:
+    documents = session.execute(
+        select(Document).where(Document.request_id == request.id).order_by(Document.id)
+    ).scalars()
+    return RequestView(
+        id=request.id,
+        reference=request.reference,
+        type=request.type,
+        state=request.state,
+        mailbox=request.mailbox,
+        sender=request.sender,
+        urn=request.case.urn if request.case else None,
+        chase_count=request.chase_count,
+        documents=tuple(DocumentFacts.from_json(d.facts) for d in documents),
+        bodies=tuple(DocumentFacts.from_json(b) for b in request.facts.get("bodies", [])),
+    )
+
+
+def find_thread_request(
+    session: Session, mailbox: str, references: Sequence[str], thread_ids: Sequence[str]
+) -> Request | None:
+    """The request a reply belongs to: by ``[SD-000123]`` tag first, then In-Reply-To/References.
+
+    A tag is only trusted for a request of the same mailbox, so a typo cannot graft a reply onto
+    another team's request.
+    """
+    for reference in references:
+        digits = reference.upper().removeprefix("SD-").lstrip("0")
+        if digits.isdigit():
+            request = session.get(Request, int(digits))
+            if request is not None and request.mailbox == mailbox:
+                return request
+    if thread_ids:
+        row = session.execute(
+            select(Outbox.request_id)
+            .where(Outbox.message_id.in_(list(thread_ids)), Outbox.request_id.is_not(None))
+            .order_by(Outbox.id.desc())
+        ).first()
+        if row is not None:
+            request = session.get(Request, row[0])
+            if request is not None and request.mailbox == mailbox:
+                return request
+    return None
+
+
+def build_view(
+    session: Session,
+    *,
+    request: Request | None,
+    urns: Sequence[str],
+    children: Sequence[ChildFacts],
+    sender: str | None,
+    now: datetime,
+) -> RegisterView:
+    """Gather what the register knows about the URNs and children a message mentions."""
+    cases: dict[str, CaseView] = {}
+    if urns:
+        for case in session.execute(select(Case).where(Case.urn.in_(list(urns)))).scalars():
+            cases[case.urn] = case_view(case)
+    lcs_ids = [c.lcs_id.strip().upper() for c in children if c.lcs_id]
+    dobs = [c.date_of_birth for c in children if c.date_of_birth]
+    candidates: list[ChildCandidate] = []
+    if lcs_ids or dobs:
+        conditions = []
+        if lcs_ids:
+            conditions.append(func.upper(Child.lcs_id).in_(lcs_ids))
+        if dobs:
+            conditions.append(Child.date_of_birth.in_(dobs))
+        rows = session.execute(select(Child, Case.urn).join(Case).where(or_(*conditions))).all()
+        candidates = [
+            ChildCandidate(urn, ChildFacts(c.name, c.date_of_birth, c.lcs_id, c.postcode)) for c, urn in rows
+        ]
+    replies = 0
+    if sender:
+        replies = session.execute(
+            select(func.count(Outbox.id)).where(
+                Outbox.to_address == sender.lower(), Outbox.created_at >= now - timedelta(hours=1)
+            )
+        ).scalar_one()
+    return RegisterView(
+        open_request=request_view(session, request) if request is not None else None,
+        cases=cases,
+        child_candidates=tuple(candidates),
+        replies_to_sender_last_hour=replies,
+        today=now.date(),
+    )

@@ -1,0 +1,1 @@
+"""The pure decision core: classify a message, check completeness, decide actions (no I/O, no clock)."""

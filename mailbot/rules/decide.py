@@ -1,0 +1,371 @@
+"""``decide``: from one message's facts and a register snapshot to the actions to take (pure).
+
+No I/O, no clock, no database session: everything arrives as values, so every decision can be tested
+without servers and explained from its inputs (the ``explanation`` goes to the audit log).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Any
+
+from mailbot.facts import Child, DocumentFacts
+from mailbot.message import AutomaticMail
+from mailbot.rules.actions import (
+    Action,
+    AttachCase,
+    Decision,
+    Ignore,
+    IssueUrn,
+    MarkOutboxFailed,
+    QueueForAllocation,
+    RecordLeadProfessional,
+    ReuseUrn,
+    Review,
+    Send,
+)
+from mailbot.rules.classify import classify
+from mailbot.rules.merge import RequestFacts, merge_facts
+from mailbot.rules.names import names_match, normalise_name
+from mailbot.rules.requirements import Missing, missing_items
+from mailbot.rules.view import RegisterView
+from mailbot.urn import UrnScheme
+
+#: Request states after which a reply no longer reopens the request.
+FINISHED_STATES = frozenset({"done", "closed_level_one", "allocated", "ignored"})
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One incoming message as the core sees it.
+
+    ``text`` is the subject plus the part of the body the sender wrote (quoted history removed);
+    ``body`` the facts read from that text; ``documents`` the facts of every attachment.
+    """
+
+    mailbox_role: str
+    sender: str | None
+    text: str
+    body: DocumentFacts
+    documents: tuple[DocumentFacts, ...] = ()
+    automatic: AutomaticMail | None = None
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The parts of config that decisions depend on, plus clock-derived values the shell computes."""
+
+    trusted_domains: tuple[str, ...]
+    requirements: Mapping[str, Mapping[str, Sequence[str]]]
+    caf_address: str
+    wpehs_address: str
+    untrusted_policy: str = "acknowledge"
+    replies_per_sender_per_hour: int = 5
+    next_allocation_meeting: date | None = None
+    urn_scheme: UrnScheme = field(default_factory=UrnScheme)
+
+    def is_trusted(self, address: str) -> bool:
+        domain = address.rpartition("@")[2].lower()
+        return any(domain == d or domain.endswith("." + d) for d in self.trusted_domains)
+
+
+def _missing_context(missing: Sequence[Missing], facts: RequestFacts) -> dict[str, Any]:
+    return {
+        "missing_items": [m.description for m in missing],
+        "file_problems": [
+            {"file": fp.file, "code": fp.problem.code, "detail": fp.problem.detail}
+            for fp in facts.file_problems
+        ],
+    }
+
+
+def _facts_context(facts: RequestFacts) -> dict[str, Any]:
+    lp = facts.lead_professional
+    return {
+        "children_count": len(facts.children),
+        "lead_professional": lp.to_json() if lp else None,
+        "work_requested": facts.work_requested,
+        "meeting_date": facts.meeting_date.isoformat() if facts.meeting_date else None,
+    }
+
+
+def _match_children(children: Sequence[Child], view: RegisterView) -> tuple[set[str], list[Child], bool]:
+    """Find existing URNs for ``children``: (matched URNs, unmatched children, ambiguous?).
+
+    A match is the same LCS id, or the same date of birth with a closely matching name. A candidate
+    with the same date of birth whose name is only somewhat alike is ambiguous: a person decides.
+    """
+    matched: set[str] = set()
+    unmatched: list[Child] = []
+    ambiguous = False
+    for child in children:
+        urns: set[str] = set()
+        for candidate in view.child_candidates:
+            other = candidate.child
+            if child.lcs_id and other.lcs_id:
+                if child.lcs_id.strip().upper() == other.lcs_id.strip().upper():
+                    urns.add(candidate.urn)
+                continue
+            if not (child.date_of_birth and child.date_of_birth == other.date_of_birth):
+                continue
+            if child.name and other.name:
+                if names_match(child.name, other.name):
+                    urns.add(candidate.urn)
+                elif names_match(child.name, other.name, threshold=0.6) or (
+                    normalise_name(child.name).split()[-1:] == normalise_name(other.name).split()[-1:]
+                ):
+                    ambiguous = True
+        if len(urns) > 1:
+            ambiguous = True
+        matched |= urns
+        if not urns:
+            unmatched.append(child)
+    return matched, unmatched, ambiguous
+
+
+def _decide_automatic(automatic: AutomaticMail) -> Decision:
+    if automatic.kind == "bounce":
+        actions: list[Action] = [Review("bounce", automatic.reason)]
+        if automatic.original_message_id:
+            actions.insert(0, MarkOutboxFailed(automatic.original_message_id, automatic.failed_recipients))
+        return Decision(
+            None, "bounce", tuple(actions), message_state="bounce", explanation=(automatic.reason,)
+        )
+    return Decision(
+        None, "ignored", (Ignore(automatic.reason),), message_state="ignored", explanation=(automatic.reason,)
+    )
+
+
+def _known_urn(facts: RequestFacts, view: RegisterView) -> tuple[str | None, Decision | None]:
+    """The one valid, known URN of a request, or the decision that deals with its absence."""
+    if (
+        facts.urns_in_email
+        and facts.urns_in_documents
+        and set(facts.urns_in_email) != set(facts.urns_in_documents)
+    ):
+        return None, Decision(
+            None,
+            "review",
+            (Review("conflicting_facts", "the URN in the email differs from the URN in the documents"),),
+            message_state="review",
+            explanation=("conflicting URNs between email and documents",),
+        )
+    urns = facts.urns
+    if len(urns) > 1:
+        return None, Decision(
+            None,
+            "review",
+            (Review("conflicting_facts", "more than one URN given"),),
+            message_state="review",
+            explanation=("several URNs",),
+        )
+    if urns:
+        return urns[0], None
+    return None, None
+
+
+def decide(inbound: Inbound, view: RegisterView, rules: Rules) -> Decision:
+    """Decide what to do with ``inbound`` given what the register knows (``view``) and ``rules``."""
+    if inbound.automatic is not None:
+        return _decide_automatic(inbound.automatic)
+    if not inbound.sender:
+        return Decision(
+            None,
+            "review",
+            (Review("no_sender", "the message has no usable From address"),),
+            message_state="review",
+        )
+    sender = inbound.sender
+    request = view.open_request
+    if request is not None and request.state in FINISHED_STATES:
+        if not inbound.documents:
+            return Decision(
+                request.type,
+                request.state,
+                (Ignore("courtesy reply to a finished request"),),
+                explanation=("reply without attachments to a finished request",),
+            )
+        return Decision(
+            request.type,
+            request.state,
+            (Review("reply_to_finished_request", "documents sent to a request that is already finished"),),
+            message_state="review",
+        )
+
+    documents = [*(request.documents if request else ()), *inbound.documents]
+    bodies = [*(request.bodies if request else ()), inbound.body]
+    facts = merge_facts(documents, bodies)
+    request_type = request.type if request else classify(inbound.mailbox_role, inbound.text, facts)
+
+    if not rules.is_trusted(sender):
+        actions: list[Action] = [Review("untrusted_sender", "sender's domain is not a trusted domain")]
+        if rules.untrusted_policy == "acknowledge":
+            actions.append(Send("untrusted_acknowledgement", (sender,), personal=False, key="untrusted"))
+        return _limit_replies(
+            Decision(
+                request_type, "review", tuple(actions), message_state="review", explanation=("untrusted",)
+            ),
+            view,
+            rules,
+        )
+
+    if request_type == "urn_request":
+        decision = _urn_request(sender, facts, view, rules, request is not None)
+    else:
+        decision = _case_request(request_type, sender, inbound, facts, view, rules)
+    if facts.meeting_date is not None and decision.meeting_date is None:
+        decision = replace(decision, meeting_date=facts.meeting_date)
+    return _limit_replies(decision, view, rules)
+
+
+def _limit_replies(decision: Decision, view: RegisterView, rules: Rules) -> Decision:
+    """At most N automatic replies per sender per hour: a runaway loop meets silence and a person."""
+    if view.replies_to_sender_last_hour < rules.replies_per_sender_per_hour:
+        return decision
+    kept = tuple(a for a in decision.actions if not isinstance(a, Send))
+    if len(kept) == len(decision.actions):
+        return decision
+    return Decision(
+        decision.request_type,
+        decision.state,
+        (*kept, Review("reply_rate_limit", "too many automatic replies to this sender in the last hour")),
+        decision.missing,
+        "review",
+        (*decision.explanation, "replies suppressed by the per-sender hourly limit"),
+        decision.meeting_date,
+    )
+
+
+def _chase(request_type: str, sender: str, missing: list[Missing], facts: RequestFacts) -> Decision:
+    context = {"request_type": request_type, **missing_context(missing, facts), "attempt": 0}
+    return Decision(
+        request_type,
+        "incomplete",
+        (Send("chase_up", (sender,), context, key="chase-0"),),
+        missing=tuple(m.description for m in missing),
+        explanation=tuple(f"missing {m.code}" for m in missing),
+    )
+
+
+def _urn_request(
+    sender: str, facts: RequestFacts, view: RegisterView, rules: Rules, is_reply: bool
+) -> Decision:
+    if facts.level_of_need == 1:
+        return Decision(
+            "urn_request",
+            "closed_level_one",
+            (Send("level_one_no_urn", (sender,), {}, key="level-one"),),
+            explanation=("level 1 on the Continuum of Need: no URN for universal provision",),
+        )
+    missing = missing_items("urn_request", facts, rules.requirements)
+    if facts.consent.given is False:
+        return Decision(
+            "urn_request",
+            "review",
+            (Review("consent_refused", "the documents record that consent was not given"),),
+            message_state="review",
+        )
+    if missing:
+        return _chase("urn_request", sender, missing, facts)
+    matched, unmatched, ambiguous = _match_children(facts.children, view)
+    if ambiguous or len(matched) > 1:
+        return Decision(
+            "urn_request",
+            "review",
+            (Review("ambiguous_child_match", "a child may already have a URN; a person must check"),),
+            message_state="review",
+            explanation=("ambiguous match against existing children",),
+        )
+    postcode = next((c.postcode for c in facts.children if c.postcode), None)
+    if matched:
+        urn = next(iter(matched))
+        return Decision(
+            "urn_request",
+            "done",
+            (
+                ReuseUrn(urn, tuple(unmatched)),
+                Send("urn_existing", (sender,), _facts_context(facts), key="urn"),
+            ),
+            explanation=("child already has a URN",),
+        )
+    return Decision(
+        "urn_request",
+        "done",
+        (IssueUrn(facts.children, postcode), Send("urn_issued", (sender,), _facts_context(facts), key="urn")),
+        explanation=("new URN issued",),
+    )
+
+
+def _case_request(
+    request_type: str, sender: str, inbound: Inbound, facts: RequestFacts, view: RegisterView, rules: Rules
+) -> Decision:
+    """Routes that need a known URN: new LP, filing, step down to WPEHS, meeting representation."""
+    urn, problem = _known_urn(facts, view)
+    if problem is not None:
+        return Decision(
+            request_type,
+            problem.state,
+            problem.actions,
+            message_state="review",
+            explanation=problem.explanation,
+        )
+    if urn is None and facts.invalid_urns:
+        written = facts.invalid_urns[0]
+        return Decision(
+            request_type,
+            "awaiting_urn",
+            (
+                Send(
+                    "unknown_urn",
+                    (sender,),
+                    {"urn_as_written": written, "reason": "check_character"},
+                    key="urn-check",
+                ),
+            ),
+            missing=("a valid URN",),
+            explanation=("URN fails its check character",),
+        )
+    if urn is not None and urn not in view.cases:
+        return Decision(
+            request_type,
+            "awaiting_urn",
+            (
+                Send(
+                    "unknown_urn",
+                    (sender,),
+                    {"urn_as_written": urn, "reason": "not_on_register"},
+                    key="urn-unknown",
+                ),
+            ),
+            missing=("a URN that is on the register",),
+            explanation=("URN not on the register",),
+        )
+    missing = missing_items(request_type, facts, rules.requirements)
+    if missing:
+        return _chase(request_type, sender, missing, facts)
+    assert urn is not None  # "urn" is in every case route's requirements; checked above
+    context = {"request_type": request_type, **_facts_context(facts)}
+    actions: list[Action] = [AttachCase(urn)]
+    if request_type == "new_lead_professional":
+        assert facts.lead_professional is not None
+        actions += [
+            RecordLeadProfessional(urn, facts.lead_professional),
+            Send("lp_recorded", (sender,), context, key="lp-recorded"),
+        ]
+        return Decision(request_type, "done", tuple(actions), explanation=("new lead professional recorded",))
+    if request_type == "taf_minutes":
+        actions.append(Send("filed", (sender,), context, key="filed"))
+        return Decision(request_type, "done", tuple(actions), explanation=("filed against the case",))
+    actions += [QueueForAllocation(), Send("acknowledgement", (sender,), context, key="ack")]
+    explanation = ["queued for the weekly allocations meeting"]
+    if (
+        request_type == "meeting_representation"
+        and facts.meeting_date is not None
+        and rules.next_allocation_meeting is not None
+        and facts.meeting_date < rules.next_allocation_meeting
+    ):
+        actions.append(Send("meeting_alert", (rules.wpehs_address,), context, key="meeting-alert"))
+        explanation.append("meeting falls before the next allocations meeting: WPEHS alerted")
+    return Decision(request_type, "awaiting_allocation", tuple(actions), explanation=tuple(explanation))

@@ -1,0 +1,112 @@
+"""Combine the facts of every document and email body of one request into one picture (pure)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from mailbot.facts import Child, Consent, DocumentFacts, LeadProfessional, Problem
+from mailbot.rules.names import same_child
+
+
+@dataclass(frozen=True)
+class FileProblem:
+    file: str
+    problem: Problem
+
+
+@dataclass(frozen=True)
+class RequestFacts:
+    """Everything known about a request. ``urns`` are the distinct valid URNs seen, by source."""
+
+    urns_in_email: tuple[str, ...] = ()
+    urns_in_documents: tuple[str, ...] = ()
+    invalid_urns: tuple[str, ...] = ()
+    children: tuple[Child, ...] = ()
+    lead_professional: LeadProfessional | None = None
+    consent: Consent = field(default_factory=Consent)
+    level_of_need: int | None = None
+    work_requested: str | None = None
+    meeting_date: date | None = None
+    document_kinds: tuple[str, ...] = ()
+    readable_documents: int = 0
+    file_problems: tuple[FileProblem, ...] = ()
+
+    @property
+    def urns(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(self.urns_in_email + self.urns_in_documents))
+
+
+def _merge_child(known: list[Child], child: Child) -> None:
+    for index, existing in enumerate(known):
+        if same_child(existing, child):
+            known[index] = Child(
+                name=existing.name or child.name,
+                date_of_birth=existing.date_of_birth or child.date_of_birth,
+                lcs_id=existing.lcs_id or child.lcs_id,
+                postcode=existing.postcode or child.postcode,
+            )
+            return
+    if child.name or child.lcs_id:
+        known.append(child)
+
+
+def _merge_lp(current: LeadProfessional | None, new: LeadProfessional | None) -> LeadProfessional | None:
+    if new is None or not new.name:
+        return current
+    if current is None or not current.name:
+        return new
+    if current.name.casefold() != new.name.casefold():
+        return new  # the newest statement of the new LP wins; a changed mind is common
+    return LeadProfessional(
+        name=current.name,
+        role=new.role or current.role,
+        agency=new.agency or current.agency,
+        email=new.email or current.email,
+        phone=new.phone or current.phone,
+    )
+
+
+def merge_facts(documents: list[DocumentFacts], bodies: list[DocumentFacts]) -> RequestFacts:
+    """Merge in arrival order: later statements fill gaps and, for the LP, replace earlier ones."""
+    children: list[Child] = []
+    lp: LeadProfessional | None = None
+    consent = Consent()
+    level: int | None = None
+    work: str | None = None
+    meeting: date | None = None
+    kinds: list[str] = []
+    problems: list[FileProblem] = []
+    readable = 0
+    for facts in [*documents, *bodies]:
+        for child in facts.children:
+            _merge_child(children, child)
+        lp = _merge_lp(lp, facts.lead_professional)
+        if facts.consent.given is not None:
+            consent = Consent(
+                given=facts.consent.given if consent.given is not False else False,
+                date=facts.consent.date or consent.date,
+                signed_by=facts.consent.signed_by or consent.signed_by,
+            )
+        level = facts.level_of_need if facts.level_of_need is not None else level
+        work = facts.work_requested or work
+        meeting = facts.meeting_date or meeting
+        if facts.kind != "email":
+            kinds.append(facts.kind)
+            if facts.readable:
+                readable += 1
+            problems.extend(FileProblem(facts.file, p) for p in facts.problems)
+    return RequestFacts(
+        urns_in_email=tuple(dict.fromkeys(f.urn for f in bodies if f.urn)),
+        urns_in_documents=tuple(dict.fromkeys(f.urn for f in documents if f.urn)),
+        invalid_urns=tuple(dict.fromkeys(u for f in [*documents, *bodies] for u in f.invalid_urns)),
+        children=tuple(children),
+        lead_professional=lp,
+        consent=consent,
+        level_of_need=level,
+        work_requested=work,
+        meeting_date=meeting,
+        document_kinds=tuple(kinds),
+        readable_documents=readable,
+        file_problems=tuple(problems),
+    )

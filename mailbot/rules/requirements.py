@@ -1,0 +1,99 @@
+"""Which documents and facts each request type needs, and how to say what is missing (pure)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from mailbot.rules.merge import RequestFacts
+
+#: Words a social worker understands, one per requirement; the chase-up lists these.
+DESCRIPTIONS = {
+    "assessment": "the assessment",
+    "plan": "the plan",
+    "assessment_or_plan": "the assessment and/or the plan",
+    "taf_document": "the document to file (TAF minutes or the re-versioned assessment)",
+    "consent_form": "the signed consent form",
+    "urn": "the child's URN",
+    "child_identity": "each child's full name and date of birth (or LCS ID)",
+    "child_name": "each child's full name",
+    "child_date_of_birth": "each child's date of birth",
+    "consent": "confirmation that the family consents to Early Help and to sharing the assessment and plan",
+    "work_requested": "what work is being requested as part of the step down",
+    "meeting_date": "the date of the multi-agency meeting",
+    "lead_professional_name": "the new lead professional's name",
+    "lead_professional_agency": "the new lead professional's agency",
+    "lead_professional_contact": "the new lead professional's email address or phone number",
+}
+
+
+@dataclass(frozen=True)
+class Missing:
+    code: str
+
+    @property
+    def description(self) -> str:
+        return DESCRIPTIONS[self.code]
+
+
+def _documents_missing(wanted: Sequence[str], facts: RequestFacts) -> list[str]:
+    kinds = list(facts.document_kinds)
+    # A readable document we could not classify may still be the assessment or plan the sender
+    # means; let it fill one gap rather than chase for something that is attached.
+    spare_other = sum(1 for k in kinds if k == "other")
+    missing: list[str] = []
+    for item in wanted:
+        if item == "assessment_or_plan":
+            ok = any(k in ("assessment", "plan", "other") for k in kinds)
+        elif item == "taf_document":
+            ok = facts.readable_documents > 0
+        elif item == "consent_form":
+            ok = "consent" in kinds
+        else:
+            ok = item in kinds
+            if not ok and spare_other:
+                spare_other -= 1
+                ok = True
+        if not ok:
+            missing.append(item)
+    return missing
+
+
+def _fact_present(item: str, facts: RequestFacts) -> bool:
+    lp = facts.lead_professional
+    if item == "urn":
+        return bool(facts.urns)
+    if item == "child_identity":
+        return bool(facts.children) and all(c.lcs_id or (c.name and c.date_of_birth) for c in facts.children)
+    if item == "consent":
+        return facts.consent.given is True
+    if item == "work_requested":
+        return bool(facts.work_requested)
+    if item == "meeting_date":
+        return facts.meeting_date is not None
+    if item == "lead_professional_name":
+        return bool(lp and lp.name)
+    if item == "lead_professional_agency":
+        return bool(lp and lp.agency)
+    if item == "lead_professional_contact":
+        return bool(lp and lp.has_contact)
+    raise ValueError(f"unknown requirement {item}")
+
+
+def missing_items(
+    request_type: str, facts: RequestFacts, requirements: Mapping[str, Mapping[str, Sequence[str]]]
+) -> list[Missing]:
+    """What ``request_type`` still lacks, documents first, in the order config lists them."""
+    rule = requirements.get(request_type, {})
+    codes = _documents_missing(rule.get("documents", ()), facts)
+    for item in rule.get("facts", ()):
+        if item == "child_identity" and facts.children:
+            # Say precisely which part is missing when the children are named but not dated (or v.v.).
+            unidentified = [c for c in facts.children if not (c.lcs_id or (c.name and c.date_of_birth))]
+            if any(not c.name for c in unidentified):
+                codes.append("child_name")
+            if any(not c.date_of_birth for c in unidentified):
+                codes.append("child_date_of_birth")
+        elif not _fact_present(item, facts):
+            codes.append(item)
+    return [Missing(code) for code in codes]

@@ -1,0 +1,63 @@
+"""Read-only snapshots of the register that ``decide`` needs, prepared by the shell beforehand."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from mailbot.facts import Child, DocumentFacts, LeadProfessional
+
+
+@dataclass(frozen=True)
+class CaseView:
+    urn: str
+    children: tuple[Child, ...] = ()
+    lead_professional: LeadProfessional | None = None
+    status: str = "open"
+
+
+@dataclass(frozen=True)
+class RequestView:
+    """An open request this message threads to, with everything received for it so far."""
+
+    id: int
+    reference: str
+    type: str
+    state: str
+    mailbox: str
+    sender: str
+    urn: str | None
+    chase_count: int
+    documents: tuple[DocumentFacts, ...] = ()
+    bodies: tuple[DocumentFacts, ...] = ()
+
+
+@dataclass(frozen=True)
+class ChildCandidate:
+    """A child already on the register who may be the same child (same LCS id, or same DOB)."""
+
+    urn: str
+    child: Child
+
+
+@dataclass(frozen=True)
+class AllocationTarget:
+    """A request waiting for allocation, found by URN for an allocation reply."""
+
+    request_id: int
+    reference: str
+    urn: str
+    state: str
+
+
+@dataclass(frozen=True)
+class RegisterView:
+    """What the register knows that bears on one incoming message."""
+
+    open_request: RequestView | None = None
+    cases: dict[str, CaseView] = field(default_factory=dict)
+    child_candidates: tuple[ChildCandidate, ...] = ()
+    replies_to_sender_last_hour: int = 0
+    threads_to_digest: bool = False
+    allocation_targets: dict[str, AllocationTarget] = field(default_factory=dict)
+    today: date | None = None

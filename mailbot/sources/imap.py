@@ -1,0 +1,439 @@
+"""Reads a shared mailbox over IMAP: fetch what waits in the inbox, move it out once stored, IDLE for more."""
+
+from __future__ import annotations
+
+import logging
+import random
+import ssl
+import time
+from collections.abc import Callable, Iterator
+from email.parser import BytesHeaderParser
+from email.policy import compat32
+from typing import Any, Literal, TypeVar
+
+from imapclient import SEEN, IMAPClient, SocketTimeout
+from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError
+
+from mailbot.errors import SourceConnectionError, SourceError, SourceTimeoutError
+from mailbot.sources.base import Disposition, SourceMessage
+
+log = logging.getLogger(__name__)
+
+TlsMode = Literal["implicit", "starttls", "none"]
+T = TypeVar("T")
+
+#: Errors meaning the connection is gone or unusable (not "the server said NO"): drop it, reconnect.
+#: imaplib raises ``abort`` for EOF and for an unsolicited ``* BYE``; ssl errors are OSErrors.
+_CONNECTION_LOST: tuple[type[BaseException], ...] = (OSError, IMAPClientAbortError, EOFError)
+
+
+class _IdleInterruptedError(Exception):
+    """The server said BYE during IDLE (Dovecot shutdown, Exchange's idle cut-off): reconnect."""
+
+
+class _StaleUidError(Exception):
+    """Internal: the UID of a message to move belongs to an older UIDVALIDITY."""
+
+
+_IDLE_ENDED: tuple[type[BaseException], ...] = (_IdleInterruptedError, *_CONNECTION_LOST)
+
+
+def _mapped(error: BaseException, where: str) -> SourceError:
+    """The mailbot error for a low-level failure, so the runner can tell 'server down' from a bug."""
+    if isinstance(error, TimeoutError):
+        return SourceTimeoutError(f"{where}: no answer from the IMAP server ({error})")
+    return SourceConnectionError(f"{where}: IMAP connection failed ({type(error).__name__}: {error})")
+
+
+def _message_id(raw: bytes) -> str | None:
+    value = BytesHeaderParser(policy=compat32).parsebytes(raw, headersonly=True).get("Message-ID")
+    return str(value).strip() if value else None
+
+
+class ImapSource:
+    """One shared mailbox on an IMAP server (Dovecot, Exchange, ...), implementing ``MessageSource``.
+
+    Everything left in ``inbox`` is waiting: once the register holds a message, ``mark_done`` moves it
+    to ``processed_folder`` or ``review_folder``, so no flag or local state decides what is new. The
+    connection is opened lazily, missing folders are created, and a lost connection is re-opened with
+    exponential backoff and jitter (``sleep`` is injectable for tests). Failures surface as
+    ``SourceConnectionError`` or ``SourceTimeoutError`` once ``connect_attempts`` tries have failed;
+    a refused login or certificate fails at once (retrying will not fix a password). A command the
+    server answers with NO/BAD raises ``SourceError``.
+
+    Not thread-safe: one runner per mailbox owns one source (DESIGN.md).
+    """
+
+    def __init__(
+        self,
+        mailbox: str,
+        host: str,
+        port: int,
+        tls: TlsMode,
+        username: str,
+        password: str,
+        *,
+        inbox: str = "INBOX",
+        processed_folder: str = "Processed",
+        review_folder: str = "Review",
+        sent_folder: str = "Sent",
+        poll_interval: float = 60.0,
+        idle_timeout: float = 29 * 60,
+        batch_size: int = 50,
+        ssl_context: ssl.SSLContext | None = None,
+        connect_timeout: float = 30.0,
+        read_timeout: float = 120.0,
+        use_idle: bool = True,
+        connect_attempts: int = 5,
+        backoff_base: float = 1.0,
+        backoff_max: float = 60.0,
+        sleep: Callable[[float], None] = time.sleep,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
+        if tls not in ("implicit", "starttls", "none"):
+            raise ValueError(f"tls must be implicit, starttls or none, not {tls!r}")
+        if batch_size < 1 or connect_attempts < 1:
+            raise ValueError("batch_size and connect_attempts must be at least 1")
+        self.mailbox = mailbox
+        self.host = host
+        self.port = port
+        self.tls = tls
+        self.username = username
+        self._password = password
+        self.inbox = inbox
+        self.processed_folder = processed_folder
+        self.review_folder = review_folder
+        self.sent_folder = sent_folder
+        self.poll_interval = poll_interval
+        self.idle_timeout = idle_timeout
+        self.batch_size = batch_size
+        self.use_idle = use_idle
+        self.connect_attempts = connect_attempts
+        self.backoff_base = backoff_base
+        self.backoff_max = backoff_max
+        self._ssl_context = ssl_context
+        self._timeout = SocketTimeout(connect=connect_timeout, read=read_timeout)
+        self._sleep = sleep
+        self._jitter = jitter
+        self._client: IMAPClient | None = None
+        self._selected: tuple[str, bool, int] | None = None  # (folder, readonly, uidvalidity)
+        self._uidvalidity: int | None = None  # of the inbox, as last selected
+        self._highest_seen_uid = 0  # highest inbox UID fetch_waiting has yielded under _uidvalidity
+        self.connections_opened = 0  # for health checks and tests
+
+    def __repr__(self) -> str:
+        return f"ImapSource({self.mailbox!r}, {self.host}:{self.port}, tls={self.tls})"
+
+    def __enter__(self) -> ImapSource:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- connection -------------------------------------------------------------------------------
+
+    def _where(self) -> str:
+        return f"{self.mailbox} ({self.host}:{self.port})"
+
+    def _open(self) -> IMAPClient:
+        context = self._ssl_context or ssl.create_default_context()
+        client = IMAPClient(
+            self.host,
+            self.port,
+            use_uid=True,
+            ssl=self.tls == "implicit",
+            ssl_context=context if self.tls == "implicit" else None,
+            timeout=self._timeout,
+        )
+        try:
+            if self.tls == "starttls":
+                # Refuse to send the password in clear when the server does not offer STARTTLS:
+                # imapclient raises CapabilityError, which we report as a connection failure.
+                client.starttls(context)
+            client.login(self.username, self._password)
+            self._create_missing_folders(client)
+        except BaseException:
+            client.shutdown()
+            raise
+        return client
+
+    def _create_missing_folders(self, client: IMAPClient) -> None:
+        for folder in (self.processed_folder, self.review_folder, self.sent_folder):
+            if not client.folder_exists(folder):
+                log.info("mailbox %s: creating folder %s", self.mailbox, folder)
+                client.create_folder(folder)
+
+    def _backoff(self, failures: int) -> float:
+        """Delay before retry ``failures`` (1, 2, ...): exponential, capped, with 'equal jitter'."""
+        ceiling = min(self.backoff_max, self.backoff_base * 2.0 ** (failures - 1))
+        return ceiling / 2 + ceiling / 2 * self._jitter()
+
+    def _connect(self) -> IMAPClient:
+        """The open connection, opening (with backoff between failed attempts) when there is none."""
+        if self._client is not None:
+            return self._client
+        failures = 0
+        while True:
+            try:
+                client = self._open()
+            except (LoginError, ssl.SSLCertVerificationError) as error:
+                raise SourceConnectionError(f"{self._where()}: {type(error).__name__}: {error}") from error
+            except IMAPClientError as error:
+                if not isinstance(error, IMAPClientAbortError):
+                    # e.g. CapabilityError for a missing STARTTLS, or NO to CREATE: not transient.
+                    raise SourceConnectionError(f"{self._where()}: {error}") from error
+                failures += 1
+                if failures >= self.connect_attempts:
+                    raise _mapped(error, self._where()) from error
+            except _CONNECTION_LOST as error:
+                failures += 1
+                if failures >= self.connect_attempts:
+                    raise _mapped(error, self._where()) from error
+            else:
+                self._client = client
+                self._selected = None
+                self.connections_opened += 1
+                log.info("mailbox %s: connected to %s:%s", self.mailbox, self.host, self.port)
+                return client
+            delay = self._backoff(failures)
+            log.warning(
+                "mailbox %s: connect attempt %d failed; retrying in %.1fs", self.mailbox, failures, delay
+            )
+            self._sleep(delay)
+
+    def _drop(self) -> None:
+        """Forget a connection that failed; the next operation reconnects."""
+        client, self._client, self._selected = self._client, None, None
+        if client is not None:
+            try:
+                client.shutdown()
+            except Exception:  # the socket is already broken; nothing to report
+                log.debug("mailbox %s: error while shutting a broken connection", self.mailbox)
+
+    def _run(self, operation: Callable[[IMAPClient], T], what: str, *, retry: bool = True) -> T:
+        """Run ``operation`` on a live connection; after a lost connection reconnect and retry once.
+
+        Only idempotent operations may retry (search, fetch, move, select): a connection can drop after
+        the server acted but before we read its answer.
+        """
+        attempts = 2 if retry else 1
+        for attempt in range(1, attempts + 1):
+            client = self._connect()
+            try:
+                return operation(client)
+            except _CONNECTION_LOST as error:
+                self._drop()
+                if attempt == attempts:
+                    raise _mapped(error, f"{self._where()} {what}") from error
+                log.warning("mailbox %s: connection lost during %s; reconnecting", self.mailbox, what)
+            except IMAPClientError as error:
+                raise SourceError(f"{self._where()} {what}: server refused: {error}") from error
+        raise AssertionError("unreachable")
+
+    def _select(self, client: IMAPClient, folder: str, *, readonly: bool = False) -> int:
+        """Select ``folder`` unless it already is; returns its UIDVALIDITY (RFC 3501 §2.3.1.1)."""
+        if self._selected is not None and self._selected[:2] == (folder, readonly):
+            return self._selected[2]
+        info: dict[bytes, Any] = client.select_folder(folder, readonly=readonly)
+        uidvalidity = int(info[b"UIDVALIDITY"])
+        self._selected = (folder, readonly, uidvalidity)
+        if folder == self.inbox:
+            if self._uidvalidity is not None and uidvalidity != self._uidvalidity:
+                # The mailbox was rebuilt (Exchange database move, restore): old UIDs mean nothing now.
+                log.warning("mailbox %s: inbox UIDVALIDITY changed; UIDs restart", self.mailbox)
+                self._highest_seen_uid = 0
+            self._uidvalidity = uidvalidity
+        return uidvalidity
+
+    # -- MessageSource ------------------------------------------------------------------------------
+
+    def fetch_waiting(self, limit: int) -> Iterator[SourceMessage]:
+        """Yield up to ``limit`` messages in the inbox, oldest (lowest UID) first.
+
+        UID SEARCH ALL, then UID FETCH BODY.PEEK[] in batches of ``batch_size``: PEEK leaves ``\\Seen``
+        alone, so a person looking at the mailbox still sees unread mail as unread. A message someone
+        moved away between search and fetch is skipped; if UIDVALIDITY changes in between the
+        generator stops (the next call starts afresh).
+        """
+
+        def search(client: IMAPClient) -> tuple[int, list[int]]:
+            uidvalidity = self._select(client, self.inbox)
+            return uidvalidity, sorted(int(uid) for uid in client.search("ALL"))
+
+        uidvalidity, uids = self._run(search, "search")
+        uids = uids[: max(limit, 0)]
+        if uids:
+            log.info("mailbox %s: %d message(s) waiting", self.mailbox, len(uids))
+        for start in range(0, len(uids), self.batch_size):
+            batch = uids[start : start + self.batch_size]
+
+            def fetch(client: IMAPClient, batch: list[int] = batch) -> tuple[int, dict[int, Any]]:
+                now_valid = self._select(client, self.inbox)
+                return now_valid, client.fetch(batch, ["BODY.PEEK[]"])
+
+            now_valid, fetched = self._run(fetch, "fetch")
+            if now_valid != uidvalidity:
+                return
+            for uid in batch:
+                raw = fetched.get(uid, {}).get(b"BODY[]")
+                if raw is None:
+                    log.info("mailbox %s: uid %d left the inbox before it was fetched", self.mailbox, uid)
+                    continue
+                self._highest_seen_uid = max(self._highest_seen_uid, uid)
+                yield SourceMessage(self.mailbox, self.inbox, uidvalidity, uid, bytes(raw))
+
+    def mark_done(self, message: SourceMessage, disposition: Disposition) -> None:
+        """Move the message to the processed or review folder; never deletes without a copy first.
+
+        UID MOVE (RFC 6851) when offered; else UID COPY + \\Deleted + UID EXPUNGE (RFC 4315 UIDPLUS),
+        so only this message is expunged; else COPY + \\Deleted + EXPUNGE (plain RFC 3501 — Exchange
+        2010 offers neither MOVE nor UIDPLUS), which also expunges anything another client marked
+        \\Deleted, as that client asked. Raises ``SourceError`` if the folder's UIDVALIDITY no longer
+        matches the message's (its UID may now name another message).
+        """
+        target = self.processed_folder if disposition == "processed" else self.review_folder
+
+        def move(client: IMAPClient) -> None:
+            uidvalidity = self._select(client, message.folder)
+            if message.folder == self.inbox and uidvalidity != message.uidvalidity:
+                raise _StaleUidError
+            uids = [message.uid]
+            if client.has_capability("MOVE"):
+                client.move(uids, target)
+                return
+            # A retry after a lost connection may copy twice: a duplicate in the target, never a loss.
+            client.copy(uids, target)
+            client.delete_messages(uids)
+            if client.has_capability("UIDPLUS"):
+                client.uid_expunge(uids)
+            else:
+                client.expunge()
+
+        try:
+            self._run(move, "move")
+        except _StaleUidError:
+            raise SourceError(
+                f"{self._where()}: uid {message.uid} not moved: UIDVALIDITY changed since it was fetched"
+            ) from None
+        log.info("mailbox %s: uid %d moved to %s", self.mailbox, message.uid, target)
+
+    def wait_for_mail(self, timeout: float) -> bool:
+        """Block up to ``timeout`` seconds for new mail; True when some may have arrived.
+
+        With IDLE (RFC 2177) and ``use_idle``: True as soon as the server reports EXISTS/RECENT, or at
+        once when the inbox already holds mail newer than the last fetch (mail that arrived while we
+        were busy); IDLE is re-issued every ``idle_timeout`` (RFC 2177 lets servers drop a client
+        idle for 30 minutes; Exchange does so at about 29); False when ``timeout`` passes quietly.
+        A dropped connection is re-opened and answered with True (mail may have come meanwhile).
+        Without IDLE: sleep ``min(poll_interval, timeout)`` and return True (poll).
+        """
+        client = self._connect()
+        if not (self.use_idle and client.has_capability("IDLE")):
+            self._sleep(max(0.0, min(self.poll_interval, timeout)))
+            return True
+        try:
+            return self._idle(client, timeout)
+        except _IDLE_ENDED:
+            self._drop()
+            log.info("mailbox %s: connection lost while idling; reconnecting", self.mailbox)
+            self._connect()
+            return True
+        except IMAPClientError as error:
+            raise SourceError(f"{self._where()} idle: server refused: {error}") from error
+
+    def _idle(self, client: IMAPClient, timeout: float) -> bool:
+        self._select(client, self.inbox)
+        # Dovecot (like most servers) answers SEARCH from the session's view as it was before the
+        # command and reports new mail only afterwards, so NOOP first to bring the view up to date.
+        client.noop()
+        newer = [int(u) for u in client.search(["UID", f"{self._highest_seen_uid + 1}:*"])]
+        # "n:*" always matches the last message, even when its UID is below n (RFC 3501 §6.4.4).
+        if any(uid > self._highest_seen_uid for uid in newer):
+            return True
+        deadline = time.monotonic() + timeout
+        while (remaining := deadline - time.monotonic()) > 0:
+            client.idle()
+            woke = self._idle_period(client, time.monotonic() + min(remaining, self.idle_timeout))
+            # If the connection died, DONE raises and wait_for_mail reconnects.
+            _text, tail = client.idle_done()
+            if woke or _says_new_mail(tail):
+                return True
+        return False
+
+    @staticmethod
+    def _idle_period(client: IMAPClient, period_end: float) -> bool:
+        """Collect IDLE responses until ``period_end``; True on new mail, False on quiet or early EOF."""
+        while (left := period_end - time.monotonic()) > 0:
+            responses = client.idle_check(timeout=left)
+            if _says_bye(responses):
+                raise _IdleInterruptedError
+            if _says_new_mail(responses):
+                return True
+            if not responses and period_end - time.monotonic() > 0.01:
+                # imapclient returns [] on EOF as well as on timeout; the caller's DONE tells which.
+                return False
+        return False
+
+    def append_sent(self, raw: bytes) -> None:
+        """APPEND a copy of a sent message to ``sent_folder``, flagged \\Seen.
+
+        APPEND is not idempotent: after a lost connection we look for the Message-ID before trying
+        again, so a restart-safety copy is filed once.
+        """
+
+        def append(client: IMAPClient) -> None:
+            client.append(self.sent_folder, raw, flags=(SEEN,))
+
+        try:
+            self._run(append, "append", retry=False)
+        except (SourceConnectionError, SourceTimeoutError):
+            message_id = _message_id(raw)
+            if message_id is not None and self.has_sent(message_id):
+                return
+            self._run(append, "append", retry=False)
+
+    def has_sent(self, message_id: str) -> bool:
+        """True when ``sent_folder`` holds a message whose Message-ID header is exactly ``message_id``.
+
+        SEARCH HEADER is a substring match (RFC 3501 §6.4.4), so candidates are confirmed by reading
+        their Message-ID header.
+        """
+        wanted = message_id.strip()
+        if not wanted.startswith("<"):
+            wanted = f"<{wanted}>"
+
+        def search(client: IMAPClient) -> bool:
+            self._select(client, self.sent_folder, readonly=True)
+            uids = client.search(["HEADER", "Message-ID", wanted])
+            if not uids:
+                return False
+            fetched = client.fetch(uids, ["BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]"])
+            for item in fetched.values():
+                header = item.get(b"BODY[HEADER.FIELDS (MESSAGE-ID)]") or b""
+                if _message_id(bytes(header)) == wanted:
+                    return True
+            return False
+
+        return self._run(search, "sent search")
+
+    def close(self) -> None:
+        """Log out politely; a broken connection is simply dropped."""
+        client, self._client, self._selected = self._client, None, None
+        if client is None:
+            return
+        try:
+            client.logout()
+        except (IMAPClientError, *_CONNECTION_LOST):
+            client.shutdown()
+
+
+def _says_new_mail(responses: list[Any]) -> bool:
+    """EXISTS, or a non-zero RECENT, in untagged IDLE responses such as ``(3, b'EXISTS')``."""
+    return any(
+        len(r) >= 2 and isinstance(r[0], int) and (r[1] == b"EXISTS" or (r[1] == b"RECENT" and r[0] > 0))
+        for r in responses
+    )
+
+
+def _says_bye(responses: list[Any]) -> bool:
+    return any(len(r) >= 1 and r[0] == b"BYE" for r in responses)

@@ -1,0 +1,202 @@
+"""Hands outgoing mail to an SMTP server (aiosmtplib), classifying each failure as temporary or permanent."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import ssl
+from collections.abc import Callable, Sequence
+from typing import Literal
+
+import aiosmtplib
+
+from mailbot.errors import PermanentTransportError, TemporaryTransportError, TransportError
+from mailbot.transports.base import OutgoingMail
+
+log = logging.getLogger(__name__)
+
+TlsMode = Literal["implicit", "starttls", "none"]
+
+#: Recipients a server refused while accepting the message for others: address → (code, reply text).
+RefusedRecipients = dict[str, tuple[int, str]]
+
+
+def classify(code: int | None, text: str) -> TransportError:
+    """The transport error for an SMTP reply code: 5xx is permanent; 4xx, no code (connection) temporary."""
+    if code is not None and 500 <= code < 600:
+        return PermanentTransportError(text, code)
+    return TemporaryTransportError(text, code)
+
+
+def _error_for(error: Exception) -> TransportError:
+    """Map an aiosmtplib (or socket) exception to mailbot's tree, keeping the reply code."""
+    if isinstance(error, aiosmtplib.SMTPRecipientsRefused):
+        codes = [refused.code for refused in error.recipients]
+        # All refused: permanent only when every refusal is 5xx (one 4xx may succeed on retry).
+        code = max(codes) if codes and all(c >= 500 for c in codes) else min(codes, default=None)
+        return classify(code, f"every recipient refused ({', '.join(str(c) for c in codes)})")
+    if isinstance(error, aiosmtplib.SMTPResponseException):
+        return classify(error.code, f"SMTP {error.code}: {error.message}")
+    if isinstance(error, aiosmtplib.SMTPNotSupported):
+        # e.g. STARTTLS demanded by config but not offered: a configuration problem, not a blip.
+        return PermanentTransportError(f"SMTP server lacks a required extension: {error}")
+    if isinstance(error, TimeoutError):
+        return TemporaryTransportError(f"SMTP timeout: {error}")
+    return TemporaryTransportError(f"SMTP connection failed: {type(error).__name__}: {error}")
+
+
+class SmtpTransport:
+    """SMTP submission implementing ``Transport``; synchronous methods over aiosmtplib.
+
+    ``send`` raises ``TemporaryTransportError`` for a 4xx reply, a refused or lost connection or a
+    timeout, and ``PermanentTransportError`` for a 5xx reply to MAIL FROM or DATA, or when every
+    recipient is refused with 5xx; both carry the SMTP ``code`` (None when there was no reply).
+
+    Partial refusal: when the server accepts the message for some recipients and refuses others at
+    RCPT, the message is sent to the accepted ones and ``send`` returns normally (resending would
+    duplicate it for them). The refused ones — address → (code, text) — go to ``on_refused(mail,
+    refused)``, which the outbox wires to a review item; without a callback they are only counted in a
+    warning (addresses never reach the logs). Retry and backoff belong to the outbox, not here.
+    """
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        tls: TlsMode,
+        username: str | None = None,
+        password: str | None = None,
+        *,
+        timeout: float = 30.0,
+        ssl_context: ssl.SSLContext | None = None,
+        local_hostname: str | None = None,
+        on_refused: Callable[[OutgoingMail, RefusedRecipients], None] | None = None,
+    ) -> None:
+        if tls not in ("implicit", "starttls", "none"):
+            raise ValueError(f"tls must be implicit, starttls or none, not {tls!r}")
+        if (username is None) != (password is None):
+            raise ValueError("give both username and password, or neither")
+        self.host = host
+        self.port = port
+        self.tls = tls
+        self.username = username
+        self._password = password
+        self.timeout = timeout
+        self._ssl_context = ssl_context
+        self.local_hostname = local_hostname
+        self.on_refused = on_refused
+        self._runner: asyncio.Runner | None = None
+        self.connections_opened = 0  # for tests and metrics: batches share one connection
+
+    def __repr__(self) -> str:
+        return f"SmtpTransport({self.host}:{self.port}, tls={self.tls})"
+
+    def __enter__(self) -> SmtpTransport:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def send(self, mail: OutgoingMail) -> None:
+        """Send one message on its own connection; raises a ``TransportError`` subclass on failure."""
+        error = self.send_many([mail])[mail.outbox_id]
+        if error is not None:
+            raise error
+
+    def send_many(self, mails: Sequence[OutgoingMail]) -> dict[int, Exception | None]:
+        """Send several over one connection; outbox id → None (sent) or the ``TransportError`` it met.
+
+        After a failure that leaves the session usable (a 4xx/5xx reply) the next message goes on the
+        same connection; after a lost connection one reconnect is tried for the rest.
+        """
+        if not mails:
+            return {}
+        if self._runner is None:
+            self._runner = asyncio.Runner()
+        return self._runner.run(self._send_batch(list(mails)))
+
+    def close(self) -> None:
+        if self._runner is not None:
+            self._runner.close()
+            self._runner = None
+
+    # -- internals ---------------------------------------------------------------------------------
+
+    def _client(self) -> aiosmtplib.SMTP:
+        return aiosmtplib.SMTP(
+            hostname=self.host,
+            port=self.port,
+            username=self.username,
+            password=self._password,
+            local_hostname=self.local_hostname,
+            timeout=self.timeout,
+            use_tls=self.tls == "implicit",
+            # "none" means never upgrade, even if offered (loopback relays with broken certificates);
+            # "starttls" means insist on it (aiosmtplib raises SMTPException if not offered).
+            start_tls=self.tls == "starttls",
+            tls_context=self._ssl_context,
+        )
+
+    async def _connect(self) -> aiosmtplib.SMTP:
+        smtp = self._client()
+        await smtp.connect()
+        self.connections_opened += 1
+        return smtp
+
+    async def _send_batch(self, mails: list[OutgoingMail]) -> dict[int, Exception | None]:
+        results: dict[int, Exception | None] = {}
+        smtp: aiosmtplib.SMTP | None = None
+        reconnects_left = 1
+        try:
+            for mail in mails:
+                if smtp is None or not smtp.is_connected:
+                    if smtp is not None:
+                        if reconnects_left == 0:
+                            results[mail.outbox_id] = TemporaryTransportError("SMTP connection lost")
+                            continue
+                        reconnects_left -= 1
+                    try:
+                        smtp = await self._connect()
+                    except (aiosmtplib.SMTPException, OSError) as error:
+                        failure = _error_for(error)
+                        log.warning("smtp %s:%s: connect failed (%s)", self.host, self.port, failure.code)
+                        for rest in mails[len(results) :]:
+                            results[rest.outbox_id] = failure
+                        return results
+                results[mail.outbox_id] = await self._send_one(smtp, mail)
+        finally:
+            if smtp is not None and smtp.is_connected:
+                try:
+                    await smtp.quit()
+                except (aiosmtplib.SMTPException, OSError):
+                    smtp.close()
+        return results
+
+    async def _send_one(self, smtp: aiosmtplib.SMTP, mail: OutgoingMail) -> TransportError | None:
+        options = []
+        if not mail.raw.isascii() and smtp.supports_extension("8bitmime"):
+            options.append("BODY=8BITMIME")  # RFC 6152; Exchange advertises it
+        try:
+            refused, _reply = await smtp.sendmail(
+                mail.envelope_from, list(mail.recipients), mail.raw, mail_options=options
+            )
+        except (aiosmtplib.SMTPException, OSError) as error:
+            failure = _error_for(error)
+            log.warning(
+                "outbox %d: not sent (%s, code %s)", mail.outbox_id, type(failure).__name__, failure.code
+            )
+            return failure
+        if refused:
+            refusals: RefusedRecipients = {rcpt: (resp.code, resp.message) for rcpt, resp in refused.items()}
+            log.warning(
+                "outbox %d: sent, but %d of %d recipient(s) refused (codes %s)",
+                mail.outbox_id,
+                len(refusals),
+                len(mail.recipients),
+                sorted({code for code, _text in refusals.values()}),
+            )
+            if self.on_refused is not None:
+                self.on_refused(mail, refusals)
+        else:
+            log.info("outbox %d: sent", mail.outbox_id)
+        return None

@@ -1,0 +1,10 @@
+"""Suite-wide setup: make ``tests/`` importable so test modules can use the helpers in ``tests/support``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+_TESTS = str(Path(__file__).resolve().parent)
+if _TESTS not in sys.path:
+    sys.path.insert(0, _TESTS)

@@ -1,0 +1,287 @@
+"""ImapSource against a real Dovecot: backlog in batches, moves, IDLE, polling, reconnects, Sent, TLS."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from support import mailservers
+from support.messages import simple_message
+
+from mailbot.errors import SourceConnectionError, SourceError
+from mailbot.sources.base import SourceMessage
+
+pytestmark = pytest.mark.integration
+
+CAF = "caf@lancashire.gov.uk"
+PEH = "preventionearlyhelp@lancashire.gov.uk"
+SW = "sw.one@lancashire.gov.uk"
+
+
+class SleepRecorder:
+    """An injectable ``sleep`` that records delays and runs an optional action on each call."""
+
+    def __init__(self, action=None):
+        self.delays: list[float] = []
+        self.action = action
+
+    def __call__(self, delay: float) -> None:
+        self.delays.append(delay)
+        if self.action is not None:
+            self.action(len(self.delays))
+
+
+def body_of(raw: bytes) -> bytes:
+    return raw.split(b"\r\n\r\n", 1)[1]
+
+
+def test_backlog_is_fetched_oldest_first_in_lazy_batches(mail, make_imap_source):
+    raws = [simple_message(SW, CAF) for _ in range(120)]
+    uids = mail.dovecot.append_many(CAF, "INBOX", raws)
+    source = make_imap_source(CAF, batch_size=50)
+
+    waiting = source.fetch_waiting(limit=1000)
+    first_batch = [next(waiting) for _ in range(50)]
+    # The third batch (UIDs 101-120) is fetched only when the generator gets there: move it away now.
+    with mail.dovecot.client(CAF) as imap:
+        imap.select_folder("INBOX")
+        imap.delete_messages(uids[100:])
+        imap.expunge()
+    rest = list(waiting)
+
+    fetched = first_batch + rest
+    assert [m.uid for m in fetched] == uids[:100]
+    assert [m.raw for m in fetched] == raws[:100]
+    assert {(m.mailbox, m.folder) for m in fetched} == {("caf", "INBOX")}
+    with mail.dovecot.client(CAF) as imap:
+        uidvalidity = imap.select_folder("INBOX", readonly=True)[b"UIDVALIDITY"]
+        flags = imap.get_flags(uids[:100])
+    assert {m.uidvalidity for m in fetched} == {uidvalidity} and uidvalidity > 0
+    # BODY.PEEK[]: fetching must not mark anything read.
+    assert all(b"\\Seen" not in f for f in flags.values())
+
+
+def test_limit_takes_the_oldest(mail, make_imap_source):
+    uids = mail.dovecot.append_many(CAF, "INBOX", [simple_message() for _ in range(7)])
+    source = make_imap_source(CAF, batch_size=3)
+    assert [m.uid for m in source.fetch_waiting(limit=5)] == uids[:5]
+    assert list(source.fetch_waiting(limit=0)) == []
+
+
+def test_mark_done_moves_to_processed_and_review_creating_folders(mail, make_imap_source):
+    first, second, third = (simple_message(SW, CAF) for _ in range(3))
+    for raw in (first, second, third):
+        mail.smtp_send(raw, SW, CAF)
+    mail.wait_for(lambda: len(mail.imap_messages(CAF)) == 3)
+    source = make_imap_source(CAF)
+
+    messages = list(source.fetch_waiting(limit=10))
+    assert {"Processed", "Review", "Sent"} <= set(mail.dovecot.folders(CAF))
+    source.mark_done(messages[0], "processed")
+    source.mark_done(messages[1], "review")
+
+    assert [body_of(r) for r in mail.imap_messages(CAF, "Processed")] == [body_of(first)]
+    assert [body_of(r) for r in mail.imap_messages(CAF, "Review")] == [body_of(second)]
+    assert [m.uid for m in source.fetch_waiting(limit=10)] == [messages[2].uid]
+    # Moving again (a retry after a lost connection) is harmless: nothing more moves.
+    source.mark_done(messages[0], "processed")
+    assert len(mail.imap_messages(CAF, "Processed")) == 1
+
+
+def test_mark_done_refuses_a_uid_from_another_uidvalidity(mail, make_imap_source):
+    mail.append(CAF, "INBOX", simple_message())
+    source = make_imap_source(CAF)
+    (message,) = source.fetch_waiting(limit=10)
+    stale = SourceMessage(message.mailbox, message.folder, message.uidvalidity + 1, message.uid, message.raw)
+    with pytest.raises(SourceError, match="UIDVALIDITY"):
+        source.mark_done(stale, "processed")
+    assert len(mail.imap_messages(CAF)) == 1
+
+
+def test_custom_folder_names_like_exchange(mail, make_imap_source):
+    mail.append(PEH, "INBOX", simple_message(SW, PEH))
+    source = make_imap_source(
+        PEH, processed_folder="Mailbot/Done", review_folder="Mailbot/Review", sent_folder="Sent Items"
+    )
+    (message,) = source.fetch_waiting(limit=10)
+    source.mark_done(message, "review")
+    assert len(mail.imap_messages(PEH, "Mailbot/Review")) == 1
+    assert "Sent Items" in mail.dovecot.folders(PEH)
+
+
+def test_old_server_without_move_uidplus_or_idle(dovecot_basic, make_imap_source):
+    for user in (CAF,):
+        dovecot_basic.reset_user(user)
+    raws = [simple_message() for _ in range(3)]
+    dovecot_basic.append_many(CAF, "INBOX", raws)
+    sleeps = SleepRecorder()
+    source = make_imap_source(CAF, server=dovecot_basic, poll_interval=7.0, sleep=sleeps)
+
+    messages = list(source.fetch_waiting(limit=10))
+    source.mark_done(messages[1], "processed")  # COPY + \Deleted + EXPUNGE
+    source.mark_done(messages[0], "review")
+
+    assert dovecot_basic.imap_messages(CAF, "Processed") == [raws[1]]
+    assert dovecot_basic.imap_messages(CAF, "Review") == [raws[0]]
+    assert dovecot_basic.imap_messages(CAF, "INBOX") == [raws[2]]
+    # No IDLE advertised: wait_for_mail polls, bounded by the timeout.
+    assert source.wait_for_mail(timeout=3.0) is True
+    assert source.wait_for_mail(timeout=60.0) is True
+    assert sleeps.delays == [3.0, 7.0]
+
+
+def test_polling_when_idle_is_disabled(mail, make_imap_source):
+    source = make_imap_source(CAF, use_idle=False, poll_interval=0.3)
+    started = time.monotonic()
+    assert source.wait_for_mail(timeout=10.0) is True
+    assert 0.25 <= time.monotonic() - started < 1.0
+
+
+def test_idle_wakes_within_a_second_of_a_delivery(mail, make_imap_source):
+    source = make_imap_source(CAF)
+    assert list(source.fetch_waiting(limit=10)) == []
+    sent_at: list[float] = []
+
+    def deliver() -> None:
+        mail.smtp_send(simple_message(SW, CAF), SW, CAF)
+        sent_at.append(time.monotonic())
+
+    timer = threading.Timer(0.5, deliver)
+    timer.start()
+    try:
+        woke = source.wait_for_mail(timeout=15.0)
+        woke_at = time.monotonic()
+    finally:
+        timer.join()
+    assert woke is True
+    assert woke_at - sent_at[0] < 1.0
+    assert len(list(source.fetch_waiting(limit=10))) == 1
+
+
+def test_idle_reissued_and_quiet_mailbox_times_out(mail, make_imap_source):
+    source = make_imap_source(CAF, idle_timeout=0.3)
+    list(source.fetch_waiting(limit=10))
+    started = time.monotonic()
+    assert source.wait_for_mail(timeout=1.2) is False
+    assert 1.1 <= time.monotonic() - started < 2.5
+    # Still usable after several IDLE/DONE rounds.
+    timer = threading.Timer(0.4, lambda: mail.smtp_send(simple_message(SW, CAF), SW, CAF))
+    timer.start()
+    assert source.wait_for_mail(timeout=10.0) is True
+    timer.join()
+    assert source.connections_opened == 1
+
+
+def test_mail_that_arrived_while_busy_wakes_at_once(mail, make_imap_source):
+    source = make_imap_source(CAF)
+    assert list(source.fetch_waiting(limit=10)) == []
+    mail.smtp_send(simple_message(SW, CAF), SW, CAF)
+    mail.wait_for(lambda: mail.imap_messages(CAF))
+    started = time.monotonic()
+    assert source.wait_for_mail(timeout=10.0) is True
+    assert time.monotonic() - started < 0.5
+    # Once fetched, it no longer counts as new even though it is still in the inbox.
+    assert len(list(source.fetch_waiting(limit=10))) == 1
+    assert source.wait_for_mail(timeout=0.3) is False
+
+
+def test_reconnects_after_the_server_drops_the_connection(mail, make_imap_source):
+    mail.append(CAF, "INBOX", simple_message())
+    source = make_imap_source(CAF)
+    assert len(list(source.fetch_waiting(limit=10))) == 1
+    mail.dovecot.kick(CAF)
+    time.sleep(0.2)
+    (message,) = source.fetch_waiting(limit=10)
+    source.mark_done(message, "processed")
+    assert source.connections_opened == 2
+    assert len(mail.imap_messages(CAF, "Processed")) == 1
+
+
+def test_kicked_while_idling_reconnects_and_reports_possible_mail(mail, make_imap_source):
+    source = make_imap_source(CAF)
+    list(source.fetch_waiting(limit=10))
+    timer = threading.Timer(0.4, mail.dovecot.kick, args=(CAF,))
+    timer.start()
+    started = time.monotonic()
+    assert source.wait_for_mail(timeout=15.0) is True
+    timer.join()
+    assert time.monotonic() - started < 3.0
+    assert source.connections_opened == 2
+    assert list(source.fetch_waiting(limit=10)) == []
+
+
+def test_backs_off_while_the_server_is_down_then_recovers(mail, make_imap_source):
+    mail.append(CAF, "INBOX", simple_message())
+    sleeps = SleepRecorder(action=lambda calls: mail.dovecot.resume() if calls == 2 else None)
+    source = make_imap_source(CAF, sleep=sleeps, backoff_base=2.0, jitter=lambda: 1.0)
+    assert len(list(source.fetch_waiting(limit=10))) == 1
+    mail.dovecot.stop()
+    try:
+        # Connection refused twice (the second back-off restarts Dovecot), then the retry succeeds.
+        assert len(list(source.fetch_waiting(limit=10))) == 1
+    finally:
+        if mail.dovecot.process is None:
+            mail.dovecot.resume()
+    assert sleeps.delays == [2.0, 4.0]
+    assert source.connections_opened == 2
+
+
+def test_gives_up_with_connection_error_after_attempts(make_imap_source):
+    sleeps = SleepRecorder()
+    source = make_imap_source(
+        CAF, port=mailservers.free_port(), sleep=sleeps, connect_attempts=4, backoff_base=1.0, jitter=lambda: 0.0
+    )
+    with pytest.raises(SourceConnectionError):
+        list(source.fetch_waiting(limit=10))
+    assert sleeps.delays == [0.5, 1.0, 2.0]  # equal jitter: half the ceiling at minimum
+
+
+def test_wrong_password_fails_at_once(dovecot):
+    from mailbot.sources.imap import ImapSource
+
+    sleeps = SleepRecorder()
+    source = ImapSource("caf", dovecot.host, dovecot.imap_port, "none", CAF, "wrong", sleep=sleeps)
+    with pytest.raises(SourceConnectionError, match="LoginError"):
+        list(source.fetch_waiting(limit=10))
+    assert sleeps.delays == []
+
+
+def test_append_sent_and_has_sent(mail, make_imap_source):
+    source = make_imap_source(CAF)
+    reply = simple_message(CAF, SW, message_id="<outbox-42.7f3a@mailbot.lancashire.gov.uk>")
+    assert source.has_sent("<outbox-42.7f3a@mailbot.lancashire.gov.uk>") is False
+    source.append_sent(reply)
+    assert source.has_sent("<outbox-42.7f3a@mailbot.lancashire.gov.uk>") is True
+    assert source.has_sent("outbox-42.7f3a@mailbot.lancashire.gov.uk") is True
+    assert source.has_sent("<outbox-42@mailbot.lancashire.gov.uk>") is False
+    assert mail.imap_messages(CAF, "Sent") == [reply]
+    with mail.dovecot.client(CAF) as imap:
+        imap.select_folder("Sent", readonly=True)
+        flags = imap.get_flags(imap.search("ALL"))
+    assert all(b"\\Seen" in f for f in flags.values())
+    # Searching Sent must not disturb the inbox: fetch still works.
+    mail.append(CAF, "INBOX", simple_message())
+    assert len(list(source.fetch_waiting(limit=10))) == 1
+
+
+def test_implicit_tls_with_a_custom_ssl_context(mail, make_imap_source, tls_files):
+    mail.append(CAF, "INBOX", simple_message())
+    source = make_imap_source(
+        CAF, tls="implicit", port=mail.dovecot.imaps_port, ssl_context=tls_files.client_context()
+    )
+    assert len(list(source.fetch_waiting(limit=10))) == 1
+
+
+def test_starttls_with_a_custom_ssl_context(mail, make_imap_source, tls_files):
+    mail.append(CAF, "INBOX", simple_message())
+    source = make_imap_source(CAF, tls="starttls", ssl_context=tls_files.client_context())
+    assert len(list(source.fetch_waiting(limit=10))) == 1
+
+
+def test_untrusted_certificate_fails_at_once(mail, make_imap_source):
+    sleeps = SleepRecorder()
+    source = make_imap_source(CAF, tls="implicit", port=mail.dovecot.imaps_port, sleep=sleeps)
+    with pytest.raises(SourceConnectionError, match="SSLCertVerificationError"):
+        list(source.fetch_waiting(limit=10))
+    assert sleeps.delays == []

@@ -1,0 +1,173 @@
+"""SmtpTransport against a real aiosmtpd listener that delivers into Dovecot over LMTP."""
+
+from __future__ import annotations
+
+import itertools
+import socket
+import time
+
+import pytest
+from support import mailservers
+from support.messages import simple_message
+
+from mailbot.errors import PermanentTransportError, TemporaryTransportError
+from mailbot.transports.base import OutgoingMail
+from mailbot.transports.smtp import SmtpTransport
+
+pytestmark = pytest.mark.integration
+
+CAF = "caf@lancashire.gov.uk"
+SW_ONE = "sw.one@lancashire.gov.uk"
+SW_TWO = "sw.two@lancashire.gov.uk"
+UNKNOWN = "nobody@lancashire.gov.uk"
+
+_ids = itertools.count(1)
+
+
+def outgoing(*recipients: str, sender: str = CAF) -> OutgoingMail:
+    n = next(_ids)
+    message_id = f"<outbox-{n}.test@mailbot.lancashire.gov.uk>"
+    raw = simple_message(sender, ", ".join(recipients), message_id=message_id)
+    return OutgoingMail(n, message_id, sender, tuple(recipients), raw)
+
+
+def inbox_message_ids(mail, user: str) -> list[str]:
+    ids = []
+    for raw in mail.imap_messages(user):
+        for line in raw.split(b"\r\n"):
+            if line.lower().startswith(b"message-id:"):
+                ids.append(line.split(b":", 1)[1].strip().decode())
+    return ids
+
+
+@pytest.fixture
+def transport(mail):
+    with SmtpTransport(mail.smtp.host, mail.smtp.port, "none", timeout=5.0) as smtp:
+        yield smtp
+
+
+def test_delivery_lands_in_every_recipients_dovecot_inbox(mail, transport):
+    sent = outgoing(SW_ONE, SW_TWO)
+    transport.send(sent)
+    for user in (SW_ONE, SW_TWO):
+        assert mail.wait_for(lambda user=user: inbox_message_ids(mail, user)) == [sent.message_id]
+    (delivery,) = mail.smtp.deliveries
+    assert delivery.mail_from == CAF and delivery.rcpt_tos == (SW_ONE, SW_TWO)
+    assert delivery.raw.replace(b"\r\n", b"\n") == sent.raw.replace(b"\r\n", b"\n")
+
+
+def test_4xx_is_temporary_and_the_retry_goes_through(mail, transport):
+    mail.smtp.fail_next(1)
+    sent = outgoing(SW_ONE)
+    with pytest.raises(TemporaryTransportError) as caught:
+        transport.send(sent)
+    assert caught.value.code == 451
+    assert mail.smtp.deliveries == []
+    transport.send(sent)
+    assert mail.wait_for(lambda: inbox_message_ids(mail, SW_ONE)) == [sent.message_id]
+
+
+def test_unknown_recipient_is_permanent(mail, transport):
+    with pytest.raises(PermanentTransportError) as caught:
+        transport.send(outgoing(UNKNOWN))
+    assert caught.value.code == 550
+    assert mail.smtp.deliveries == []
+
+
+def test_5xx_at_data_is_permanent(mail, transport):
+    mail.smtp.fail_next(1, "554 5.7.1 Message rejected as spam")
+    with pytest.raises(PermanentTransportError) as caught:
+        transport.send(outgoing(SW_ONE))
+    assert caught.value.code == 554
+
+
+def test_partial_refusal_sends_to_the_rest_and_reports_the_refused(mail):
+    reported = []
+    with SmtpTransport(
+        mail.smtp.host, mail.smtp.port, "none", on_refused=lambda m, r: reported.append((m.outbox_id, r))
+    ) as transport:
+        sent = outgoing(SW_ONE, UNKNOWN)
+        transport.send(sent)
+    assert mail.wait_for(lambda: inbox_message_ids(mail, SW_ONE)) == [sent.message_id]
+    assert [(outbox_id, list(refused)) for outbox_id, refused in reported] == [(sent.outbox_id, [UNKNOWN])]
+    assert reported[0][1][UNKNOWN][0] == 550
+
+
+def test_send_many_uses_one_connection_and_reports_each(mail, transport):
+    mails = [outgoing(SW_ONE), outgoing(UNKNOWN), outgoing(SW_TWO), outgoing(SW_ONE), outgoing(CAF)]
+    results = transport.send_many(mails)
+
+    assert list(results) == [m.outbox_id for m in mails]
+    assert isinstance(results[mails[1].outbox_id], PermanentTransportError)
+    assert [results[m.outbox_id] for m in mails if m is not mails[1]] == [None] * 4
+    assert transport.connections_opened == 1
+    assert len({d.peer for d in mail.smtp.deliveries}) == 1 and len(mail.smtp.deliveries) == 4
+    mail.wait_for(lambda: len(mail.imap_messages(SW_ONE)) == 2)
+    assert inbox_message_ids(mail, SW_ONE) == [mails[0].message_id, mails[3].message_id]
+
+
+def test_send_many_goes_on_after_a_temporary_failure(mail, transport):
+    mail.smtp.fail_next(1)
+    mails = [outgoing(SW_ONE), outgoing(SW_TWO)]
+    results = transport.send_many(mails)
+    assert isinstance(results[mails[0].outbox_id], TemporaryTransportError)
+    assert results[mails[1].outbox_id] is None
+    assert transport.connections_opened == 1
+
+
+def test_starttls_and_auth_with_a_custom_ssl_context(mail, tls_files):
+    with SmtpTransport(
+        mail.smtp.host,
+        mail.smtp.port,
+        "starttls",
+        CAF,
+        mail.password(CAF),
+        ssl_context=tls_files.client_context(),
+        local_hostname="mailbot.test",
+    ) as transport:
+        sent = outgoing(SW_ONE)
+        transport.send(sent)
+    assert mail.wait_for(lambda: inbox_message_ids(mail, SW_ONE)) == [sent.message_id]
+
+
+def test_wrong_smtp_password_is_permanent(mail, tls_files):
+    with SmtpTransport(
+        mail.smtp.host, mail.smtp.port, "starttls", CAF, "wrong", ssl_context=tls_files.client_context()
+    ) as transport, pytest.raises(PermanentTransportError) as caught:
+        transport.send(outgoing(SW_ONE))
+    assert caught.value.code == 535
+
+
+def test_implicit_tls(mail, tls_files):
+    with SmtpTransport(
+        mail.smtp.host, mail.smtp.tls_port, "implicit", ssl_context=tls_files.client_context()
+    ) as transport:
+        sent = outgoing(SW_TWO)
+        transport.send(sent)
+    assert mail.wait_for(lambda: inbox_message_ids(mail, SW_TWO)) == [sent.message_id]
+
+
+def test_untrusted_certificate_is_temporary_and_sends_nothing(mail):
+    with SmtpTransport(mail.smtp.host, mail.smtp.tls_port, "implicit", timeout=5.0) as transport:
+        with pytest.raises(TemporaryTransportError):
+            transport.send(outgoing(SW_ONE))
+    assert mail.smtp.deliveries == []
+
+
+def test_connection_refused_is_temporary_without_code():
+    with SmtpTransport(mailservers.LOOPBACK, mailservers.free_port(), "none", timeout=2.0) as transport:
+        mails = [outgoing(SW_ONE), outgoing(SW_TWO)]
+        results = transport.send_many(mails)
+    assert all(isinstance(e, TemporaryTransportError) and e.code is None for e in results.values())
+
+
+def test_silent_server_times_out_as_temporary():
+    with socket.socket() as listener:  # accepts connections (kernel backlog) but never greets
+        listener.bind((mailservers.LOOPBACK, 0))
+        listener.listen(1)
+        port = listener.getsockname()[1]
+        with SmtpTransport(mailservers.LOOPBACK, port, "none", timeout=0.5) as transport:
+            started = time.monotonic()
+            with pytest.raises(TemporaryTransportError, match="(?i)timeout|timed out"):
+                transport.send(outgoing(SW_ONE))
+    assert time.monotonic() - started < 3.0

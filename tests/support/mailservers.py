@@ -1,0 +1,622 @@
+"""Real mail servers for the test suite: a throwaway Dovecot (IMAP + LMTP) and an aiosmtpd relay into it.
+
+Nothing here is a fake: Dovecot is the Debian ``dovecot-imapd``/``dovecot-lmtpd`` binary run with its own
+config in a temporary directory on free loopback ports, and the SMTP listener is aiosmtpd delivering
+every accepted message into Dovecot over LMTP, so a reply mailbot sends lands in the recipient's INBOX.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import pwd
+import shutil
+import signal
+import smtplib
+import socket
+import ssl
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+from imapclient import IMAPClient
+from imapclient.exceptions import IMAPClientError
+
+DOVECOT_BINARY = "/usr/sbin/dovecot"
+DOVEADM_BINARY = "/usr/bin/doveadm"
+LOOPBACK = "127.0.0.1"
+DEFAULT_PASSWORD = "secret-test-password"
+
+#: Users every test session starts with: the two shared mailboxes and some social workers.
+STANDARD_USERS = (
+    "caf@lancashire.gov.uk",
+    "preventionearlyhelp@lancashire.gov.uk",
+    "sw.one@lancashire.gov.uk",
+    "sw.two@lancashire.gov.uk",
+    "sw.three@lancashire.gov.uk",
+    "yot.worker@lancashire.gov.uk",
+    "someone@blackpool.gov.uk",
+    "someone@blackburn.gov.uk",
+    "stranger@example.com",
+)
+
+#: What an old IMAP4rev1 server without IDLE, MOVE or UIDPLUS advertises (Exchange 2010 and friends
+#: lacked MOVE; several hosted servers disable IDLE). Used to exercise ImapSource's fallback paths.
+BASIC_IMAP_CAPABILITY = "IMAP4rev1 LITERAL+ SASL-IR LOGIN-REFERRALS ID ENABLE"
+
+
+class ServerStartError(RuntimeError):
+    """A test server could not be started; the message says why (missing binary, log tail)."""
+
+
+def free_port() -> int:
+    """A TCP port on the loopback interface that nothing listens on right now (bind to port 0)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((LOOPBACK, 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float = 10.0, interval: float = 0.05) -> Any:
+    """Poll ``predicate`` until it returns something truthy and return that; AssertionError on timeout."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = predicate()
+        if result:
+            return result
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"condition not met within {timeout:.1f}s: {predicate!r}")
+        time.sleep(interval)
+
+
+def _wait_for_greeting(port: int, timeout: float, *, expect: bytes, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + timeout
+    last_error: Exception | None = None
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise ServerStartError(f"server exited with status {process.returncode} before listening")
+        try:
+            with socket.create_connection((LOOPBACK, port), timeout=1.0) as sock:
+                greeting = sock.recv(1024)
+                if expect in greeting:
+                    return
+                last_error = RuntimeError(f"unexpected greeting {greeting!r}")
+        except OSError as error:
+            last_error = error
+        time.sleep(0.05)
+    raise ServerStartError(f"no greeting on port {port} within {timeout:.0f}s: {last_error}")
+
+
+# --------------------------------------------------------------------------------------------- TLS
+
+
+@dataclass(frozen=True)
+class TlsFiles:
+    """A self-signed certificate for ``localhost``/``127.0.0.1`` and its key, made with openssl."""
+
+    cert: Path
+    key: Path
+
+    def client_context(self) -> ssl.SSLContext:
+        """A client context that trusts only this certificate (hostname checking stays on)."""
+        return ssl.create_default_context(cafile=str(self.cert))
+
+    def server_context(self) -> ssl.SSLContext:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(str(self.cert), str(self.key))
+        return context
+
+
+def make_self_signed_cert(directory: Path) -> TlsFiles:
+    """Create a fresh self-signed certificate in ``directory`` (readable by Dovecot's processes)."""
+    if shutil.which("openssl") is None:
+        raise ServerStartError("openssl is not installed; it is needed to make the test certificate")
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=DNS:localhost,IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    key.chmod(0o644)
+    return TlsFiles(cert=cert, key=key)
+
+
+# ----------------------------------------------------------------------------------------- Dovecot
+
+
+_CONFIG = """\
+# Throwaway Dovecot for mailbot's test suite; everything lives under {root}.
+protocols = imap lmtp
+listen = {host}
+instance_name = {instance}
+base_dir = {root}/run
+state_dir = {root}/state
+log_path = {root}/dovecot.log
+info_log_path = {root}/dovecot.log
+debug_log_path = {root}/dovecot.log
+default_login_user = dovenull
+default_internal_user = dovecot
+mail_uid = {mail_user}
+mail_gid = {mail_group}
+first_valid_uid = 1
+mail_location = maildir:{root}/mail/%Lu/Maildir
+mail_max_userip_connections = 200
+auth_username_format = %Lu
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+ssl = yes
+ssl_cert = <{cert}
+ssl_key = <{key}
+lmtp_save_to_detail_mailbox = no
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%Lu {root}/users
+}}
+userdb {{
+  driver = static
+  args = uid={mail_user} gid={mail_group} home={root}/mail/%Lu
+}}
+namespace inbox {{
+  inbox = yes
+  separator = /
+}}
+service imap-login {{
+  inet_listener imap {{
+    address = {host}
+    port = {imap_port}
+  }}
+  inet_listener imaps {{
+    address = {host}
+    port = {imaps_port}
+    ssl = yes
+  }}
+}}
+# No login-failure delay or per-IP auth penalty: tests log in with a wrong password on purpose and the
+# next test must not pay for it (production Dovecots keep both).
+auth_failure_delay = 0
+service anvil {{
+  unix_listener anvil-auth-penalty {{
+    mode = 0
+  }}
+}}
+service lmtp {{
+  inet_listener lmtp {{
+    address = {host}
+    port = {lmtp_port}
+  }}
+}}
+protocol imap {{
+  mail_max_userip_connections = 200
+{capability_line}}}
+"""
+
+
+@dataclass
+class Dovecot:
+    """One running Dovecot with plain IMAP, implicit-TLS IMAP (imaps) and LMTP on free loopback ports.
+
+    Users log in with their full address; every user's password is ``DEFAULT_PASSWORD`` unless
+    ``add_user`` said otherwise. ``imap_capability`` replaces the advertised capability list (to play
+    an old server); None keeps Dovecot's own (IDLE, MOVE, UIDPLUS, ...).
+    """
+
+    root: Path
+    tls: TlsFiles
+    imap_capability: str | None = None
+    host: str = LOOPBACK
+    imap_port: int = 0
+    imaps_port: int = 0
+    lmtp_port: int = 0
+    passwords: dict[str, str] = field(default_factory=dict)
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def config_path(self) -> Path:
+        return self.root / "dovecot.conf"
+
+    @property
+    def log_path(self) -> Path:
+        return self.root / "dovecot.log"
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    def start(self, users: Iterable[str] = STANDARD_USERS) -> None:
+        """Write the config, create the users and run ``dovecot -F``; returns once IMAP greets."""
+        if not Path(DOVECOT_BINARY).exists():
+            raise ServerStartError(
+                f"{DOVECOT_BINARY} not found: install the Debian packages dovecot-imapd and dovecot-lmtpd "
+                "(scripts/install-test-deps.sh does)"
+            )
+        mail_user = "dovecot" if os.geteuid() == 0 else pwd.getpwuid(os.geteuid()).pw_name
+        entry = pwd.getpwnam(mail_user)
+        for sub in ("run", "state", "mail"):
+            (self.root / sub).mkdir(parents=True, exist_ok=True)
+        if os.geteuid() == 0:
+            os.chown(self.root / "mail", entry.pw_uid, entry.pw_gid)
+        if not self.imap_port:
+            self.imap_port, self.imaps_port, self.lmtp_port = free_port(), free_port(), free_port()
+        capability_line = f"  imap_capability = {self.imap_capability}\n" if self.imap_capability else ""
+        self.config_path.write_text(
+            _CONFIG.format(
+                root=self.root,
+                host=self.host,
+                instance=self.instance_name,
+                mail_user=mail_user,
+                mail_group=entry.pw_gid,
+                cert=self.tls.cert,
+                key=self.tls.key,
+                imap_port=self.imap_port,
+                imaps_port=self.imaps_port,
+                lmtp_port=self.lmtp_port,
+                capability_line=capability_line,
+            )
+        )
+        for user in users:
+            self.passwords.setdefault(user.lower(), DEFAULT_PASSWORD)
+        self._write_users()
+        self.resume()
+
+    def resume(self) -> None:
+        """Run Dovecot (again, after ``stop``) with the written config; returns once IMAP and LMTP greet."""
+        self.process = subprocess.Popen(
+            [DOVECOT_BINARY, "-F", "-c", str(self.config_path)],
+            stdout=subprocess.DEVNULL,
+            stderr=(self.root / "dovecot.stderr").open("ab"),
+        )
+        try:
+            _wait_for_greeting(self.imap_port, 15.0, expect=b"* OK", process=self.process)
+            _wait_for_greeting(self.lmtp_port, 15.0, expect=b"220", process=self.process)
+        except ServerStartError as error:
+            self.stop()
+            raise ServerStartError(f"Dovecot did not start: {error}\n{self.log_tail()}") from error
+
+    @property
+    def instance_name(self) -> str:
+        return f"mailbot-test-{self.imap_port}"
+
+    def _own_processes(self) -> list[int]:
+        """PIDs of this instance's processes (titled ``dovecot-<instance_name>/<service>``)."""
+        prefix = f"dovecot-{self.instance_name}/".encode()
+        pids = []
+        for proc in Path("/proc").iterdir():
+            if proc.name.isdigit():
+                with contextlib.suppress(OSError):
+                    if (proc / "cmdline").read_bytes().startswith(prefix):
+                        pids.append(int(proc.name))
+        return pids
+
+    def stop(self) -> None:
+        """Stop Dovecot: SIGTERM to the master, then make sure its children are gone too.
+
+        The master exits before its children do; an imap process may keep serving an open session
+        for a moment, so children still alive after a grace period get SIGKILL (a test of "server
+        down" must find it down).
+        """
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+        self.process = None
+        deadline = time.monotonic() + 0.5
+        while (pids := self._own_processes()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
+    def restart(self, pause: float = 0.0) -> None:
+        """Stop and start again on the same ports: every open IMAP connection is dropped."""
+        self.stop()
+        time.sleep(pause)
+        self.resume()
+
+    def log_tail(self, lines: int = 30) -> str:
+        texts = []
+        for path in (self.log_path, self.root / "dovecot.stderr"):
+            if path.exists():
+                texts.extend(path.read_text(errors="replace").splitlines()[-lines:])
+        return "\n".join(texts)
+
+    # -- users -------------------------------------------------------------------------------------
+
+    def _write_users(self) -> None:
+        path = self.root / "users"
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text("".join(f"{user}:{{PLAIN}}{pw}::::::\n" for user, pw in self.passwords.items()))
+        tmp.chmod(0o644)
+        tmp.replace(path)  # passwd-file is re-read when its mtime changes
+
+    def add_user(self, address: str, password: str = DEFAULT_PASSWORD) -> str:
+        """Create (or re-password) a user; returns the address as Dovecot knows it (lower-case)."""
+        address = address.lower()
+        self.passwords[address] = password
+        self._write_users()
+        # passwd-file notices a change by mtime (1 s resolution on some filesystems); make sure it sees it.
+        wait_for(lambda: self._can_login(address), timeout=5.0)
+        return address
+
+    def has_user(self, address: str) -> bool:
+        return address.lower() in self.passwords
+
+    def _can_login(self, address: str) -> bool:
+        try:
+            with self.client(address):
+                return True
+        except Exception:
+            os.utime(self.root / "users")
+            return False
+
+    # -- IMAP helpers for tests --------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def client(self, user: str) -> Iterator[IMAPClient]:
+        """A logged-in IMAPClient (plain IMAP on loopback) for ``user``; logs out afterwards."""
+        imap = IMAPClient(self.host, self.imap_port, ssl=False, timeout=10)
+        try:
+            imap.login(user.lower(), self.passwords[user.lower()])
+            yield imap
+        finally:
+            with contextlib.suppress(Exception):
+                imap.logout()
+
+    def imap_messages(self, user: str, folder: str = "INBOX") -> list[bytes]:
+        """Raw bytes of every message in ``folder`` (oldest first); [] when the folder does not exist."""
+        with self.client(user) as imap:
+            if not imap.folder_exists(folder):
+                return []
+            imap.select_folder(folder, readonly=True)
+            uids = sorted(imap.search("ALL"))
+            if not uids:
+                return []
+            fetched = imap.fetch(uids, ["BODY.PEEK[]"])
+            return [fetched[uid][b"BODY[]"] for uid in uids if uid in fetched]
+
+    def append(self, user: str, folder: str, raw: bytes, flags: Iterable[bytes] = ()) -> int:
+        """APPEND ``raw`` to ``folder`` (created if missing); returns the new UID."""
+        return self.append_many(user, folder, [raw], flags)[0]
+
+    def append_many(
+        self, user: str, folder: str, raws: Iterable[bytes], flags: Iterable[bytes] = ()
+    ) -> list[int]:
+        """APPEND each message over one connection; returns their UIDs (from UIDPLUS APPENDUID)."""
+        uids = []
+        with self.client(user) as imap:
+            if not imap.folder_exists(folder):
+                imap.create_folder(folder)
+            for raw in raws:
+                response = imap.append(folder, raw, flags=tuple(flags))
+                # b'[APPENDUID <uidvalidity> <uid>] Append completed.'
+                text = response.decode() if isinstance(response, bytes) else str(response)
+                uids.append(int(text.split("]")[0].split()[-1]))
+        return uids
+
+    def folders(self, user: str) -> list[str]:
+        with self.client(user) as imap:
+            return sorted(str(name) for _flags, _sep, name in imap.list_folders())
+
+    def reset_user(self, user: str) -> None:
+        """Empty the user's INBOX and delete every other folder (between tests)."""
+        if self._untouched(user):
+            return
+        with self.client(user) as imap:
+            names = [str(name) for _flags, _sep, name in imap.list_folders()]
+            for name in sorted(names, key=lambda n: n.count("/"), reverse=True):
+                if name.upper() != "INBOX":
+                    # A parent created implicitly ("Mailbot" of "Mailbot/Done") may be gone already.
+                    with contextlib.suppress(IMAPClientError):
+                        imap.delete_folder(name)
+            imap.select_folder("INBOX")
+            uids = imap.search("ALL")
+            if uids:
+                imap.delete_messages(uids)
+                imap.expunge()
+
+    def _untouched(self, user: str) -> bool:
+        """True when the user's maildir holds no message and no folder (so there is nothing to reset)."""
+        maildir = self.root / "mail" / user.lower() / "Maildir"
+        if not maildir.exists():
+            return True
+        if any(child.is_dir() and child.name.startswith(".") for child in maildir.iterdir()):
+            return False
+        return not any(any((maildir / sub).iterdir()) for sub in ("new", "cur") if (maildir / sub).exists())
+
+    def kick(self, user: str) -> None:
+        """Disconnect every IMAP session of ``user`` (``doveadm kick``), as a server restart would."""
+        result = subprocess.run(
+            [DOVEADM_BINARY, "-c", str(self.config_path), "kick", user.lower()],
+            check=False,
+            capture_output=True,
+        )
+        if result.returncode not in (0, 68):  # 68 (EX_NOUSER): the user had no session to kick
+            raise RuntimeError(f"doveadm kick failed: {result.stderr.decode(errors='replace')}")
+
+
+def start_dovecot(tls: TlsFiles, *, imap_capability: str | None = None) -> Dovecot:
+    """Start a Dovecot in a fresh world-traversable temp dir (the mail user must reach its maildirs)."""
+    root = Path(tempfile.mkdtemp(prefix="mailbot-dovecot-"))
+    root.chmod(0o755)
+    server = Dovecot(root=root, tls=tls, imap_capability=imap_capability)
+    try:
+        server.start()
+    except BaseException:
+        shutil.rmtree(root, ignore_errors=True)
+        raise
+    return server
+
+
+def remove_dovecot(server: Dovecot) -> None:
+    server.stop()
+    shutil.rmtree(server.root, ignore_errors=True)
+
+
+# ------------------------------------------------------------------------------- SMTP → LMTP relay
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One message the SMTP listener accepted: the client connection it came on and its envelope."""
+
+    peer: tuple[str, int]
+    mail_from: str
+    rcpt_tos: tuple[str, ...]
+    raw: bytes
+
+
+class LmtpDeliveryHandler:
+    """aiosmtpd handler: accept mail for known users and deliver it into Dovecot over LMTP.
+
+    ``fail_next(n)`` makes the next ``n`` DATA commands answer ``451`` (for retry tests); unknown
+    recipients get ``550 5.1.1`` at RCPT time (for bounce tests).
+    """
+
+    def __init__(self, lmtp_host: str, lmtp_port: int, is_known: Callable[[str], bool]) -> None:
+        self.lmtp_host = lmtp_host
+        self.lmtp_port = lmtp_port
+        self.is_known = is_known
+        self.deliveries: list[Delivery] = []
+        self._failures_left = 0
+        self._failure_reply = "451 4.3.0 Temporary failure, try again later"
+        self._lock = threading.Lock()
+
+    def fail_next(self, count: int, reply: str = "451 4.3.0 Temporary failure, try again later") -> None:
+        with self._lock:
+            self._failures_left = count
+            self._failure_reply = reply
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any
+    ) -> str:
+        if not self.is_known(address):
+            return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown"
+        envelope.rcpt_tos.append(address)
+        return "250 2.1.5 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        with self._lock:
+            if self._failures_left > 0:
+                self._failures_left -= 1
+                return self._failure_reply
+        raw = envelope.original_content or envelope.content
+        loop = asyncio.get_running_loop()
+        for recipient in envelope.rcpt_tos:
+            reply = await loop.run_in_executor(None, self._deliver, envelope.mail_from, recipient, raw)
+            if reply is not None:
+                return reply
+        self.deliveries.append(
+            Delivery(tuple(session.peer[:2]), envelope.mail_from, tuple(envelope.rcpt_tos), raw)
+        )
+        return "250 2.0.0 OK delivered"
+
+    def _deliver(self, mail_from: str, recipient: str, raw: bytes) -> str | None:
+        """One LMTP transaction per recipient (smtplib reads only one reply after LMTP DATA)."""
+        try:
+            with smtplib.LMTP(self.lmtp_host, self.lmtp_port, timeout=10) as lmtp:
+                lmtp.sendmail(mail_from, [recipient], raw)
+        except smtplib.SMTPRecipientsRefused as error:
+            code, text = next(iter(error.recipients.values()))
+            return f"{code} {text.decode(errors='replace')}"
+        except smtplib.SMTPResponseException as error:
+            return f"{error.smtp_code} {error.smtp_error.decode(errors='replace')}"
+        except OSError as error:
+            return f"451 4.4.1 LMTP delivery failed: {error}"
+        return None
+
+
+@dataclass
+class SmtpRelay:
+    """The aiosmtpd listeners: ``port`` (plain, STARTTLS offered, AUTH allowed after STARTTLS) and
+    ``tls_port`` (implicit TLS). Both share one handler, so ``deliveries`` and ``fail_next`` cover both.
+    """
+
+    handler: LmtpDeliveryHandler
+    controllers: list[Controller]
+    host: str = LOOPBACK
+
+    @property
+    def port(self) -> int:
+        return int(self.controllers[0].port)
+
+    @property
+    def tls_port(self) -> int:
+        return int(self.controllers[1].port)
+
+    @property
+    def deliveries(self) -> list[Delivery]:
+        return self.handler.deliveries
+
+    def fail_next(self, count: int, reply: str = "451 4.3.0 Temporary failure, try again later") -> None:
+        self.handler.fail_next(count, reply)
+
+    def send(self, raw: bytes, mail_from: str, to: str | Iterable[str]) -> None:
+        """Inject a message as a social worker's mail server would (plain SMTP → LMTP → Dovecot)."""
+        recipients = [to] if isinstance(to, str) else list(to)
+        with smtplib.SMTP(self.host, self.port, timeout=10) as smtp:
+            smtp.sendmail(mail_from, recipients, raw)
+
+    def stop(self) -> None:
+        for controller in self.controllers:
+            controller.stop()
+
+
+def start_smtp_relay(dovecot: Dovecot, tls: TlsFiles) -> SmtpRelay:
+    """Start the SMTP listeners delivering into ``dovecot``; AUTH PLAIN/LOGIN checks Dovecot's passwords."""
+
+    def authenticate(server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> AuthResult:
+        if isinstance(auth_data, LoginPassword):
+            user = auth_data.login.decode().lower()
+            if dovecot.passwords.get(user) == auth_data.password.decode():
+                return AuthResult(success=True)
+        return AuthResult(success=False, handled=False)
+
+    handler = LmtpDeliveryHandler(dovecot.host, dovecot.lmtp_port, dovecot.has_user)
+    common: dict[str, Any] = {"authenticator": authenticate, "auth_require_tls": True, "ready_timeout": 10}
+    plain = Controller(
+        handler, hostname=LOOPBACK, port=free_port(), tls_context=tls.server_context(), **common
+    )
+    implicit = Controller(
+        handler,
+        hostname=LOOPBACK,
+        port=free_port(),
+        ssl_context=tls.server_context(),
+        server_hostname="localhost",
+        **common,
+    )
+    started: list[Controller] = []
+    try:
+        for controller in (plain, implicit):
+            controller.start()
+            started.append(controller)
+    except BaseException:
+        for controller in started:
+            controller.stop()
+        raise
+    return SmtpRelay(handler=handler, controllers=[plain, implicit])

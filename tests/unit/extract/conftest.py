@@ -1,0 +1,18 @@
+"""Shared fixtures for the extractor tests: the packaged vocabulary and a URN scheme."""
+
+from __future__ import annotations
+
+import pytest
+
+from mailbot.extract import FieldVocabulary, load_vocabulary
+from mailbot.urn import UrnScheme
+
+
+@pytest.fixture(scope="session")
+def vocabulary() -> FieldVocabulary:
+    return load_vocabulary()
+
+
+@pytest.fixture(scope="session")
+def scheme() -> UrnScheme:
+    return UrnScheme(prefix="LAN", width=6)
