@@ -51,16 +51,23 @@ _BOUNCE_SUBJECT = re.compile(
 _ORIGINAL_ID_LINE = re.compile(r"^message-id:[ \t]*(.+(?:\r?\n[ \t].*)*)", re.IGNORECASE | re.MULTILINE)
 
 
-def is_own_message_id(message_id: str, own_domain: str) -> bool:
-    """True when ``message_id`` (brackets optional) was minted by us, i.e. its right side is ``own_domain``.
+#: The left-hand prefix of every Message-ID our outbox mints.
+OWN_MESSAGE_ID_PREFIX = "mailbot."
 
-    Our outbox writes ``<something@own_domain>``; comparison is case-insensitive on the domain.
+
+def is_own_message_id(message_id: str, own_domain: str) -> bool:
+    """True when ``message_id`` (brackets optional) was minted by our outbox.
+
+    Our outbox writes ``<mailbot.<hash>@own_domain>`` (``mailbot.compose.deterministic_message_id``).
+    The domain alone is not enough: the council's own staff send from the same domain, and some
+    Outlook set-ups mint Message-IDs on it too.
     """
     normalised = normalise_message_id(message_id)
     domain = own_domain.strip().lstrip("@").lower()
     if not normalised or not domain:
         return False
-    return normalised[1:-1].rpartition("@")[2].lower() == domain
+    local, _, right = normalised[1:-1].rpartition("@")
+    return right.lower() == domain and local.lower().startswith(OWN_MESSAGE_ID_PREFIX)
 
 
 def _token(value: str | None) -> str:

@@ -21,7 +21,7 @@ from mailbot.automatic import classify_automatic
 from mailbot.documents.content import InputFile
 from mailbot.extract import FieldVocabulary, extract_message_facts
 from mailbot.facts import DocumentFacts
-from mailbot.message import ParsedMessage
+from mailbot.message import AutomaticMail, ParsedMessage
 from mailbot.parse import parse_message
 from mailbot.quoting import new_text
 from mailbot.register.database import Register
@@ -49,6 +49,7 @@ class Prepared:
     parsed: ParsedMessage
     files: tuple[InputFile, ...]
     stored_paths: dict[str, str]
+    automatic: AutomaticMail | None
 
 
 class Pipeline:
@@ -92,11 +93,18 @@ class Pipeline:
             raw = self.shell.storage.get(row.raw_path)
             mailbox = row.mailbox
         parsed = parse_message(raw)
+        settings = self.shell.settings
+        automatic = classify_automatic(
+            parsed, settings.own_addresses, own_message_id_domain=settings.message_id_domain
+        )
+        if automatic is not None:
+            # Never read an auto-reply's or bounce's attachments: nothing in them is acted on.
+            return Prepared(row_id, mailbox, parsed, (), {}, automatic)
         stored: dict[str, str] = {}
         for index, attachment in enumerate(parsed.attachments):
             _sha, path = self.shell.storage.put("documents", attachment.payload)
             stored[f"{index}:{attachment.filename}"] = path
-        return Prepared(row_id, mailbox, parsed, parsed.attachments, stored)
+        return Prepared(row_id, mailbox, parsed, parsed.attachments, stored, None)
 
     def process(self, ids: Sequence[int]) -> None:
         """Process messages in order; documents of the batch are read concurrently."""
@@ -144,7 +152,7 @@ class Pipeline:
         mailbox = settings.mailboxes[item.mailbox]
         written = new_text(parsed.body_text)
         body = extract_message_facts(parsed.subject, written, self.vocabulary, settings.urn)
-        automatic = classify_automatic(parsed, settings.own_addresses)
+        automatic = item.automatic
         sender = parsed.sender.email.lower() if parsed.sender else None
         rules = self.rules_for(now)
         inbound = Inbound(

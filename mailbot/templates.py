@@ -55,21 +55,28 @@ def _require(value: object) -> None:
         str(value)
 
 
-def long_date(value: date | datetime) -> str:
-    """``Tuesday 14 October 2025`` (the British order, no leading zero)."""
+def _as_date(value: date | datetime | str) -> date | datetime:
+    # Contexts that went through JSON (the outbox, the audit log) carry ISO strings; accept them.
     _require(value)
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+def long_date(value: date | datetime | str) -> str:
+    """``Tuesday 14 October 2025`` (the British order, no leading zero); ISO strings are accepted."""
+    value = _as_date(value)
     return f"{value:%A} {value.day} {value:%B %Y}"
 
 
-def short_date(value: date | datetime) -> str:
-    """``14 Oct 2025``, for tables."""
-    _require(value)
+def short_date(value: date | datetime | str) -> str:
+    """``14 Oct 2025``, for tables; ISO strings are accepted."""
+    value = _as_date(value)
     return f"{value.day} {value:%b %Y}"
 
 
-def time_of_day(value: datetime) -> str:
-    """``9:30am`` / ``2pm``, the way council letters write times."""
+def time_of_day(value: datetime | str) -> str:
+    """``9:30am`` / ``2pm``, the way council letters write times; ISO strings are accepted."""
     _require(value)
+    value = datetime.fromisoformat(value) if isinstance(value, str) else value
     hour = value.hour % 12 or 12
     suffix = "am" if value.hour < 12 else "pm"
     return f"{hour}{suffix}" if value.minute == 0 else f"{hour}:{value.minute:02d}{suffix}"

@@ -51,6 +51,10 @@ team_name = "Wellbeing, Prevention and Early Help Service"
 [mailboxes.wpehs.maildir]
 path = "maildir/wpehs"
 
+[districts]
+PR1 = "Preston"
+PR2 = "Preston"
+
 [transport]
 kind = "maildir"
 [transport.maildir]

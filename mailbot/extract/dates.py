@@ -22,13 +22,18 @@ _MONTHS = {
     "september": 9, "oct": 10, "october": 10, "nov": 11, "november": 11, "dec": 12, "december": 12,
 }  # fmt: skip
 
-_MONTH = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+)
 
 _DATE = re.compile(
     rf"""
     (?<![\w/.\-])(?P<iy>\d{{4}})-(?P<im>\d{{1,2}})-(?P<id>\d{{1,2}})(?![\w/\-])
-    | (?<![\w/.\-])(?P<nd>\d{{1,2}})\s?(?P<sep>[/.\-])\s?(?P<nm>\d{{1,2}})\s?(?P=sep)\s?(?P<ny>\d{{4}}|\d{{2}})(?![\w/]|[.\-]\d)
-    | (?<![\w])(?P<td>\d{{1,2}})(?:st|nd|rd|th)?\s*(?:of\s+)?(?P<tm>{_MONTH})\.?,?\s+(?P<ty>\d{{4}}|\d{{2}})(?!\w)
+    | (?<![\w/.\-])(?P<nd>\d{{1,2}})\s?(?P<sep>[/.\-])\s?(?P<nm>\d{{1,2}})\s?(?P=sep)\s?
+      (?P<ny>\d{{4}}|\d{{2}})(?![\w/]|[.\-]\d)
+    | (?<![\w])(?P<td>\d{{1,2}})(?:st|nd|rd|th)?\s*(?:of\s+)?(?P<tm>{_MONTH})\.?,?\s+
+      (?P<ty>\d{{4}}|\d{{2}})(?!\w)
     | (?<![\w])(?P<um>{_MONTH})\.?\s+(?P<ud>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<uy>\d{{4}})(?!\w)
     """,
     re.IGNORECASE | re.VERBOSE,

@@ -9,8 +9,8 @@ Quoted earlier messages (">" lines, "-----Original Message-----", "On ... wrote:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from mailbot.documents.content import DocumentContent, Paragraph
 from mailbot.extract.dates import iter_british_dates, parse_british_date
@@ -22,15 +22,16 @@ from mailbot.facts import DocumentFacts
 from mailbot.urn import UrnScheme
 
 _QUOTE_START = re.compile(
-    r"^\s*(?:-{2,}\s*original message\s*-{2,}|_{5,}|from:\s.+|on .{4,80} wrote:|begin forwarded message:)\s*$",
+    r"^\s*(?:-{2,}\s*original message\s*-{2,}|_{5,}|from:\s.+|on .{4,80} wrote:|begin forwarded message:)"
+    r"\s*$",
     re.IGNORECASE,
 )
 _UNDERLINE = re.compile(r"^\s*[-=_]{3,}\s*$")
 _NAME = r"((?:[A-Z][a-zA-Z'’\-]+)(?:\s+[A-Z][a-zA-Z'’\-]+){1,3})"
 _LP_SENTENCES = (
     re.compile(
-        r"\b(?:new|proposed|identified|agreed)?\s*(?:lead professional|LP)\b\s*(?:will be|is going to be|is|shall be|:|-|–)\s*"
-        + _NAME,
+        r"\b(?:new|proposed|identified|agreed)?\s*(?:lead professional|LP)\b\s*(?:will be|is going to be|i"
+        r"s|shall be|:|-|–)\s*" + _NAME,
     ),
     re.compile(
         _NAME + r"\s*(?:\(([^)]{2,80})\))?,?\s*(?:(?:from|at|of)\s+([^,.\n]{2,60}?)\s+)?"
@@ -40,8 +41,7 @@ _LP_SENTENCES = (
 )
 _AGENCY_AFTER = re.compile(r"^\s*(?:\(([^)]{2,80})\)|,?\s*(?:from|at|of)\s+([A-Z][^,.\n]{1,60}))")
 _CHILD_WITH_DOB = re.compile(
-    _NAME
-    + r"\s*[,(\-–]?\s*(?:DOB|D\.O\.B\.?|dob|born|date of birth)\s*:?\s*"
+    _NAME + r"\s*[,(\-–]?\s*(?:DOB|D\.O\.B\.?|dob|born|date of birth)\s*:?\s*"
     r"(\d{1,2}\s?[/.\-]\s?\d{1,2}\s?[/.\-]\s?\d{2,4}|\d{1,2}(?:st|nd|rd|th)?\s+[A-Za-z]{3,9}\.?,?\s+\d{2,4}"
     r"|\d{4}-\d{2}-\d{2})"
 )
@@ -52,49 +52,59 @@ _LCS_NEAR = re.compile(
 _CONSENT_YES = re.compile(
     r"\b(?:consent (?:has|had) been (?:given|obtained|gained|sought and (?:given|obtained)|recorded|agreed)"
     r"|consent (?:was|is) (?:given|obtained|gained|in place|recorded)"
-    r"|(?:family|parents?|mum|dad|mother|father|carers?) (?:have|has|had) (?:given (?:their |her |his )?consent|consented|agreed)"
+    r"|(?:family|parents?|mum|dad|mother|father|carers?) (?:have|has|had) (?:given (?:their |her |his )?co"
+    r"nsent|consented|agreed)"
     r"|family consent(?:s)? to (?:share|the step down|early help)"
-    r"|(?:have|has|had) (?:obtained|gained|got) (?:the )?(?:family's |parental |parents' |verbal |written )?consent"
+    r"|(?:have|has|had) (?:obtained|gained|got) (?:the )?(?:family's |parental |parents' |verbal |written "
+    r")?consent"
     r"|with (?:the )?(?:family's|parental|parents'|their) consent"
     r"|consent to share (?:information )?(?:has been|was|is) (?:given|obtained|in place))",
     re.IGNORECASE,
 )
 _CONSENT_NO = re.compile(
-    r"\b(?:consent (?:has|had)? ?not (?:been )?(?:given|obtained|gained)|(?:do|does|did) not (?:give )?consent"
-    r"|declined (?:to give )?consent|refused (?:to give )?consent|consent (?:was|has been) (?:refused|declined|withdrawn)"
+    r"\b(?:consent (?:has|had)? ?not (?:been )?(?:given|obtained|gained)|(?:do|does|did) not (?:give )?con"
+    r"sent"
+    r"|declined (?:to give )?consent|refused (?:to give )?consent|consent (?:was|has been) (?:refused|decl"
+    r"ined|withdrawn)"
     r"|without (?:the family's |parental )?consent|not consented)",
     re.IGNORECASE,
 )
 _MEETING = re.compile(
-    r"\b(?:multi[\s-]?agency|TAF|team around the family|CIN|child in need|step[\s-]?down|core group|network|review)"
+    r"\b(?:multi[\s-]?agency|TAF|team around the family|CIN|child in need|step[\s-]?down|core group|networ"
+    r"k|review)"
     r"\s+(?:review\s+)?meeting\b",
     re.IGNORECASE,
 )
 _WORK_SENTENCE = re.compile(
-    r"\b(?:work (?:being )?requested (?:is|would be)|(?:I am|I'm|we are|we're) (?:requesting|asking for|requesting that)"
+    r"\b(?:work (?:being )?requested (?:is|would be)|(?:I am|I'm|we are|we're) (?:requesting|asking for|re"
+    r"questing that)"
     r"|(?:the )?request is for)\s+(.{10,600}?)(?:\.(?:\s|$)|$)",
     re.IGNORECASE | re.DOTALL,
 )
 _LEVEL_SENTENCE = re.compile(
-    r"\b(?:level\s*([1-4])\b[^.\n]{0,30}\b(?:continuum|need|con|threshold)|(?:continuum of need|CoN|level of need|threshold)"
-    r"[^.\n]{0,30}?\blevel\s*([1-4])\b|(?:assessed|identified|agreed|needs are)[^.\n]{0,30}?\blevel\s*([1-4])\b)",
+    r"\b(?:level\s*([1-4])\b[^.\n]{0,30}\b(?:continuum|need|con|threshold)|(?:continuum of need|CoN|level "
+    r"of need|threshold)"
+    r"[^.\n]{0,30}?\blevel\s*([1-4])\b|(?:assessed|identified|agreed|needs are)[^.\n]{0,30}?\blevel\s*([1-"
+    r"4])\b)",
     re.IGNORECASE,
 )
 _SOCIAL_WORKER_ROLE = re.compile(
-    r"^\s*(?:senior\s+)?(?:social worker|team manager|practice manager|advanced practitioner|senior practitioner|"
+    r"^\s*(?:senior\s+)?(?:social worker|team manager|practice manager|advanced practitioner|senior practi"
+    r"tioner|"
     r"assistant team manager|family support worker \(csc\)|youth offending|yot officer|case worker)\b",
     re.IGNORECASE,
 )
 
 
-def _unquoted_lines(text: str) -> list[str]:
-    lines: list[str] = []
-    for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+def _unquoted_lines(text: str) -> list[tuple[int, str]]:
+    """Lines (1-based number, text) above any quoted earlier message; ">" lines left out."""
+    lines: list[tuple[int, str]] = []
+    for number, line in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), start=1):
         if _QUOTE_START.match(line):
             break
         if line.lstrip().startswith(">"):
             continue
-        lines.append(line.rstrip())
+        lines.append((number, line.rstrip()))
     return lines
 
 
@@ -107,21 +117,25 @@ def content_from_text(file: str, text: str, media: str = "email") -> DocumentCon
     """
     lines = _unquoted_lines(text)
     blocks: list[Paragraph] = []
-    for index, line in enumerate(lines):
+    for index, (number, line) in enumerate(lines):
         stripped = line.strip()
         if _UNDERLINE.match(stripped):
             continue
-        underlined = index + 1 < len(lines) and bool(_UNDERLINE.match(lines[index + 1])) and bool(stripped)
+        underlined = index + 1 < len(lines) and bool(_UNDERLINE.match(lines[index + 1][1])) and bool(stripped)
         words = stripped.split()
         heading = None
-        if stripped and len(words) <= 8 and not stripped.endswith((".", ",")):
-            if (
+        if (
+            stripped
+            and len(words) <= 8
+            and not stripped.endswith((".", ","))
+            and (
                 underlined
                 or (stripped.endswith(":") and stripped.count(":") == 1)
                 or (stripped.isupper() and any(c.isalpha() for c in stripped) and len(words) <= 6)
-            ):
-                heading = 2
-        blocks.append(Paragraph(text=stripped, where=f"line {index + 1}", heading_level=heading))
+            )
+        ):
+            heading = 2
+        blocks.append(Paragraph(text=stripped, where=f"line {number}", heading_level=heading))
     return DocumentContent(file=file, media=media, blocks=tuple(blocks))
 
 

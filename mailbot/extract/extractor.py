@@ -1,4 +1,4 @@
-"""From a document's neutral layout to ``DocumentFacts``: children, new lead professional, consent, URN (pure).
+"""From a document's layout to ``DocumentFacts``: children, new lead professional, consent, URN (pure).
 
 Precision over recall: a field is filled only from a label that names it (or a ticked box); when two
 equally good readings disagree the field stays None. Every value keeps the ``where`` it was read from.
@@ -168,9 +168,8 @@ class _Facts:
         value = self.child_value(entry, name)
         if value is None:
             return
-        record = self.child_record(
-            entry, [name] if name in _CHILD_FIELDS or name in ("first_name", "surname") else []
-        )
+        # In running text a child's record starts at its name: a second, different name is the next child.
+        record = self.child_record(entry, [name] if name in ("name", "first_name") else [])
         record.slot(name).add(value, entry.where, entry.confidence)
 
     def read_lead_professional(self, entry: Entry) -> None:

@@ -275,7 +275,8 @@ class _Walker:
         following = [cell.text.strip() for cell in rows[index + 1]]
         if len(following) != len(texts) or not any(following):
             return False
-        return all(not text or self.classify(text) is None for text in following)
+        # "Father" or "Social worker" in a value row names a person, it is no label.
+        return all(not text or _field_of(self.classify(text)) is None for text in following)
 
     def pairs(self, row: tuple[Cell, ...], texts: list[str]) -> None:
         """Label|value pairs along a row (2 or 4 columns), then whatever cells hold on their own."""
@@ -319,6 +320,10 @@ class _Walker:
                 else:
                     self.walk.free_text.append((text, row[col].where, self.section))
             col += 1
+
+
+def _field_of(match: LabelMatch | None) -> str | None:
+    return match.field if match is not None else None
 
 
 def walk(content: DocumentContent, vocabulary: FieldVocabulary) -> Walk:

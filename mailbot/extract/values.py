@@ -1,4 +1,4 @@
-"""Cleaning and checking single values read beside a label: names, postcodes, phones, yes/no, levels (pure)."""
+"""Cleaning and checking values read beside a label: names, postcodes, phones, yes/no, levels (pure)."""
 
 from __future__ import annotations
 
@@ -57,7 +57,8 @@ _NOT_NAME_WORDS = frozenset(
     ]
 )
 _YES = re.compile(
-    r"^(?:yes|y|true|agreed|given|obtained|gained|consent given|consented|signed|in place|verbal(?:ly)?|written)\b",
+    r"^(?:yes|y|true|agreed|given|obtained|gained|consent given|consented|signed|in place|verbal(?:ly)?|wr"
+    r"itten)\b",
     re.IGNORECASE,
 )
 _NO = re.compile(
@@ -191,7 +192,7 @@ def statement_consent(text: str) -> bool | None:
     lowered = text.lower()
     if "consent" not in lowered and "agree" not in lowered:
         return None
-    return False if _NEGATION.search(lowered) else True
+    return _NEGATION.search(lowered) is None
 
 
 def parse_level(text: str, *, strict: bool = False) -> int | None:

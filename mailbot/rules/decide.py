@@ -71,23 +71,51 @@ class Rules:
         return any(domain == d or domain.endswith("." + d) for d in self.trusted_domains)
 
 
-def _missing_context(missing: Sequence[Missing], facts: RequestFacts) -> dict[str, Any]:
+#: Missing-item codes the chase-up template words itself; others are passed as their description.
+TEMPLATE_MISSING_CODES = frozenset(
+    {
+        "child_name",
+        "child_date_of_birth",
+        "child_identity",
+        "urn",
+        "assessment",
+        "plan",
+        "assessment_or_plan",
+        "consent",
+        "work_requested",
+        "lead_professional_name",
+        "lead_professional_agency",
+        "lead_professional_contact",
+        "meeting_date",
+        "taf_document",
+    }
+)
+
+
+def missing_context(missing: Sequence[Missing], facts: RequestFacts) -> dict[str, Any]:
+    """The chase-up's ``missing`` and ``file_problems``: exactly what is missing, per fact and per file."""
     return {
-        "missing_items": [m.description for m in missing],
+        "missing": [m.code if m.code in TEMPLATE_MISSING_CODES else m.description for m in missing],
         "file_problems": [
-            {"file": fp.file, "code": fp.problem.code, "detail": fp.problem.detail}
+            {"filename": fp.file, "code": fp.problem.code, "detail": fp.problem.detail}
             for fp in facts.file_problems
         ],
     }
 
 
+def _summary(text: str | None, limit: int = 120) -> str | None:
+    if not text:
+        return None
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
 def _facts_context(facts: RequestFacts) -> dict[str, Any]:
     lp = facts.lead_professional
     return {
-        "children_count": len(facts.children),
         "lead_professional": lp.to_json() if lp else None,
-        "work_requested": facts.work_requested,
-        "meeting_date": facts.meeting_date.isoformat() if facts.meeting_date else None,
+        "work_requested_summary": _summary(facts.work_requested),
+        "meeting_date": facts.meeting_date,
     }
 
 
@@ -286,7 +314,12 @@ def _urn_request(
             "done",
             (
                 ReuseUrn(urn, tuple(unmatched)),
-                Send("urn_existing", (sender,), _facts_context(facts), key="urn"),
+                Send(
+                    "urn_existing",
+                    (sender,),
+                    {**_facts_context(facts), "matched_on": "LCS ID" if any(c.lcs_id for c in facts.children) else "name and date of birth"},
+                    key="urn",
+                ),
             ),
             explanation=("child already has a URN",),
         )
@@ -313,6 +346,8 @@ def _case_request(
         )
     if urn is None and facts.invalid_urns:
         written = facts.invalid_urns[0]
+        found = rules.urn_scheme.find(written)
+        reason = "check_failed" if found and found[0].normalised.count("-") == 2 else "no_check_character"
         return Decision(
             request_type,
             "awaiting_urn",
@@ -320,7 +355,7 @@ def _case_request(
                 Send(
                     "unknown_urn",
                     (sender,),
-                    {"urn_as_written": written, "reason": "check_character"},
+                    {"urn_as_written": written, "reason": reason},
                     key="urn-check",
                 ),
             ),

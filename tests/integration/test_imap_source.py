@@ -230,7 +230,12 @@ def test_backs_off_while_the_server_is_down_then_recovers(mail, make_imap_source
 def test_gives_up_with_connection_error_after_attempts(make_imap_source):
     sleeps = SleepRecorder()
     source = make_imap_source(
-        CAF, port=mailservers.free_port(), sleep=sleeps, connect_attempts=4, backoff_base=1.0, jitter=lambda: 0.0
+        CAF,
+        port=mailservers.free_port(),
+        sleep=sleeps,
+        connect_attempts=4,
+        backoff_base=1.0,
+        jitter=lambda: 0.0,
     )
     with pytest.raises(SourceConnectionError):
         list(source.fetch_waiting(limit=10))

@@ -131,9 +131,12 @@ def test_starttls_and_auth_with_a_custom_ssl_context(mail, tls_files):
 
 
 def test_wrong_smtp_password_is_permanent(mail, tls_files):
-    with SmtpTransport(
-        mail.smtp.host, mail.smtp.port, "starttls", CAF, "wrong", ssl_context=tls_files.client_context()
-    ) as transport, pytest.raises(PermanentTransportError) as caught:
+    with (
+        SmtpTransport(
+            mail.smtp.host, mail.smtp.port, "starttls", CAF, "wrong", ssl_context=tls_files.client_context()
+        ) as transport,
+        pytest.raises(PermanentTransportError) as caught,
+    ):
         transport.send(outgoing(SW_ONE))
     assert caught.value.code == 535
 
@@ -148,9 +151,11 @@ def test_implicit_tls(mail, tls_files):
 
 
 def test_untrusted_certificate_is_temporary_and_sends_nothing(mail):
-    with SmtpTransport(mail.smtp.host, mail.smtp.tls_port, "implicit", timeout=5.0) as transport:
-        with pytest.raises(TemporaryTransportError):
-            transport.send(outgoing(SW_ONE))
+    with (
+        SmtpTransport(mail.smtp.host, mail.smtp.tls_port, "implicit", timeout=5.0) as transport,
+        pytest.raises(TemporaryTransportError),
+    ):
+        transport.send(outgoing(SW_ONE))
     assert mail.smtp.deliveries == []
 
 
@@ -168,6 +173,6 @@ def test_silent_server_times_out_as_temporary():
         port = listener.getsockname()[1]
         with SmtpTransport(mailservers.LOOPBACK, port, "none", timeout=0.5) as transport:
             started = time.monotonic()
-            with pytest.raises(TemporaryTransportError, match="(?i)timeout|timed out"):
+            with pytest.raises(TemporaryTransportError, match=r"(?i)timeout|timed out"):
                 transport.send(outgoing(SW_ONE))
     assert time.monotonic() - started < 3.0

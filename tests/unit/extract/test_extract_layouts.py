@@ -44,7 +44,9 @@ def test_header_row_table_of_children_with_parent_and_lead_professional_traps(
                 ["Ben Smith", "5th June 2018", "654321", "1 Road, Preston pr12ab"],
             ],
         ),
-        table("table 2", [["Parent/Carer details"], ["Name", "Sarah Smith"], ["Date of birth", "01/01/1985"]]),
+        table(
+            "table 2", [["Parent/Carer details"], ["Name", "Sarah Smith"], ["Date of birth", "01/01/1985"]]
+        ),
         para("Lead Professional", 3, heading=2),
         table(
             "table 3",
@@ -79,7 +81,10 @@ def test_two_column_tables_with_title_rows_and_previous_lead_professional(
     vocabulary: FieldVocabulary, scheme: UrnScheme
 ) -> None:
     content = doc(
-        table("table 1", [["Previous Lead Professional"], ["Name", "Olivia Old"], ["Email", "o.old@lancashire.gov.uk"]]),
+        table(
+            "table 1",
+            [["Previous Lead Professional"], ["Name", "Olivia Old"], ["Email", "o.old@lancashire.gov.uk"]],
+        ),
         table(
             "table 2",
             [
@@ -90,7 +95,15 @@ def test_two_column_tables_with_title_rows_and_previous_lead_professional(
                 ["Email address", "n.new@oak.lancs.sch.uk"],
             ],
         ),
-        table("table 3", [["Child's details"], ["Full name", "Cara Jones"], ["D.O.B.", "07.09.12"], ["Postcode", "bb1 1aa"]]),
+        table(
+            "table 3",
+            [
+                ["Child's details"],
+                ["Full name", "Cara Jones"],
+                ["D.O.B.", "07.09.12"],
+                ["Postcode", "bb1 1aa"],
+            ],
+        ),
     )
     facts = extract_facts(content, vocabulary, scheme)
     assert facts.lead_professional == LeadProfessional(
@@ -135,7 +148,9 @@ def test_column_per_child_table(vocabulary: FieldVocabulary, scheme: UrnScheme) 
     assert facts.provenance["children[1].lcs_id"] == "table 1 row 4 cell 3"
 
 
-def test_repeated_child_sections_with_label_value_lines(vocabulary: FieldVocabulary, scheme: UrnScheme) -> None:
+def test_repeated_child_sections_with_label_value_lines(
+    vocabulary: FieldVocabulary, scheme: UrnScheme
+) -> None:
     content = doc(
         para("Child 1", 1, heading=3),
         para("Name of child/young person: Gus Green", 2),
@@ -188,7 +203,9 @@ def test_acroform_fields(vocabulary: FieldVocabulary, scheme: UrnScheme) -> None
     )
     facts = extract_facts(content, vocabulary, scheme)
     assert facts.children == (Child("Liam Lee", date(2011, 10, 9)), Child("Mia Lee", date(2013, 11, 10)))
-    assert facts.lead_professional == LeadProfessional("Pat Price", None, "School Nursing", "pat.price@nhs.net")
+    assert facts.lead_professional == LeadProfessional(
+        "Pat Price", None, "School Nursing", "pat.price@nhs.net"
+    )
     assert facts.consent.given is True
     assert facts.provenance["lead_professional.email"] == "form field 'LP Email'"
 
@@ -207,9 +224,17 @@ def test_check_boxes_for_level_and_consent(vocabulary: FieldVocabulary, scheme: 
 
 
 def test_inline_tick_row_and_continuum_label(vocabulary: FieldVocabulary, scheme: UrnScheme) -> None:
-    assert extract_facts(doc(para("☐ Level 1  ☐ Level 2  ☒ Level 3  ☐ Level 4", 1)), vocabulary, scheme).level_of_need == 3
+    assert (
+        extract_facts(
+            doc(para("☐ Level 1  ☐ Level 2  ☒ Level 3  ☐ Level 4", 1)), vocabulary, scheme
+        ).level_of_need
+        == 3
+    )
     assert extract_facts(doc(para("Continuum of Need: Level 3", 1)), vocabulary, scheme).level_of_need == 3
-    assert extract_facts(doc(para("Level of need: Universal (Level 1)", 1)), vocabulary, scheme).level_of_need == 1
+    assert (
+        extract_facts(doc(para("Level of need: Universal (Level 1)", 1)), vocabulary, scheme).level_of_need
+        == 1
+    )
     assert extract_facts(doc(para("Level of need: Targeted", 1)), vocabulary, scheme).level_of_need is None
     assert extract_facts(doc(para("Level of need: 2/3", 1)), vocabulary, scheme).level_of_need is None
 
@@ -220,7 +245,9 @@ def test_invalid_urn_is_reported_not_used(vocabulary: FieldVocabulary, scheme: U
     facts = extract_facts(doc(para(f"CAF URN: {wrong}", 1)), vocabulary, scheme)
     assert facts.urn is None
     assert facts.invalid_urns == (wrong,)
-    assert facts.problems == (Problem("invalid_urn", f"The URN {wrong} is not a valid URN (its check character does not match)."),)
+    assert facts.problems == (
+        Problem("invalid_urn", f"The URN {wrong} is not a valid URN (its check character does not match)."),
+    )
 
 
 def test_conflicting_urns_give_none_and_a_problem(vocabulary: FieldVocabulary, scheme: UrnScheme) -> None:
@@ -249,7 +276,10 @@ def test_reader_problems_are_carried_over(vocabulary: FieldVocabulary, scheme: U
 def test_blank_template_prompts_are_not_values(vocabulary: FieldVocabulary, scheme: UrnScheme) -> None:
     content = doc(
         para("Child's details", 1, heading=2),
-        table("table 1", [["Name", "Click here to enter text."], ["Date of birth", "Click here to enter a date."]]),
+        table(
+            "table 1",
+            [["Name", "Click here to enter text."], ["Date of birth", "Click here to enter a date."]],
+        ),
         para("Lead professional", 2, heading=2),
         table("table 2", [["Name", "Click or tap here to enter text."], ["Email", "N/A"]]),
         para("What support is being requested?", 3, heading=2),
@@ -261,15 +291,21 @@ def test_blank_template_prompts_are_not_values(vocabulary: FieldVocabulary, sche
     assert facts.work_requested is None
 
 
-def test_conflicting_dates_of_birth_for_one_child_give_none(vocabulary: FieldVocabulary, scheme: UrnScheme) -> None:
+def test_conflicting_dates_of_birth_for_one_child_give_none(
+    vocabulary: FieldVocabulary, scheme: UrnScheme
+) -> None:
     content = doc(
-        table("table 1", [["Child's name", "Rory Reed"], ["Date of birth", "01/05/2015"], ["DOB", "02/05/2015"]])
+        table(
+            "table 1", [["Child's name", "Rory Reed"], ["Date of birth", "01/05/2015"], ["DOB", "02/05/2015"]]
+        )
     )
     facts = extract_facts(content, vocabulary, scheme)
     assert facts.children == (Child("Rory Reed", None),)
 
 
-def test_work_requested_section_text_and_fallback_label(vocabulary: FieldVocabulary, scheme: UrnScheme) -> None:
+def test_work_requested_section_text_and_fallback_label(
+    vocabulary: FieldVocabulary, scheme: UrnScheme
+) -> None:
     content = doc(
         para("Reason for step down: CIN plan complete.", 1),
         para("What work is being requested?", 2, heading=2),
@@ -280,7 +316,9 @@ def test_work_requested_section_text_and_fallback_label(vocabulary: FieldVocabul
     facts = extract_facts(content, vocabulary, scheme)
     assert facts.work_requested == "Support with routines and school attendance. Parenting course."
     assert facts.provenance["work_requested"] == "paragraph 3"
-    only_fallback = extract_facts(doc(para("Reason for step down:   CIN plan complete.", 1)), vocabulary, scheme)
+    only_fallback = extract_facts(
+        doc(para("Reason for step down:   CIN plan complete.", 1)), vocabulary, scheme
+    )
     assert only_fallback.work_requested == "CIN plan complete."
 
 
@@ -294,7 +332,9 @@ def test_meeting_dates_in_minutes_and_requests(vocabulary: FieldVocabulary, sche
     assert facts.meeting_date == date(2025, 5, 13)
     held_only = doc(para("TAF minutes", 1, heading=1), para("Date of meeting: 01/04/2025", 2))
     assert extract_facts(held_only, vocabulary, scheme).meeting_date is None
-    request = doc(para("Request for multi-agency meeting representation", 1), para("Meeting date: 20.06.25", 2))
+    request = doc(
+        para("Request for multi-agency meeting representation", 1), para("Meeting date: 20.06.25", 2)
+    )
     assert extract_facts(request, vocabulary, scheme).meeting_date == date(2025, 6, 20)
 
 
@@ -302,7 +342,10 @@ def test_signed_consent_statement(vocabulary: FieldVocabulary, scheme: UrnScheme
     content = doc(
         para("Consent to share information", 1, heading=1),
         para("I agree to the information in this assessment being shared with the agencies named.", 2),
-        table("table 1", [["Name of parent/carer", "Sarah Smith"], ["Signature", "S Smith"], ["Date", "04/03/2025"]]),
+        table(
+            "table 1",
+            [["Name of parent/carer", "Sarah Smith"], ["Signature", "S Smith"], ["Date", "04/03/2025"]],
+        ),
         file="consent.pdf",
     )
     facts = extract_facts(content, vocabulary, scheme)
@@ -311,7 +354,9 @@ def test_signed_consent_statement(vocabulary: FieldVocabulary, scheme: UrnScheme
     assert facts.children == ()
 
 
-def test_household_table_keeps_children_by_relationship(vocabulary: FieldVocabulary, scheme: UrnScheme) -> None:
+def test_household_table_keeps_children_by_relationship(
+    vocabulary: FieldVocabulary, scheme: UrnScheme
+) -> None:
     content = doc(
         para("Family composition", 1, heading=2),
         table(
@@ -342,5 +387,7 @@ def test_kind_from_titles_and_file_name(vocabulary: FieldVocabulary, scheme: Urn
 
 def test_unsectioned_name_alone_is_not_a_child(vocabulary: FieldVocabulary, scheme: UrnScheme) -> None:
     assert extract_facts(doc(para("Name: Vic Vale", 1)), vocabulary, scheme).children == ()
-    found = extract_facts(doc(para("Name: Vic Vale", 1), para("Date of birth: 05/05/2015", 2)), vocabulary, scheme)
+    found = extract_facts(
+        doc(para("Name: Vic Vale", 1), para("Date of birth: 05/05/2015", 2)), vocabulary, scheme
+    )
     assert found.children == (Child("Vic Vale", date(2015, 5, 5)),)

@@ -20,8 +20,8 @@ from mailbot.parse import (
 )
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "mail"
-OUR_CHASE = "<sd-000123.chase-1.7c4e9a@mailbot.lancashire.gov.uk>"
-OUR_ACK = "<sd-000123.ack.51b0d2@mailbot.lancashire.gov.uk>"
+OUR_CHASE = "<mailbot.5d41402abc4b2a76b9719d911017c592@mailbot.lancashire.gov.uk>"
+OUR_ACK = "<mailbot.7d793037a0760186574b0282f2f435e7@mailbot.lancashire.gov.uk>"
 
 
 def load(name: str) -> bytes:

@@ -63,8 +63,8 @@ def test_thread_message_ids_newest_first() -> None:
 def test_thread_message_ids_from_fixture() -> None:
     message = parse_message((FIXTURES / "reply_to_chase.eml").read_bytes())
     assert thread_message_ids(message) == [
-        "<sd-000123.chase-1.7c4e9a@mailbot.lancashire.gov.uk>",
-        "<sd-000123.ack.51b0d2@mailbot.lancashire.gov.uk>",
+        "<mailbot.5d41402abc4b2a76b9719d911017c592@mailbot.lancashire.gov.uk>",
+        "<mailbot.7d793037a0760186574b0282f2f435e7@mailbot.lancashire.gov.uk>",
     ]
     assert find_request_references(message.subject, message.body_text) == ["SD-000123"]
 

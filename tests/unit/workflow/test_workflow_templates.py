@@ -352,3 +352,5 @@ def test_templates_ship_inside_the_package() -> None:
 def test_date_filters() -> None:
     assert long_date(date(2026, 1, 2)) == "Friday 2 January 2026"
     assert short_date(date(2026, 1, 2)) == "2 Jan 2026"
+    assert long_date("2026-01-02") == "Friday 2 January 2026"  # contexts stored as JSON carry ISO strings
+    assert short_date("2026-01-02T09:30:00+00:00") == "2 Jan 2026"

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs what the test suite needs, and only what is missing (safe to run again and again):
+# the Debian packages for the real-server and document tests, uv, and the locked Python environment.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+packages=(dovecot-imapd dovecot-lmtpd tesseract-ocr tesseract-ocr-eng antiword libreoffice-writer-nogui)
+missing=()
+for package in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$package")
+  fi
+done
+if ((${#missing[@]})); then
+  echo "install-test-deps: installing Debian packages: ${missing[*]}"
+  sudo=()
+  if [ "$(id -u)" -ne 0 ]; then sudo=(sudo); fi
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+if ! command -v uv >/dev/null 2>&1 && ! python3 -m uv --version >/dev/null 2>&1; then
+  echo "install-test-deps: installing uv with pip"
+  python3 -m pip install --quiet --user uv || python3 -m pip install --quiet --user --break-system-packages uv
+fi
+if command -v uv >/dev/null 2>&1; then uv=(uv); else uv=(python3 -m uv); fi
+
+# Every dependency group (dev holds pytest, aiosmtpd, ruff, mypy), exactly as locked.
+"${uv[@]}" sync --frozen --all-groups
