@@ -243,6 +243,190 @@ def read_document(ctx: click.Context, path: Path, fmt: str) -> None:
     click.echo(json.dumps(output, indent=2, ensure_ascii=False))
 
 
+def _as_of(value: str | None, settings: Settings) -> tuple[Any, Any]:
+    """(as_of date, now) for a job run by hand; ``--as-of`` pretends today is that date (09:00 local)."""
+    from datetime import UTC, date, datetime, time
+
+    now = datetime.now(UTC)
+    if value is None:
+        return now.astimezone(settings.zone).date(), now
+    day = date.fromisoformat(value)
+    return day, datetime.combine(day, time(9, 0), tzinfo=settings.zone)
+
+
+@main.command()
+@click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="Run as if today were this date.")
+@click.option("--send/--no-send", default=True, help="Drain the outbox afterwards (default: yes).")
+@click.pass_context
+def chase(ctx: click.Context, as_of: str | None, send: bool) -> None:
+    """Chase incomplete requests due a reminder; escalate those chased too often."""
+    from mailbot.chase import run_chases
+
+    app = _app(ctx)
+    try:
+        day, now = _as_of(as_of, app.settings)
+        result = run_chases(app.register, app.shell, day, now)
+        sent = app.outbox.drain().sent if send and app.outbox else 0
+        click.echo(f"chased {result.chased}, escalated {result.escalated}, not yet due {result.waiting}; sent {sent}")
+    finally:
+        app.close()
+
+
+@main.command()
+@click.option("--preview", is_flag=True, help="Print the digest instead of sending it.")
+@click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="Build it as if today were this date.")
+@click.pass_context
+def digest(ctx: click.Context, preview: bool, as_of: str | None) -> None:
+    """Send (or preview) the weekly allocation digest to WPEHS."""
+    from mailbot.weekly_digest import preview_digest, queue_digest
+
+    app = _app(ctx)
+    try:
+        day, now = _as_of(as_of, app.settings)
+        with app.register.transaction() as session:
+            if preview:
+                rendered = preview_digest(session, app.shell, day, now)
+                click.echo(f"Subject: {rendered.subject}\n\n{rendered.text}")
+                return
+            row = queue_digest(session, app.shell, day, now)
+        if row is None:
+            click.echo(f"the digest for {day.isoformat()} was already queued; nothing sent")
+            return
+        sent = app.outbox.drain().sent if app.outbox else 0
+        click.echo(f"digest for {day.isoformat()} queued; sent {sent}")
+    finally:
+        app.close()
+
+
+@main.command()
+@click.argument("urn")
+@click.option("--worker", required=True, help="Allocated worker's name.")
+@click.option("--email", "email", help="Allocated worker's email address.")
+@click.option("--team", help="Allocated worker's team.")
+@click.pass_context
+def allocate(ctx: click.Context, urn: str, worker: str, email: str | None, team: str | None) -> None:
+    """Record WPEHS's allocation of the step down for URN; feedback and the CAF@ update go out."""
+    from mailbot.allocation import AllocationError
+    from mailbot.allocation import allocate as record
+
+    app = _app(ctx)
+    try:
+        normalised = app.settings.urn.normalise(urn)
+        if normalised is None:
+            click.echo(f"mailbot: {urn!r} is not a valid URN (check the check character)", err=True)
+            ctx.exit(EXIT_PROBLEM)
+        try:
+            with app.register.transaction() as session:
+                outcome = record(
+                    session, app.shell, urn=normalised, worker_name=worker, worker_email=email, team=team,
+                    source="cli", now=app.now(),
+                )
+        except AllocationError as error:
+            click.echo(f"mailbot: {error}", err=True)
+            ctx.exit(EXIT_PROBLEM)
+        sent = app.outbox.drain().sent if app.outbox else 0
+        click.echo(f"allocated {outcome.urn} (request {outcome.request_reference}); sent {sent}")
+    finally:
+        app.close()
+
+
+@main.group()
+def review() -> None:
+    """The review queue: what the rules could not decide."""
+
+
+@review.command("list")
+@click.option("--all", "include_resolved", is_flag=True, help="Include resolved items.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_context
+def review_list(ctx: click.Context, include_resolved: bool, fmt: str) -> None:
+    """List open review items."""
+    from mailbot.register.database import Register
+    from mailbot.review import list_items
+
+    settings = _settings(ctx)
+    store = Register(settings.database_url)
+    try:
+        with store.transaction() as session:
+            items = list_items(session, include_resolved)
+    finally:
+        store.close()
+    if fmt == "json":
+        click.echo(json.dumps(items, indent=2))
+        return
+    if not items:
+        click.echo("the review queue is empty")
+    for item in items:
+        click.echo(f"#{item['id']:<5} {item['state']:<9} {item['reason']:<24} {item['reference'] or '-':<10} {item['detail']}")
+
+
+@review.command("resolve")
+@click.argument("item_id", type=int)
+@click.option("--action", type=click.Choice(["dismiss", "reprocess", "close-request"]), required=True)
+@click.option("--note", default="", help="Why (kept in the audit log).")
+@click.pass_context
+def review_resolve(ctx: click.Context, item_id: int, action: str, note: str) -> None:
+    """Resolve a review item: dismiss it, reprocess its message, or close its request."""
+    from datetime import UTC, datetime
+
+    from mailbot.register.database import Register
+    from mailbot.review import ReviewError, resolve
+
+    settings = _settings(ctx)
+    store = Register(settings.database_url)
+    try:
+        with store.transaction() as session:
+            resolve(session, item_id, action, note, datetime.now(UTC))  # type: ignore[arg-type]
+        click.echo(f"review item {item_id} resolved ({action})")
+    except ReviewError as error:
+        click.echo(f"mailbot: {error}", err=True)
+        ctx.exit(EXIT_PROBLEM)
+    finally:
+        store.close()
+
+
+@main.group()
+def templates() -> None:
+    """The email templates (edit copies in the folder named by mailbot.templates_dir)."""
+
+
+@templates.command("list")
+@click.pass_context
+def templates_list(ctx: click.Context) -> None:
+    """List the email templates."""
+    from mailbot.templates import TemplateRenderer
+
+    config_path = _config_path(ctx.obj.get("config"))
+    directory = _settings(ctx).templates_dir if config_path.is_file() else None
+    for name in TemplateRenderer(directory).names():
+        click.echo(name)
+
+
+@templates.command("preview")
+@click.argument("name")
+@click.option("--html", "show_html", is_flag=True, help="Print the HTML version instead of the text.")
+@click.pass_context
+def templates_preview(ctx: click.Context, name: str, show_html: bool) -> None:
+    """Render template NAME with sample data."""
+    import jinja2
+
+    from mailbot.template_samples import SAMPLES
+    from mailbot.templates import TemplateRenderer
+
+    config_path = _config_path(ctx.obj.get("config"))
+    directory = _settings(ctx).templates_dir if config_path.is_file() else None
+    if name not in SAMPLES:
+        click.echo(f"mailbot: no template {name!r}; try: {', '.join(sorted(SAMPLES))}", err=True)
+        ctx.exit(EXIT_PROBLEM)
+    try:
+        rendered = TemplateRenderer(directory).render(name, SAMPLES[name])
+    except jinja2.TemplateError as error:
+        click.echo(f"mailbot: template {name} does not render: {error}", err=True)
+        ctx.exit(EXIT_PROBLEM)
+    click.echo(f"Subject: {rendered.subject}\n")
+    click.echo(rendered.html if show_html else rendered.text)
+
+
 def entry() -> None:
     """Console entry point that maps mailbot's errors to exit codes instead of tracebacks."""
     try:

@@ -16,6 +16,7 @@ from typing import Protocol
 
 from sqlalchemy import select
 
+from mailbot.allocation import apply_digest_reply, is_digest_reply
 from mailbot.apply import Incoming, Shell, StoredDocument, apply
 from mailbot.automatic import classify_automatic
 from mailbot.documents.content import InputFile
@@ -26,7 +27,7 @@ from mailbot.parse import parse_message
 from mailbot.quoting import new_text
 from mailbot.register.database import Register
 from mailbot.register.models import Message, Request, ReviewItem
-from mailbot.register.queries import build_view, find_thread_request
+from mailbot.register.queries import build_view, find_thread_request, request_view
 from mailbot.rules.decide import Inbound, Rules, decide
 from mailbot.rules.merge import merge_facts
 from mailbot.threads import find_request_references, thread_message_ids
@@ -170,13 +171,23 @@ class Pipeline:
             assert row is not None
             if row.state != "received":
                 return  # another runner got here first
+            if (
+                automatic is None
+                and mailbox.role == "wpehs"
+                and sender is not None
+                and settings.is_trusted(sender)
+                and is_digest_reply(session, parsed.subject, thread_ids)
+            ):
+                outcomes, problems = apply_digest_reply(session, self.shell, parsed.body_text, row, now)
+                log.info(
+                    "digest reply processed row=%s allocations=%s problems=%s", item.row_id, len(outcomes), len(problems)
+                )
+                return
             request: Request | None = None
             if automatic is None:
                 request = find_thread_request(session, item.mailbox, references, thread_ids)
             prior = []
             if request is not None:
-                from mailbot.register.queries import request_view
-
                 prior_view = request_view(session, request)
                 prior = [*prior_view.documents, *prior_view.bodies]
             merged = merge_facts([*prior, *documents], [body])

@@ -158,8 +158,8 @@ state_dir = {root}/state
 log_path = {root}/dovecot.log
 info_log_path = {root}/dovecot.log
 debug_log_path = {root}/dovecot.log
-default_login_user = dovenull
-default_internal_user = dovecot
+default_login_user = {login_user}
+default_internal_user = {internal_user}
 mail_uid = {mail_user}
 mail_gid = {mail_group}
 first_valid_uid = 1
@@ -185,7 +185,7 @@ namespace inbox {{
   separator = /
 }}
 service imap-login {{
-  inet_listener imap {{
+{login_chroot}  inet_listener imap {{
     address = {host}
     port = {imap_port}
   }}
@@ -251,7 +251,15 @@ class Dovecot:
                 f"{DOVECOT_BINARY} not found: install the Debian packages dovecot-imapd and dovecot-lmtpd "
                 "(scripts/install-test-deps.sh does)"
             )
-        mail_user = "dovecot" if os.geteuid() == 0 else pwd.getpwuid(os.geteuid()).pw_name
+        if os.geteuid() == 0:
+            # As root Dovecot drops privileges: login processes as dovenull, internal ones and the
+            # mail processes as dovecot (it refuses to run mail as root).
+            login_user, internal_user, mail_user, login_chroot = "dovenull", "dovecot", "dovecot", ""
+        else:
+            # Rootless: every process runs as us and nothing can chroot.
+            me = pwd.getpwuid(os.geteuid()).pw_name
+            login_user = internal_user = mail_user = me
+            login_chroot = "  chroot =\n"
         entry = pwd.getpwnam(mail_user)
         for sub in ("run", "state", "mail"):
             (self.root / sub).mkdir(parents=True, exist_ok=True)
@@ -273,6 +281,9 @@ class Dovecot:
                 imaps_port=self.imaps_port,
                 lmtp_port=self.lmtp_port,
                 capability_line=capability_line,
+                login_user=login_user,
+                internal_user=internal_user,
+                login_chroot=login_chroot,
             )
         )
         for user in users:

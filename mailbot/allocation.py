@@ -1,0 +1,146 @@
+"""Recording a WPEHS allocation and everything that follows it (Lancashire's process, in order).
+
+Allocation → feedback to the social worker "for LCS recording" → the worker recorded as the case's
+new lead professional → CAF@ told, with the assessment and plan attached. All in one transaction, so
+either the whole step happens or none of it.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from mailbot.allocation_reply import AllocationProblem, parse_allocation_reply
+from mailbot.apply import Shell, queue_email, record_allocation, record_lead_professional, request_documents
+from mailbot.facts import LeadProfessional
+from mailbot.register.models import Case, Event, Message, Outbox, Request, ReviewItem
+from mailbot.rules.actions import RecordAllocation
+
+log = logging.getLogger(__name__)
+
+ALLOCATABLE_STATES = ("awaiting_allocation",)
+
+
+class AllocationError(Exception):
+    """The URN has no step down waiting for allocation (the CLI reports it; email replies review it)."""
+
+
+@dataclass(frozen=True)
+class AllocationOutcome:
+    request_reference: str
+    urn: str
+
+
+def waiting_request(session: Session, urn: str) -> Request | None:
+    """The oldest step down for ``urn`` waiting for allocation."""
+    return session.execute(
+        select(Request)
+        .join(Case, Request.case_id == Case.id)
+        .where(Case.urn == urn, Request.state.in_(ALLOCATABLE_STATES))
+        .order_by(Request.id)
+    ).scalars().first()
+
+
+def allocate(
+    session: Session,
+    shell: Shell,
+    *,
+    urn: str,
+    worker_name: str,
+    worker_email: str | None,
+    team: str | None,
+    source: str,
+    now: datetime,
+) -> AllocationOutcome:
+    """Allocate the step down waiting for ``urn``; raises AllocationError when there is none."""
+    settings = shell.settings
+    request = waiting_request(session, urn)
+    if request is None or request.case is None:
+        raise AllocationError(f"no step down for {urn} is waiting for allocation")
+    case = request.case
+    record_allocation(session, request, RecordAllocation(urn, worker_name, worker_email, team), source, now)
+    lead = LeadProfessional(
+        name=worker_name, role="Early Help worker", agency=team or settings.mailbox_by_role("wpehs").team_name,
+        email=worker_email, phone=None,
+    )
+    record_lead_professional(session, case, lead, request, now)
+    request.state = "allocated"
+    request.updated_at = now
+    session.flush()
+    session.refresh(request)
+    context = {
+        "worker_name": worker_name,
+        "worker_team": team,
+        "worker_email": worker_email,
+        "allocated_on": now.astimezone(settings.zone).date(),
+    }
+    last_in = session.execute(
+        select(Message.message_id).where(Message.request_id == request.id, Message.direction == "in").order_by(Message.id)
+    ).scalars().first()
+    queue_email(
+        session, shell, template="allocation_feedback", to=[request.sender], context=context,
+        dedupe_key=f"r{request.id}:allocation_feedback", mailbox_name=request.mailbox, request=request, now=now,
+        in_reply_to=last_in,
+    )
+    attachments = request_documents(session, shell, request)
+    queue_email(
+        session, shell, template="caf_lp_update", to=[settings.mailbox_by_role("caf").address],
+        context={**context, "attachments": [a.filename for a in attachments]},
+        dedupe_key=f"r{request.id}:caf_lp_update", mailbox_name=request.mailbox, request=request, now=now,
+        attachments=attachments, auto_submitted="auto-generated",
+    )
+    session.add(Event(at=now, kind="allocated", request_id=request.id, case_id=case.id, detail={"source": source}))
+    log.info("allocation recorded request=%s source=%s", request.id, source)
+    return AllocationOutcome(request.reference, urn)
+
+
+def is_digest_reply(session: Session, subject: str, thread_ids: list[str]) -> bool:
+    """True when a message answers one of our weekly digests (by In-Reply-To/References or WD- tag)."""
+    if "[WD-" in subject.upper():
+        return True
+    if not thread_ids:
+        return False
+    return session.execute(
+        select(Outbox.id).where(Outbox.message_id.in_(thread_ids), Outbox.template == "weekly_digest")
+    ).first() is not None
+
+
+def apply_digest_reply(
+    session: Session, shell: Shell, body_text: str, message: Message, now: datetime
+) -> tuple[list[AllocationOutcome], list[AllocationProblem]]:
+    """Record every allocation line in a manager's reply; unreadable lines go to review."""
+    lines, problems = parse_allocation_reply(body_text, shell.settings.urn)
+    outcomes: list[AllocationOutcome] = []
+    for line in lines:
+        try:
+            outcomes.append(
+                allocate(
+                    session, shell, urn=line.urn, worker_name=line.worker_name, worker_email=line.worker_email,
+                    team=line.team, source="email", now=now,
+                )
+            )
+        except AllocationError:
+            problems.append(AllocationProblem(line.line_number, line.urn, "no step down for this URN is waiting"))
+    for problem in problems:
+        session.add(
+            ReviewItem(
+                reason="allocation_unreadable",
+                detail=f"line {problem.line_number} ({problem.urn_as_written}): {problem.reason}",
+                state="open",
+                message_row_id=message.id,
+                created_at=now,
+            )
+        )
+    message.state = "review" if problems else "processed"
+    message.processed_at = now
+    session.add(
+        Event(
+            at=now, kind="digest_reply", message_row_id=message.id,
+            detail={"allocations": len(outcomes), "problems": len(problems)},
+        )
+    )
+    return outcomes, problems

@@ -1,0 +1,127 @@
+"""Chase-ups: remind senders of incomplete requests after N working days, M times, then escalate.
+
+``due_action`` is the pure rule; ``run_chases`` applies it to the register in one transaction per
+request. Each reminder has a dedupe key per attempt, so running the job twice on one day (by hand and
+by the scheduler) cannot send a reminder twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Literal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from mailbot.apply import Shell, queue_email
+from mailbot.register.database import Register
+from mailbot.register.models import Event, Message, Request, ReviewItem
+from mailbot.workdays import working_days_between
+
+log = logging.getLogger(__name__)
+
+#: Request states that are waiting on the sender and so are chased.
+CHASED_STATES = ("incomplete", "awaiting_urn")
+
+
+def due_action(
+    last_contact: date, reminders_sent: int, as_of: date, after_working_days: int, max_reminders: int, region: str
+) -> Literal["wait", "chase", "escalate"]:
+    """What to do today with a request waiting on its sender since ``last_contact`` (pure)."""
+    if working_days_between(last_contact, as_of, region) < after_working_days:
+        return "wait"
+    return "chase" if reminders_sent < max_reminders else "escalate"
+
+
+@dataclass
+class ChaseResult:
+    chased: int = 0
+    escalated: int = 0
+    waiting: int = 0
+
+
+def _last_inbound_message_id(session: Session, request: Request) -> str | None:
+    return session.execute(
+        select(Message.message_id)
+        .where(Message.request_id == request.id, Message.direction == "in")
+        .order_by(Message.id.desc())
+    ).scalars().first()
+
+
+def _chase_one(session: Session, shell: Shell, request: Request, as_of: date, now: datetime) -> str:
+    settings = shell.settings
+    workflow = settings.workflow
+    zone = settings.zone
+    last = (request.last_chased_at or request.last_activity_at).astimezone(zone).date()
+    action = due_action(
+        last, request.chase_count, as_of, workflow.chase_after_working_days, workflow.max_chases,
+        workflow.bank_holiday_region,
+    )
+    if action == "wait":
+        return action
+    mailbox = settings.mailboxes[request.mailbox]
+    if action == "chase":
+        attempt = request.chase_count + 1
+        queue_email(
+            session,
+            shell,
+            template="chase_up",
+            to=[request.sender],
+            context={"missing": list(request.missing), "attempt": attempt},
+            dedupe_key=f"r{request.id}:chase:{attempt}",
+            mailbox_name=request.mailbox,
+            request=request,
+            now=now,
+            in_reply_to=_last_inbound_message_id(session, request),
+        )
+        request.chase_count = attempt
+        request.last_chased_at = now
+        session.add(Event(at=now, kind="chased", request_id=request.id, detail={"attempt": attempt}))
+        return action
+    request.state = "review"
+    session.add(
+        ReviewItem(
+            reason="chase_exhausted",
+            detail=f"still incomplete after {request.chase_count} reminders",
+            state="open",
+            request_id=request.id,
+            created_at=now,
+        )
+    )
+    queue_email(
+        session,
+        shell,
+        template="escalation",
+        to=[mailbox.address],
+        context={"attempts": request.chase_count, "missing": list(request.missing)},
+        dedupe_key=f"r{request.id}:escalation",
+        mailbox_name=request.mailbox,
+        request=request,
+        now=now,
+        auto_submitted="auto-generated",
+    )
+    session.add(Event(at=now, kind="escalated", request_id=request.id, detail={"reminders": request.chase_count}))
+    return action
+
+
+def run_chases(register: Register, shell: Shell, as_of: date, now: datetime) -> ChaseResult:
+    """Chase or escalate every request waiting on its sender; returns counts."""
+    result = ChaseResult()
+    with register.transaction() as session:
+        ids = list(session.execute(select(Request.id).where(Request.state.in_(CHASED_STATES))).scalars())
+    for request_id in ids:
+        with register.transaction() as session:
+            request = session.get(Request, request_id)
+            if request is None or request.state not in CHASED_STATES:
+                continue
+            action = _chase_one(session, shell, request, as_of, now)
+        if action == "chase":
+            result.chased += 1
+        elif action == "escalate":
+            result.escalated += 1
+        else:
+            result.waiting += 1
+    log.info("chase run chased=%s escalated=%s waiting=%s", result.chased, result.escalated, result.waiting)
+    return result
