@@ -258,6 +258,7 @@ class ImapSource:
 
         def search(client: IMAPClient) -> tuple[int, list[int]]:
             uidvalidity = self._select(client, self.inbox)
+            client.noop()  # bring a long-selected view up to date first (see _idle)
             return uidvalidity, sorted(int(uid) for uid in client.search("ALL"))
 
         uidvalidity, uids = self._run(search, "search")

@@ -97,6 +97,7 @@ def mail(dovecot: Dovecot, smtp_server: SmtpRelay) -> MailWorld:
     for user in list(dovecot.passwords):
         dovecot.reset_user(user)
     smtp_server.fail_next(0)
+    smtp_server.hang_up_next(0)
     smtp_server.deliveries.clear()
     return MailWorld(dovecot, smtp_server)
 

@@ -111,8 +111,7 @@ def test_custom_folder_names_like_exchange(mail, make_imap_source):
 
 
 def test_old_server_without_move_uidplus_or_idle(dovecot_basic, make_imap_source):
-    for user in (CAF,):
-        dovecot_basic.reset_user(user)
+    dovecot_basic.reset_user(CAF)
     raws = [simple_message() for _ in range(3)]
     dovecot_basic.append_many(CAF, "INBOX", raws)
     sleeps = SleepRecorder()
@@ -129,6 +128,11 @@ def test_old_server_without_move_uidplus_or_idle(dovecot_basic, make_imap_source
     assert source.wait_for_mail(timeout=3.0) is True
     assert source.wait_for_mail(timeout=60.0) is True
     assert sleeps.delays == [3.0, 7.0]
+    # Mail that came while we "slept" is found by the next fetch on the same session.
+    late = simple_message()
+    dovecot_basic.append(CAF, "INBOX", late)
+    assert [m.raw for m in source.fetch_waiting(limit=10)] == [raws[2], late]
+    assert source.connections_opened == 1
 
 
 def test_polling_when_idle_is_disabled(mail, make_imap_source):
@@ -136,6 +140,17 @@ def test_polling_when_idle_is_disabled(mail, make_imap_source):
     started = time.monotonic()
     assert source.wait_for_mail(timeout=10.0) is True
     assert 0.25 <= time.monotonic() - started < 1.0
+
+
+def test_fetch_sees_mail_delivered_since_the_last_command(mail, make_imap_source):
+    source = make_imap_source(CAF, use_idle=False, poll_interval=0.0)
+    assert list(source.fetch_waiting(limit=10)) == []
+    raw = simple_message(SW, CAF)
+    mail.smtp_send(raw, SW, CAF)
+    mail.wait_for(lambda: mail.imap_messages(CAF))
+    assert source.wait_for_mail(timeout=5.0) is True
+    assert [body_of(m.raw) for m in source.fetch_waiting(limit=10)] == [body_of(raw)]
+    assert source.connections_opened == 1
 
 
 def test_idle_wakes_within_a_second_of_a_delivery(mail, make_imap_source):
@@ -290,3 +305,13 @@ def test_untrusted_certificate_fails_at_once(mail, make_imap_source):
     with pytest.raises(SourceConnectionError, match="SSLCertVerificationError"):
         list(source.fetch_waiting(limit=10))
     assert sleeps.delays == []
+
+
+def test_append_sent_after_a_dropped_connection_files_one_copy(mail, make_imap_source):
+    source = make_imap_source(CAF)
+    assert source.has_sent("<first@mailbot.lancashire.gov.uk>") is False
+    mail.dovecot.kick(CAF)
+    time.sleep(0.2)
+    source.append_sent(simple_message(CAF, SW, message_id="<first@mailbot.lancashire.gov.uk>"))
+    assert len(mail.imap_messages(CAF, "Sent")) == 1
+    assert source.connections_opened == 2

@@ -176,3 +176,31 @@ def test_silent_server_times_out_as_temporary():
             with pytest.raises(TemporaryTransportError, match=r"(?i)timeout|timed out"):
                 transport.send(outgoing(SW_ONE))
     assert time.monotonic() - started < 3.0
+
+
+def test_421_keeps_the_session_and_the_batch_goes_on(mail, transport):
+    mail.smtp.fail_next(1, "421 4.3.2 Service shutting down")
+    mails = [outgoing(SW_ONE), outgoing(SW_TWO)]
+    results = transport.send_many(mails)
+    assert results[mails[0].outbox_id].code == 421
+    assert isinstance(results[mails[0].outbox_id], TemporaryTransportError)
+    assert results[mails[1].outbox_id] is None
+
+
+def test_send_many_reconnects_once_after_the_connection_drops(mail, transport):
+    mail.smtp.hang_up_next(1)
+    mails = [outgoing(SW_ONE), outgoing(SW_TWO), outgoing(SW_ONE)]
+    results = transport.send_many(mails)
+    assert isinstance(results[mails[0].outbox_id], TemporaryTransportError)
+    assert [results[m.outbox_id] for m in mails[1:]] == [None, None]
+    assert transport.connections_opened == 2
+    assert [d.rcpt_tos for d in mail.smtp.deliveries] == [(SW_TWO,), (SW_ONE,)]
+
+
+def test_send_many_gives_up_after_a_second_drop(mail, transport):
+    mail.smtp.hang_up_next(2)
+    mails = [outgoing(SW_ONE), outgoing(SW_TWO), outgoing(SW_ONE)]
+    results = transport.send_many(mails)
+    assert all(isinstance(results[m.outbox_id], TemporaryTransportError) for m in mails)
+    assert transport.connections_opened == 2
+    assert mail.smtp.deliveries == []

@@ -515,6 +515,7 @@ class LmtpDeliveryHandler:
         self.is_known = is_known
         self.deliveries: list[Delivery] = []
         self._failures_left = 0
+        self._hangups_left = 0
         self._failure_reply = "451 4.3.0 Temporary failure, try again later"
         self._lock = threading.Lock()
 
@@ -531,8 +532,17 @@ class LmtpDeliveryHandler:
         envelope.rcpt_tos.append(address)
         return "250 2.1.5 OK"
 
+    def hang_up_next(self, count: int) -> None:
+        """Make the next ``count`` DATA commands drop the connection without a reply (a crash)."""
+        with self._lock:
+            self._hangups_left = count
+
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         with self._lock:
+            if self._hangups_left > 0:
+                self._hangups_left -= 1
+                server.transport.close()
+                return "421 4.3.2 Connection dropped"  # never reaches the client
             if self._failures_left > 0:
                 self._failures_left -= 1
                 return self._failure_reply
@@ -586,6 +596,9 @@ class SmtpRelay:
 
     def fail_next(self, count: int, reply: str = "451 4.3.0 Temporary failure, try again later") -> None:
         self.handler.fail_next(count, reply)
+
+    def hang_up_next(self, count: int) -> None:
+        self.handler.hang_up_next(count)
 
     def send(self, raw: bytes, mail_from: str, to: str | Iterable[str]) -> None:
         """Inject a message as a social worker's mail server would (plain SMTP → LMTP → Dovecot)."""

@@ -1,0 +1,161 @@
+"""The URN route end to end over real Dovecot (IMAP), aiosmtpd (SMTP → LMTP) and the register."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from support.apps import CAF, DOCX, assessment_docx, email, make_app, parsed, settings_for, text_of
+
+from mailbot.daemon import Runner, mailbox_cycle, run_once
+from mailbot.intake import intake
+from mailbot.register.models import Case, Document, Event, Message, Outbox, Request
+from mailbot.urn import UrnScheme
+
+pytestmark = pytest.mark.integration
+SW = "sw.one@lancashire.gov.uk"
+
+
+def _urn_request() -> bytes:
+    return email(
+        f"Sam Worker <{SW}>",
+        CAF,
+        "URN request",
+        "Hello, please can I request a URN for the attached assessment. Consent has been given.\n\nSam",
+        [("Assessment.docx", DOCX, assessment_docx([("Maisie Example", "03/04/2015", "LCS123456")]))],
+    )
+
+
+@pytest.fixture
+def settings(mail: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    return settings_for(mail.dovecot, mail.smtp, tmp_path, f"sqlite:///{tmp_path / 'register.sqlite3'}", monkeypatch)
+
+
+def test_urn_request_over_imap_and_smtp(mail: Any, settings: Any) -> None:
+    mail.smtp_send(_urn_request(), SW, CAF)
+    mail.wait_for(lambda: mail.imap_messages(CAF))
+    app = make_app(settings)
+    try:
+        result = run_once(app)
+    finally:
+        app.close()
+    assert result.fetched == 1 and result.sent == 1
+    replies = mail.wait_for(lambda: mail.imap_messages(SW))
+    assert len(replies) == 1
+    reply = parsed(replies[0])
+    urn = UrnScheme().format(1)
+    assert urn in reply["Subject"] and "[SD-000001]" in reply["Subject"]
+    assert reply["Auto-Submitted"] == "auto-replied"
+    assert urn in text_of(replies[0])
+    assert mail.imap_messages(CAF) == []
+    assert len(mail.imap_messages(CAF, "Processed")) == 1
+    assert len(mail.imap_messages(CAF, "Sent")) == 1
+    app = make_app(settings)
+    with app.register.transaction() as session:
+        case = session.execute(select(Case)).scalar_one()
+        assert case.urn == urn and case.district == "Preston"
+        assert [(c.name, c.date_of_birth.isoformat() if c.date_of_birth else None, c.lcs_id) for c in case.children] == [
+            ("Maisie Example", "2015-04-03", "LCS123456")
+        ]
+        request = session.execute(select(Request)).scalar_one()
+        assert (request.type, request.state, request.case_id) == ("urn_request", "done", case.id)
+        assert session.execute(select(func.count(Message.id))).scalar_one() == 1
+        document = session.execute(select(Document)).scalar_one()
+        assert (document.kind, document.filename) == ("assessment", "Assessment.docx")
+        assert session.execute(select(Outbox.state)).scalars().all() == ["sent"]
+        assert session.execute(select(Event.kind)).scalars().all() == ["decision"]
+    app.close()
+
+
+def test_restart_after_intake_sends_exactly_once(mail: Any, settings: Any) -> None:
+    raw = _urn_request()
+    mail.smtp_send(raw, SW, CAF)
+    mail.wait_for(lambda: mail.imap_messages(CAF))
+    # First run stops after intake (and processing), before anything is sent or moved.
+    app = make_app(settings)
+    source = app.sources["caf"]
+    fetched = list(source.fetch_waiting(10))
+    row_ids = [intake(app.register, app.shell.storage, message, app.now()).message_row_id for message in fetched]
+    app.pipeline.process(row_ids)
+    app.close()
+    assert mail.imap_messages(SW) == [] and len(mail.imap_messages(CAF)) == 1
+    # Restart: the message is still in the inbox; it must not be recorded twice nor answered twice.
+    for _ in range(2):
+        app = make_app(settings)
+        run_once(app)
+        app.close()
+    assert len(mail.wait_for(lambda: mail.imap_messages(SW))) == 1
+    time.sleep(0.3)
+    assert len(mail.imap_messages(SW)) == 1
+    app = make_app(settings)
+    with app.register.transaction() as session:
+        assert session.execute(select(func.count(Message.id))).scalar_one() == 1
+        assert session.execute(select(func.count(Outbox.id))).scalar_one() == 1
+    app.close()
+
+
+def test_crash_after_send_before_commit_is_not_resent(mail: Any, settings: Any) -> None:
+    mail.smtp_send(_urn_request(), SW, CAF)
+    mail.wait_for(lambda: mail.imap_messages(CAF))
+    app = make_app(settings)
+    mailbox_cycle_without_send = app.outbox
+    app.outbox = None  # process and move the message, but leave the reply in the outbox
+    mailbox_cycle(app, "caf", app.sources["caf"])
+    app.outbox = mailbox_cycle_without_send
+    assert app.outbox is not None
+    # Hand the reply to SMTP and file it in Sent, then "crash" with the row still marked sending.
+    with app.register.transaction() as session:
+        row = session.execute(select(Outbox)).scalar_one()
+        row.state, row.attempts = "sending", 1
+    from mailbot.transports.base import OutgoingMail
+
+    app.transport.send(OutgoingMail(row.id, row.message_id, CAF, tuple(row.recipients), row.raw))
+    app.sources["caf"].append_sent(row.raw)
+    app.close()
+    app = make_app(settings)
+    result = run_once(app)
+    app.close()
+    assert result.sent == 0
+    assert len(mail.wait_for(lambda: mail.imap_messages(SW))) == 1
+    time.sleep(0.3)
+    assert len(mail.imap_messages(SW)) == 1
+
+
+def test_same_message_delivered_twice_is_recorded_once(mail: Any, settings: Any) -> None:
+    raw = _urn_request()
+    mail.append(CAF, "INBOX", raw)
+    mail.append(CAF, "INBOX", raw)
+    app = make_app(settings)
+    run_once(app)
+    with app.register.transaction() as session:
+        assert session.execute(select(func.count(Message.id))).scalar_one() == 1
+    app.close()
+    assert len(mail.wait_for(lambda: mail.imap_messages(SW))) == 1
+    assert len(mail.imap_messages(CAF, "Processed")) == 2
+
+
+def test_idle_answers_within_a_second(mail: Any, settings: Any) -> None:
+    app = make_app(settings)
+    run_once(app)  # warm up: connections, worker processes
+    runner = Runner(app, idle_timeout=30)
+    runner.start()
+    try:
+        time.sleep(0.5)  # both mailboxes are now in IDLE
+        latencies = []
+        for _ in range(3):
+            before = len(mail.imap_messages(SW))
+            started = time.monotonic()
+            mail.smtp_send(_urn_request(), SW, CAF)
+            mail.wait_for(lambda before=before: len(mail.imap_messages(SW)) > before, timeout=10)
+            latencies.append(time.monotonic() - started)
+        latencies.sort()
+        print(f"IDLE request→reply latency: median {latencies[1] * 1000:.0f} ms (runs: {[round(x * 1000) for x in latencies]})")
+        assert latencies[1] < 1.5
+    finally:
+        runner.stop()
+        threading.Event().wait(0.1)
+        app.close()
