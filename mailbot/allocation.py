@@ -37,12 +37,16 @@ class AllocationOutcome:
 
 def waiting_request(session: Session, urn: str) -> Request | None:
     """The oldest step down for ``urn`` waiting for allocation."""
-    return session.execute(
-        select(Request)
-        .join(Case, Request.case_id == Case.id)
-        .where(Case.urn == urn, Request.state.in_(ALLOCATABLE_STATES))
-        .order_by(Request.id)
-    ).scalars().first()
+    return (
+        session.execute(
+            select(Request)
+            .join(Case, Request.case_id == Case.id)
+            .where(Case.urn == urn, Request.state.in_(ALLOCATABLE_STATES))
+            .order_by(Request.id)
+        )
+        .scalars()
+        .first()
+    )
 
 
 def allocate(
@@ -64,8 +68,11 @@ def allocate(
     case = request.case
     record_allocation(session, request, RecordAllocation(urn, worker_name, worker_email, team), source, now)
     lead = LeadProfessional(
-        name=worker_name, role="Early Help worker", agency=team or settings.mailbox_by_role("wpehs").team_name,
-        email=worker_email, phone=None,
+        name=worker_name,
+        role="Early Help worker",
+        agency=team or settings.mailbox_by_role("wpehs").team_name,
+        email=worker_email,
+        phone=None,
     )
     record_lead_professional(session, case, lead, request, now)
     request.state = "allocated"
@@ -78,22 +85,44 @@ def allocate(
         "worker_email": worker_email,
         "allocated_on": now.astimezone(settings.zone).date(),
     }
-    last_in = session.execute(
-        select(Message.message_id).where(Message.request_id == request.id, Message.direction == "in").order_by(Message.id)
-    ).scalars().first()
+    last_in = (
+        session.execute(
+            select(Message.message_id)
+            .where(Message.request_id == request.id, Message.direction == "in")
+            .order_by(Message.id)
+        )
+        .scalars()
+        .first()
+    )
     queue_email(
-        session, shell, template="allocation_feedback", to=[request.sender], context=context,
-        dedupe_key=f"r{request.id}:allocation_feedback", mailbox_name=request.mailbox, request=request, now=now,
+        session,
+        shell,
+        template="allocation_feedback",
+        to=[request.sender],
+        context=context,
+        dedupe_key=f"r{request.id}:allocation_feedback",
+        mailbox_name=request.mailbox,
+        request=request,
+        now=now,
         in_reply_to=last_in,
     )
     attachments = request_documents(session, shell, request)
     queue_email(
-        session, shell, template="caf_lp_update", to=[settings.mailbox_by_role("caf").address],
+        session,
+        shell,
+        template="caf_lp_update",
+        to=[settings.mailbox_by_role("caf").address],
         context={**context, "attachments": [a.filename for a in attachments]},
-        dedupe_key=f"r{request.id}:caf_lp_update", mailbox_name=request.mailbox, request=request, now=now,
-        attachments=attachments, auto_submitted="auto-generated",
+        dedupe_key=f"r{request.id}:caf_lp_update",
+        mailbox_name=request.mailbox,
+        request=request,
+        now=now,
+        attachments=attachments,
+        auto_submitted="auto-generated",
     )
-    session.add(Event(at=now, kind="allocated", request_id=request.id, case_id=case.id, detail={"source": source}))
+    session.add(
+        Event(at=now, kind="allocated", request_id=request.id, case_id=case.id, detail={"source": source})
+    )
     log.info("allocation recorded request=%s source=%s", request.id, source)
     return AllocationOutcome(request.reference, urn)
 
@@ -104,9 +133,12 @@ def is_digest_reply(session: Session, subject: str, thread_ids: list[str]) -> bo
         return True
     if not thread_ids:
         return False
-    return session.execute(
-        select(Outbox.id).where(Outbox.message_id.in_(thread_ids), Outbox.template == "weekly_digest")
-    ).first() is not None
+    return (
+        session.execute(
+            select(Outbox.id).where(Outbox.message_id.in_(thread_ids), Outbox.template == "weekly_digest")
+        ).first()
+        is not None
+    )
 
 
 def apply_digest_reply(
@@ -119,12 +151,20 @@ def apply_digest_reply(
         try:
             outcomes.append(
                 allocate(
-                    session, shell, urn=line.urn, worker_name=line.worker_name, worker_email=line.worker_email,
-                    team=line.team, source="email", now=now,
+                    session,
+                    shell,
+                    urn=line.urn,
+                    worker_name=line.worker_name,
+                    worker_email=line.worker_email,
+                    team=line.team,
+                    source="email",
+                    now=now,
                 )
             )
         except AllocationError:
-            problems.append(AllocationProblem(line.line_number, line.urn, "no step down for this URN is waiting"))
+            problems.append(
+                AllocationProblem(line.line_number, line.urn, "no step down for this URN is waiting")
+            )
     for problem in problems:
         session.add(
             ReviewItem(
@@ -139,7 +179,9 @@ def apply_digest_reply(
     message.processed_at = now
     session.add(
         Event(
-            at=now, kind="digest_reply", message_row_id=message.id,
+            at=now,
+            kind="digest_reply",
+            message_row_id=message.id,
             detail={"allocations": len(outcomes), "problems": len(problems)},
         )
     )

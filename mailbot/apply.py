@@ -18,9 +18,25 @@ from sqlalchemy.orm import Session
 
 from mailbot.compose import FileToAttach, compose, deterministic_message_id
 from mailbot.config import Settings
+from mailbot.digest import initials, next_allocations_meeting
 from mailbot.districts import district_for_postcode
 from mailbot.facts import Child as ChildFacts
 from mailbot.facts import DocumentFacts
+from mailbot.register.models import (
+    Allocation,
+    Case,
+    Child,
+    Document,
+    Event,
+    LeadProfessional,
+    Message,
+    Outbox,
+    Request,
+    ReviewItem,
+)
+from mailbot.register.models import (
+    Sequence as SequenceRow,
+)
 from mailbot.rules.actions import (
     AttachCase,
     Decision,
@@ -34,20 +50,6 @@ from mailbot.rules.actions import (
     Review,
     Send,
 )
-from mailbot.register.models import (
-    Allocation,
-    Case,
-    Child,
-    Document,
-    Event,
-    LeadProfessional,
-    Message,
-    Outbox,
-    Request,
-    ReviewItem,
-    Sequence as SequenceRow,
-)
-from mailbot.digest import initials, next_allocations_meeting
 from mailbot.storage import Storage
 from mailbot.templates import TemplateRenderer
 
@@ -120,7 +122,9 @@ def standard_context(
     lp = case.current_lead_professional if case is not None else None
     today = now.astimezone(settings.zone).date()
     created = request.created_at.astimezone(settings.zone).date() if request is not None else today
-    meeting = next_allocations_meeting(now, workflow.allocation_weekday, workflow.allocation_time, settings.timezone)
+    meeting = next_allocations_meeting(
+        now, workflow.allocation_weekday, workflow.allocation_time, settings.timezone
+    )
     return {
         "reference": request.reference if request is not None else "",
         "team_name": mailbox.team_name,
@@ -421,8 +425,16 @@ def apply(
 
 
 def _documents_context(session: Session, request: Request) -> list[dict[str, str]]:
-    rows = session.execute(select(Document).where(Document.request_id == request.id).order_by(Document.id)).scalars()
-    return [{"filename": d.filename, "kind": d.kind if d.kind in ("taf_minutes", "assessment", "plan") else "other"} for d in rows]
+    rows = session.execute(
+        select(Document).where(Document.request_id == request.id).order_by(Document.id)
+    ).scalars()
+    return [
+        {
+            "filename": d.filename,
+            "kind": d.kind if d.kind in ("taf_minutes", "assessment", "plan") else "other",
+        }
+        for d in rows
+    ]
 
 
 def _link_case(session: Session, request: Request | None, case: Case) -> None:

@@ -27,7 +27,12 @@ CHASED_STATES = ("incomplete", "awaiting_urn")
 
 
 def due_action(
-    last_contact: date, reminders_sent: int, as_of: date, after_working_days: int, max_reminders: int, region: str
+    last_contact: date,
+    reminders_sent: int,
+    as_of: date,
+    after_working_days: int,
+    max_reminders: int,
+    region: str,
 ) -> Literal["wait", "chase", "escalate"]:
     """What to do today with a request waiting on its sender since ``last_contact`` (pure)."""
     if working_days_between(last_contact, as_of, region) < after_working_days:
@@ -43,11 +48,15 @@ class ChaseResult:
 
 
 def _last_inbound_message_id(session: Session, request: Request) -> str | None:
-    return session.execute(
-        select(Message.message_id)
-        .where(Message.request_id == request.id, Message.direction == "in")
-        .order_by(Message.id.desc())
-    ).scalars().first()
+    return (
+        session.execute(
+            select(Message.message_id)
+            .where(Message.request_id == request.id, Message.direction == "in")
+            .order_by(Message.id.desc())
+        )
+        .scalars()
+        .first()
+    )
 
 
 def _chase_one(session: Session, shell: Shell, request: Request, as_of: date, now: datetime) -> str:
@@ -56,7 +65,11 @@ def _chase_one(session: Session, shell: Shell, request: Request, as_of: date, no
     zone = settings.zone
     last = (request.last_chased_at or request.last_activity_at).astimezone(zone).date()
     action = due_action(
-        last, request.chase_count, as_of, workflow.chase_after_working_days, workflow.max_chases,
+        last,
+        request.chase_count,
+        as_of,
+        workflow.chase_after_working_days,
+        workflow.max_chases,
         workflow.bank_holiday_region,
     )
     if action == "wait":
@@ -102,7 +115,9 @@ def _chase_one(session: Session, shell: Shell, request: Request, as_of: date, no
         now=now,
         auto_submitted="auto-generated",
     )
-    session.add(Event(at=now, kind="escalated", request_id=request.id, detail={"reminders": request.chase_count}))
+    session.add(
+        Event(at=now, kind="escalated", request_id=request.id, detail={"reminders": request.chase_count})
+    )
     return action
 
 

@@ -267,7 +267,9 @@ def chase(ctx: click.Context, as_of: str | None, send: bool) -> None:
         day, now = _as_of(as_of, app.settings)
         result = run_chases(app.register, app.shell, day, now)
         sent = app.outbox.drain().sent if send and app.outbox else 0
-        click.echo(f"chased {result.chased}, escalated {result.escalated}, not yet due {result.waiting}; sent {sent}")
+        click.echo(
+            f"chased {result.chased}, escalated {result.escalated}, not yet due {result.waiting}; sent {sent}"
+        )
     finally:
         app.close()
 
@@ -318,8 +320,14 @@ def allocate(ctx: click.Context, urn: str, worker: str, email: str | None, team:
         try:
             with app.register.transaction() as session:
                 outcome = record(
-                    session, app.shell, urn=normalised, worker_name=worker, worker_email=email, team=team,
-                    source="cli", now=app.now(),
+                    session,
+                    app.shell,
+                    urn=normalised,
+                    worker_name=worker,
+                    worker_email=email,
+                    team=team,
+                    source="cli",
+                    now=app.now(),
                 )
         except AllocationError as error:
             click.echo(f"mailbot: {error}", err=True)
@@ -357,7 +365,9 @@ def review_list(ctx: click.Context, include_resolved: bool, fmt: str) -> None:
     if not items:
         click.echo("the review queue is empty")
     for item in items:
-        click.echo(f"#{item['id']:<5} {item['state']:<9} {item['reason']:<24} {item['reference'] or '-':<10} {item['detail']}")
+        click.echo(
+            f"#{item['id']:<5} {item['state']:<9} {item['reason']:<24} {item['reference'] or '-':<10} {item['detail']}"
+        )
 
 
 @review.command("resolve")

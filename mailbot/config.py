@@ -297,7 +297,7 @@ def _mailboxes(reader: _Reader, raw: dict[str, Any]) -> dict[str, MailboxSetting
             reader.problems.append(f"{where[:-1]}: has both imap and maildir; choose one")
         if address and role:
             mailboxes[name] = MailboxSettings(name, address, role, team, imap, maildir)
-    roles = [m.role for m in mailboxes.values()]
+    roles: list[str] = [m.role for m in mailboxes.values()]
     for role in ("caf", "wpehs"):
         if roles.count(role) != 1 and not reader.problems:
             reader.problems.append(

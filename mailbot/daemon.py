@@ -131,7 +131,7 @@ class Runner:
                 source.wait_for_mail(self.idle_timeout)
             except SourceError as error:
                 failures += 1
-                delay = min(300.0, 2.0**failures) * (0.5 + random.random() / 2)  # noqa: S311 - jitter only
+                delay = min(300.0, 2.0**failures) * (0.5 + random.random() / 2)
                 log.warning(
                     "mailbox unavailable mailbox=%s error=%s retry_in=%.0fs",
                     name,

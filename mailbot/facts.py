@@ -125,7 +125,15 @@ class DocumentFacts:
     @property
     def readable(self) -> bool:
         """False when a problem stopped us reading the content at all."""
-        blocking = {"encrypted", "corrupt", "too_large", "timeout", "no_text_layer", "unsupported_format", "empty"}
+        blocking = {
+            "encrypted",
+            "corrupt",
+            "too_large",
+            "timeout",
+            "no_text_layer",
+            "unsupported_format",
+            "empty",
+        }
         return not any(p.code in blocking for p in self.problems)
 
     @classmethod

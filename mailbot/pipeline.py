@@ -124,7 +124,7 @@ class Pipeline:
                 self._fail(item.row_id, error)
 
     def _fail(self, row_id: int, error: Exception) -> None:
-        log.exception("message processing failed row=%s error=%s", row_id, type(error).__name__)
+        log.error("message processing failed row=%s error=%s", row_id, type(error).__name__)
         with self.register.transaction() as session:
             row = session.get(Message, row_id)
             if row is None:
@@ -180,7 +180,10 @@ class Pipeline:
             ):
                 outcomes, problems = apply_digest_reply(session, self.shell, parsed.body_text, row, now)
                 log.info(
-                    "digest reply processed row=%s allocations=%s problems=%s", item.row_id, len(outcomes), len(problems)
+                    "digest reply processed row=%s allocations=%s problems=%s",
+                    item.row_id,
+                    len(outcomes),
+                    len(problems),
                 )
                 return
             request: Request | None = None

@@ -66,5 +66,12 @@ def resolve(session: Session, item_id: int, action: ResolveAction, note: str, no
     item.state = "resolved"
     item.resolved_at = now
     item.resolution = f"{action}: {note}".strip().rstrip(":")
-    session.add(Event(at=now, kind="review_resolved", request_id=item.request_id, detail={"item": item.id, "action": action}))
+    session.add(
+        Event(
+            at=now,
+            kind="review_resolved",
+            request_id=item.request_id,
+            detail={"item": item.id, "action": action},
+        )
+    )
     return item

@@ -38,22 +38,38 @@ def start_scheduler(app: App, runner: Runner) -> BackgroundScheduler:
     """Start the background schedules; returns the scheduler so the caller can shut it down."""
     workflow = app.settings.workflow
     scheduler = BackgroundScheduler(timezone=app.settings.timezone)
-    scheduler.add_job(runner.drain_outbox, "interval", seconds=60, id="outbox-retry", max_instances=1, coalesce=True)
-    # Chase at 09:00 on weekdays; bank holidays are skipped inside run_chases (no working day passes).
     scheduler.add_job(
-        lambda: (chase_job(app), runner.drain_outbox()),
+        runner.drain_outbox, "interval", seconds=60, id="outbox-retry", max_instances=1, coalesce=True
+    )
+    # Chase at 09:00 on weekdays; bank holidays are skipped inside run_chases (no working day passes).
+    def chase_then_send() -> None:
+        chase_job(app)
+        runner.drain_outbox()
+
+    def digest_then_send() -> None:
+        digest_job(app)
+        runner.drain_outbox()
+
+    scheduler.add_job(
+        chase_then_send,
         CronTrigger(day_of_week="mon-fri", hour=9, minute=0, timezone=app.settings.timezone),
-        id="chase-ups", max_instances=1, coalesce=True, misfire_grace_time=3600,
+        id="chase-ups",
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=3600,
     )
     scheduler.add_job(
-        lambda: (digest_job(app), runner.drain_outbox()),
+        digest_then_send,
         CronTrigger(
             day_of_week=DAY_NAMES[workflow.digest_weekday],
             hour=workflow.digest_time.hour,
             minute=workflow.digest_time.minute,
             timezone=app.settings.timezone,
         ),
-        id="weekly-digest", max_instances=1, coalesce=True, misfire_grace_time=6 * 3600,
+        id="weekly-digest",
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=6 * 3600,
     )
     scheduler.start()
     log.info("scheduler started jobs=%s", len(scheduler.get_jobs()))

@@ -55,7 +55,9 @@ def digest_entries(session: Session, shell: Shell, as_of: date) -> list[DigestEn
         postcode = next((c.postcode for c in children if c.postcode), None) or next(
             (c.postcode for c in facts.children if c.postcode), None
         )
-        district = (case.district if case is not None else None) or district_for_postcode(postcode, settings.districts)
+        district = (case.district if case is not None else None) or district_for_postcode(
+            postcode, settings.districts
+        )
         received = request.created_at.astimezone(settings.zone).date()
         shown_initials = (
             " and ".join(dict.fromkeys(initials(n) for n in names if n))
@@ -82,7 +84,9 @@ def digest_entries(session: Session, shell: Shell, as_of: date) -> list[DigestEn
 def digest_context(session: Session, shell: Shell, as_of: date, now: datetime) -> dict[str, object]:
     settings = shell.settings
     workflow = settings.workflow
-    meeting = next_allocations_meeting(now, workflow.allocation_weekday, workflow.allocation_time, settings.timezone)
+    meeting = next_allocations_meeting(
+        now, workflow.allocation_weekday, workflow.allocation_time, settings.timezone
+    )
     return {
         **build_digest(digest_entries(session, shell, as_of), as_of=as_of, next_meeting=meeting.date()),
         "reference": digest_reference(as_of),

@@ -9,9 +9,9 @@ import io
 import mailbox
 import shutil
 import sys
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
-from datetime import UTC, datetime
 from pathlib import Path
 
 from docx import Document
@@ -86,7 +86,9 @@ def assessment_docx(child: str, dob: str, lcs_id: str, postcode: str, consent: b
     document.add_heading("Continuum of Need", level=2)
     document.add_paragraph("Level of need: Level 2")
     document.add_heading("Assessment summary", level=2)
-    document.add_paragraph("Family has engaged well with the child in need plan; remaining needs around school attendance.")
+    document.add_paragraph(
+        "Family has engaged well with the child in need plan; remaining needs around school attendance."
+    )
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
@@ -109,7 +111,9 @@ def plan_pdf(child: str) -> bytes:
     return buffer.getvalue()
 
 
-def email(sender: str, to: str, subject: str, body: str, attachments: list[tuple[str, str, bytes]], **headers: str) -> bytes:
+def email(
+    sender: str, to: str, subject: str, body: str, attachments: list[tuple[str, str, bytes]], **headers: str
+) -> bytes:
     message = EmailMessage()
     message["From"] = sender
     message["To"] = to
@@ -136,39 +140,74 @@ def main(target: Path) -> None:
     docx_mime = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
     first_urn = UrnScheme().format(1)
 
-    caf.add(email(
-        "Sam Social Worker <sam.worker@lancashire.gov.uk>", "CAF@lancashire.gov.uk",
-        "URN request - step down",
-        "Hello,\n\nPlease could I request a URN for the attached assessment. Consent to share has been given.\n\n"
-        "Thanks,\nSam Worker\nSocial Worker, Preston CSC\n",
-        [("EH Assessment.docx", docx_mime, assessment_docx("Maisie Example", "03/04/2015", "LCS123456", "PR1 2AB", True))],
-    ))
-    caf.add(email(
-        "Alex Other <alex.other@lancashire.gov.uk>", "CAF@lancashire.gov.uk",
-        "Request for URN",
-        "Hi, please can I have a URN for this family.\n\nAlex\n",
-        [("assessment.docx", docx_mime, assessment_docx("Tom Sample", "", "", "PR2 3CD", False))],
-    ))
-    caf.add(email(
-        "Out of Office <someone@lancashire.gov.uk>", "CAF@lancashire.gov.uk",
-        "Automatic reply: your message", "I am out of the office until Monday.\n", [],
-        Auto_Submitted="auto-replied", X_Auto_Response_Suppress="All",
-    ))
-    caf.add(email(
-        "Someone <someone@example.com>", "CAF@lancashire.gov.uk",
-        "URN please", "Please issue a URN.\n",
-        [("assessment.docx", docx_mime, assessment_docx("Ann Example", "01/01/2016", "", "PR1 1AA", True))],
-    ))
-    wpehs.add(email(
-        "Sam Social Worker <sam.worker@lancashire.gov.uk>", "preventionearlyhelp@lancashire.gov.uk",
-        f"Step down to WPEHS - URN {first_urn}",
-        f"Hello,\n\nURN: {first_urn}\n\nWork requested: support with school attendance and parenting routines.\n\n"
-        "Assessment and plan attached.\n\nSam Worker\n",
-        [
-            ("EH Assessment.docx", docx_mime, assessment_docx("Maisie Example", "03/04/2015", "LCS123456", "PR1 2AB", True)),
-            ("Family Plan.pdf", "application/pdf", plan_pdf("Maisie Example")),
-        ],
-    ))
+    caf.add(
+        email(
+            "Sam Social Worker <sam.worker@lancashire.gov.uk>",
+            "CAF@lancashire.gov.uk",
+            "URN request - step down",
+            "Hello,\n\nPlease could I request a URN for the attached assessment. Consent to share has been given.\n\n"
+            "Thanks,\nSam Worker\nSocial Worker, Preston CSC\n",
+            [
+                (
+                    "EH Assessment.docx",
+                    docx_mime,
+                    assessment_docx("Maisie Example", "03/04/2015", "LCS123456", "PR1 2AB", True),
+                )
+            ],
+        )
+    )
+    caf.add(
+        email(
+            "Alex Other <alex.other@lancashire.gov.uk>",
+            "CAF@lancashire.gov.uk",
+            "Request for URN",
+            "Hi, please can I have a URN for this family.\n\nAlex\n",
+            [("assessment.docx", docx_mime, assessment_docx("Tom Sample", "", "", "PR2 3CD", False))],
+        )
+    )
+    caf.add(
+        email(
+            "Out of Office <someone@lancashire.gov.uk>",
+            "CAF@lancashire.gov.uk",
+            "Automatic reply: your message",
+            "I am out of the office until Monday.\n",
+            [],
+            Auto_Submitted="auto-replied",
+            X_Auto_Response_Suppress="All",
+        )
+    )
+    caf.add(
+        email(
+            "Someone <someone@example.com>",
+            "CAF@lancashire.gov.uk",
+            "URN please",
+            "Please issue a URN.\n",
+            [
+                (
+                    "assessment.docx",
+                    docx_mime,
+                    assessment_docx("Ann Example", "01/01/2016", "", "PR1 1AA", True),
+                )
+            ],
+        )
+    )
+    wpehs.add(
+        email(
+            "Sam Social Worker <sam.worker@lancashire.gov.uk>",
+            "preventionearlyhelp@lancashire.gov.uk",
+            f"Step down to WPEHS - URN {first_urn}",
+            f"Hello,\n\nURN: {first_urn}\n\nWork requested: support with school attendance and parenting routines.\n\n"
+            "Assessment and plan attached.\n\nSam Worker\n",
+            [
+                (
+                    "EH Assessment.docx",
+                    docx_mime,
+                    assessment_docx("Maisie Example", "03/04/2015", "LCS123456", "PR1 2AB", True),
+                ),
+                ("Family Plan.pdf", "application/pdf", plan_pdf("Maisie Example")),
+            ],
+        )
+    )
     print(f"demo written to {target}: 4 emails for CAF@, 1 for preventionearlyhelp@")
 
 

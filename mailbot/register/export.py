@@ -113,7 +113,8 @@ def export_csv(session: Session) -> str:
     )
     for case in session.execute(select(Case).order_by(Case.id)).scalars():
         lp = case.current_lead_professional
-        for child in case.children or [None]:
+        children: list[Any] = list(case.children) or [None]
+        for child in children:
             writer.writerow(
                 [
                     case.urn,

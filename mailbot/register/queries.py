@@ -9,7 +9,8 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from mailbot.facts import Child as ChildFacts
-from mailbot.facts import DocumentFacts, LeadProfessional as LeadProfessionalFacts
+from mailbot.facts import DocumentFacts
+from mailbot.facts import LeadProfessional as LeadProfessionalFacts
 from mailbot.register.models import Case, Child, Document, Outbox, Request
 from mailbot.rules.view import CaseView, ChildCandidate, RegisterView, RequestView
 

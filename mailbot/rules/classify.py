@@ -16,7 +16,7 @@ REQUEST_TYPES = (
 
 _TAF = re.compile(
     r"\bTAF\b[^.\n]{0,40}\bminutes\b|\bminutes\b[^.\n]{0,40}\bTAF\b|team around the (family|child)[^.\n]{0,30}minutes"
-    r"|re-?version(ed)?\b|updated (caf|early help )?assessment|revised (caf|early help )?assessment",
+    r"|re-?version(ed)?\b|updated (caf |early help )?assessment|revised (caf |early help )?assessment",
     re.IGNORECASE,
 )
 _NEW_LP = re.compile(

@@ -317,7 +317,12 @@ def _urn_request(
                 Send(
                     "urn_existing",
                     (sender,),
-                    {**_facts_context(facts), "matched_on": "LCS ID" if any(c.lcs_id for c in facts.children) else "name and date of birth"},
+                    {
+                        **_facts_context(facts),
+                        "matched_on": "LCS ID"
+                        if any(c.lcs_id for c in facts.children)
+                        else "name and date of birth",
+                    },
                     key="urn",
                 ),
             ),

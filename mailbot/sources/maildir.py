@@ -50,42 +50,41 @@ class MaildirSource:
         except mailbox.NoSuchMailboxError:
             return self._maildir.add_folder(name)
 
-    def _sorted_keys(self) -> list[str]:
-        def delivered(key: str) -> float:
-            try:
-                return (self.path / self._maildir._toc[key]).stat().st_mtime  # noqa: SLF001
-            except (KeyError, OSError):
-                return 0.0
-
-        self._maildir._refresh()  # noqa: SLF001 - stdlib caches the listing for 2 s
-        return sorted(self._maildir.keys(), key=lambda k: (delivered(k), k))
+    def _waiting_files(self) -> list[Path]:
+        """Files in new/ and cur/, oldest delivery first (Maildir has no order of its own)."""
+        files: list[tuple[float, str, Path]] = []
+        for sub in ("new", "cur"):
+            for entry in (self.path / sub).iterdir():
+                if entry.name.startswith("."):
+                    continue
+                try:
+                    files.append((entry.stat().st_mtime, entry.name, entry))
+                except FileNotFoundError:
+                    continue  # moved by another process between listing and stat
+        return [path for _mtime, _name, path in sorted(files)]
 
     def fetch_waiting(self, limit: int) -> Iterator[SourceMessage]:
-        for key in self._sorted_keys()[:limit]:
+        for path in self._waiting_files()[:limit]:
             try:
-                raw = self._maildir.get_bytes(key)
-            except KeyError:
-                continue  # taken by another process between listing and reading
+                raw = path.read_bytes()
+            except FileNotFoundError:
+                continue
+            key = path.name.split(":", 1)[0]
             uid = _uid(key)
-            self._keys[uid] = key
+            self._keys[uid] = str(path)
             yield SourceMessage(self.mailbox, "INBOX", 0, uid, raw)
 
     def mark_done(self, message: SourceMessage, disposition: Disposition) -> None:
-        key = self._keys.pop(message.uid, None)
-        if key is None:
+        stored = self._keys.pop(message.uid, None)
+        if stored is None:
             return
-        target = self._folder(self._folders[disposition])
-        try:
-            source = self.path / self._maildir._toc[key]  # noqa: SLF001
-        except KeyError:
-            self._maildir._refresh()  # noqa: SLF001
-            if key not in self._maildir._toc:  # noqa: SLF001
-                return
-            source = self.path / self._maildir._toc[key]  # noqa: SLF001
+        source = Path(stored)
+        if not source.exists():
+            return
+        target = Path(self._folder(self._folders[disposition])._path) / "cur"  # noqa: SLF001
+        name = source.name if ":2," in source.name else source.name + ":2,S"
         # A rename within one file system is atomic: the message is in exactly one folder at a time.
-        source.rename(
-            Path(target._path) / "cur" / (source.name if ":2," in source.name else source.name + ":2,S")
-        )  # noqa: SLF001
+        source.rename(target / name)
 
     def wait_for_mail(self, timeout: float) -> bool:
         waited = 0.0
@@ -103,7 +102,7 @@ class MaildirSource:
     def has_sent(self, message_id: str) -> bool:
         folder = self._folder(self._sent_folder)
         needle = message_id.encode()
-        for key in folder.keys():
+        for key in folder.iterkeys():
             head = folder.get_bytes(key).split(b"\n\n", 1)[0].split(b"\r\n\r\n", 1)[0]
             if needle in head:
                 return True

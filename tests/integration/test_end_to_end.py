@@ -32,7 +32,9 @@ def _urn_request() -> bytes:
 
 @pytest.fixture
 def settings(mail: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
-    return settings_for(mail.dovecot, mail.smtp, tmp_path, f"sqlite:///{tmp_path / 'register.sqlite3'}", monkeypatch)
+    return settings_for(
+        mail.dovecot, mail.smtp, tmp_path, f"sqlite:///{tmp_path / 'register.sqlite3'}", monkeypatch
+    )
 
 
 def test_urn_request_over_imap_and_smtp(mail: Any, settings: Any) -> None:
@@ -58,9 +60,10 @@ def test_urn_request_over_imap_and_smtp(mail: Any, settings: Any) -> None:
     with app.register.transaction() as session:
         case = session.execute(select(Case)).scalar_one()
         assert case.urn == urn and case.district == "Preston"
-        assert [(c.name, c.date_of_birth.isoformat() if c.date_of_birth else None, c.lcs_id) for c in case.children] == [
-            ("Maisie Example", "2015-04-03", "LCS123456")
-        ]
+        assert [
+            (c.name, c.date_of_birth.isoformat() if c.date_of_birth else None, c.lcs_id)
+            for c in case.children
+        ] == [("Maisie Example", "2015-04-03", "LCS123456")]
         request = session.execute(select(Request)).scalar_one()
         assert (request.type, request.state, request.case_id) == ("urn_request", "done", case.id)
         assert session.execute(select(func.count(Message.id))).scalar_one() == 1
@@ -79,7 +82,9 @@ def test_restart_after_intake_sends_exactly_once(mail: Any, settings: Any) -> No
     app = make_app(settings)
     source = app.sources["caf"]
     fetched = list(source.fetch_waiting(10))
-    row_ids = [intake(app.register, app.shell.storage, message, app.now()).message_row_id for message in fetched]
+    row_ids = [
+        intake(app.register, app.shell.storage, message, app.now()).message_row_id for message in fetched
+    ]
     app.pipeline.process(row_ids)
     app.close()
     assert mail.imap_messages(SW) == [] and len(mail.imap_messages(CAF)) == 1
@@ -153,7 +158,9 @@ def test_idle_answers_within_a_second(mail: Any, settings: Any) -> None:
             mail.wait_for(lambda before=before: len(mail.imap_messages(SW)) > before, timeout=10)
             latencies.append(time.monotonic() - started)
         latencies.sort()
-        print(f"IDLE request→reply latency: median {latencies[1] * 1000:.0f} ms (runs: {[round(x * 1000) for x in latencies]})")
+        print(
+            f"IDLE request→reply latency: median {latencies[1] * 1000:.0f} ms (runs: {[round(x * 1000) for x in latencies]})"
+        )
         assert latencies[1] < 1.5
     finally:
         runner.stop()

@@ -18,10 +18,10 @@ from typing import Any
 from docx import Document
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
-from support.mailservers import Dovecot, SmtpRelay
 
 from mailbot.bootstrap import App, build_app
 from mailbot.config import Settings, parse_settings
+from support.mailservers import Dovecot, SmtpRelay
 
 CAF = "caf@lancashire.gov.uk"
 WPEHS = "preventionearlyhelp@lancashire.gov.uk"

@@ -24,7 +24,10 @@ NEXT_ALLOCATIONS = date(2025, 3, 17)  # a Monday
 CHILD = Child(name="Jayden Smith", date_of_birth=DOB, postcode="PR1 2AB")
 CONSENTED = Consent(given=True, date=date(2025, 3, 1), signed_by="Kelly Smith")
 LP = LeadProfessional(
-    name="Sam Patel", role="Family Support Worker", agency="Preston Primary", email="sam.patel@lancashire.gov.uk"
+    name="Sam Patel",
+    role="Family Support Worker",
+    agency="Preston Primary",
+    email="sam.patel@lancashire.gov.uk",
 )
 
 

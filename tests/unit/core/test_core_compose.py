@@ -8,11 +8,20 @@ from datetime import UTC, datetime, timedelta, timezone
 from email.message import EmailMessage
 from email.policy import default
 from email.utils import parsedate_to_datetime
+from typing import Any
 
 from mailbot.compose import FileToAttach, compose, deterministic_message_id
 
 WHEN = datetime(2025, 3, 12, 9, 30, tzinfo=timezone(timedelta(hours=0)))
 MID = "<mailbot.9e02a261f23ac38a708d042fb1ca4d35@lancashire.gov.uk>"
+
+
+def text_of(part: object) -> str:
+    """A text part's content with the wire's CRLF line ends read back as newlines."""
+    assert isinstance(part, EmailMessage)
+    content = part.get_content()
+    assert isinstance(content, str)
+    return content.replace("\r\n", "\n")
 
 
 def parse(raw: bytes) -> EmailMessage:
@@ -21,8 +30,8 @@ def parse(raw: bytes) -> EmailMessage:
     return message
 
 
-def build(**overrides: object) -> bytes:
-    values: dict[str, object] = {
+def build(**overrides: Any) -> bytes:
+    values: dict[str, Any] = {
         "from_address": "CAF@lancashire.gov.uk",
         "from_name": "CAF Database Team",
         "to": ["jane.doe@lancashire.gov.uk"],
@@ -33,7 +42,7 @@ def build(**overrides: object) -> bytes:
         "date": WHEN,
     }
     values.update(overrides)
-    return compose(**values)  # type: ignore[arg-type]
+    return compose(**values)
 
 
 def test_deterministic_message_id_is_stable_and_distinct() -> None:
@@ -60,7 +69,7 @@ def test_plain_reply_headers_and_body() -> None:
     assert message["In-Reply-To"] is None
     assert message["References"] is None
     assert message.get_content_type() == "text/plain"
-    assert message.get_content() == "The URN is LAN-004217-K.\n"
+    assert text_of(message) == "The URN is LAN-004217-K.\n"
 
 
 def test_threading_headers_put_in_reply_to_last_once() -> None:
@@ -96,7 +105,7 @@ def test_several_recipients_and_non_ascii() -> None:
     assert message["To"] == "a@lancashire.gov.uk, b@nhs.net"
     assert message["From"] == "Équipe CAF <CAF@lancashire.gov.uk>"
     assert message["Subject"] == "Réponse — URN LAN-004217-K"
-    assert message.get_content() == "Zoë’s URN is LAN-004217-K.\n"
+    assert text_of(message) == "Zoë’s URN is LAN-004217-K.\n"
 
 
 def test_html_alternative_and_attachments_round_trip() -> None:
@@ -114,9 +123,11 @@ def test_html_alternative_and_attachments_round_trip() -> None:
     assert message["Auto-Submitted"] == "auto-replied"
     body = message.get_body(preferencelist=("plain",))
     html = message.get_body(preferencelist=("html",))
-    assert body is not None and body.get_content() == "The URN is LAN-004217-K.\n"
-    assert html is not None and html.get_content() == "<p>The URN is <b>LAN-004217-K</b>.</p>\n"
-    attachments = [(a.get_filename(), a.get_content_type(), a.get_content()) for a in message.iter_attachments()]
+    assert text_of(body) == "The URN is LAN-004217-K.\n"
+    assert text_of(html) == "<p>The URN is <b>LAN-004217-K</b>.</p>\n"
+    attachments = [
+        (a.get_filename(), a.get_content_type(), a.get_content()) for a in message.iter_attachments()
+    ]
     assert attachments == [
         ("Early Help Assessment.pdf", "application/pdf", pdf),
         ("plan.docx", "application/octet-stream", docx),

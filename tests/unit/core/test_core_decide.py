@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from core_builders import (
@@ -38,7 +39,7 @@ from mailbot.rules.actions import (
     Review,
     Send,
 )
-from mailbot.rules.decide import decide, missing_context
+from mailbot.rules.decide import Inbound, decide, missing_context
 from mailbot.rules.merge import merge_facts
 from mailbot.rules.requirements import Missing
 from mailbot.rules.view import ChildCandidate, RegisterView, RequestView
@@ -47,21 +48,21 @@ EMPTY_FACTS_CONTEXT = {"lead_professional": None, "work_requested_summary": None
 WORK = "Parenting support and school attendance work"
 
 
-def urn_request(*children: Child, consent: Consent = CONSENTED, **email: object):  # type: ignore[no-untyped-def]
+def urn_request(*children: Child, consent: Consent = CONSENTED, **email: Any) -> Inbound:
     return inbound("URN request", body(children=children, consent=consent, **email), (assessment(),))
 
 
-def step_down(text: str = "Step down to WPEHS", **email: object):  # type: ignore[no-untyped-def]
-    fields: dict[str, object] = {"urn": URN, "work_requested": WORK, **email}
+def step_down(text: str = "Step down to WPEHS", **email: Any) -> Inbound:
+    fields: dict[str, Any] = {"urn": URN, "work_requested": WORK, **email}
     return inbound(text, body(**fields), (assessment(), plan()), mailbox_role="wpehs")
 
 
-def meeting(meeting_date: date):  # type: ignore[no-untyped-def]
+def meeting(meeting_date: date) -> Inbound:
     return step_down("Request for representation at the multi-agency meeting", meeting_date=meeting_date)
 
 
-def open_request(type_: str, state: str = "incomplete", **fields: object) -> RequestView:
-    values: dict[str, object] = {
+def open_request(type_: str, state: str = "incomplete", **fields: Any) -> RequestView:
+    values: dict[str, Any] = {
         "id": 7,
         "reference": "SD-000007",
         "type": type_,
@@ -72,7 +73,13 @@ def open_request(type_: str, state: str = "incomplete", **fields: object) -> Req
         "chase_count": 1,
     }
     values.update(fields)
-    return RequestView(**values)  # type: ignore[arg-type]
+    return RequestView(**values)
+
+
+def context_of(decision: Decision, index: int) -> dict[str, Any]:
+    action = decision.actions[index]
+    assert isinstance(action, Send)
+    return action.context
 
 
 # --- URN requests ----------------------------------------------------------------------------------
@@ -90,7 +97,9 @@ def test_complete_urn_request_issues_a_new_urn() -> None:
 
 def test_existing_child_by_lcs_id_reuses_the_urn() -> None:
     child = Child("Jayden Smith", DOB, lcs_id="LCS123")
-    view = RegisterView(child_candidates=(ChildCandidate(URN, Child("J. Smyth", date(2016, 1, 1), "lcs123")),))
+    view = RegisterView(
+        child_candidates=(ChildCandidate(URN, Child("J. Smyth", date(2016, 1, 1), "lcs123")),)
+    )
     decision = decide(urn_request(child), view, rules())
     assert decision == Decision(
         "urn_request",
@@ -108,7 +117,12 @@ def test_existing_child_by_dob_and_close_name_reuses_the_urn() -> None:
     decision = decide(urn_request(CHILD), view, rules())
     assert decision.actions == (
         ReuseUrn(URN, ()),
-        Send("urn_existing", (SENDER,), {**EMPTY_FACTS_CONTEXT, "matched_on": "name and date of birth"}, key="urn"),
+        Send(
+            "urn_existing",
+            (SENDER,),
+            {**EMPTY_FACTS_CONTEXT, "matched_on": "name and date of birth"},
+            key="urn",
+        ),
     )
     assert decision.state == "done"
 
@@ -143,7 +157,10 @@ def test_different_lcs_ids_mean_a_different_child() -> None:
     [
         (ChildCandidate(URN, Child("Noah Smith", DOB)),),  # same DOB and surname: a twin, or a slip?
         (ChildCandidate(URN, Child("Jayden Smyth", DOB)),),  # only somewhat alike
-        (ChildCandidate(URN, Child("Jayden Smith", DOB)), ChildCandidate(OTHER_URN, Child("Jaden Smith", DOB))),
+        (
+            ChildCandidate(URN, Child("Jayden Smith", DOB)),
+            ChildCandidate(OTHER_URN, Child("Jaden Smith", DOB)),
+        ),
     ],
 )
 def test_an_ambiguous_match_goes_to_review(candidates: tuple[ChildCandidate, ...]) -> None:
@@ -218,8 +235,8 @@ def test_incomplete_urn_request_is_chased_with_exact_missing_items_and_file_prob
 def test_urn_request_without_documents_or_child_is_chased_for_all_three() -> None:
     decision = decide(inbound("URN request please"), RegisterView(), rules())
     assert decision.state == "incomplete"
-    assert decision.actions[0].context["missing"] == ["assessment_or_plan", "child_identity", "consent"]  # type: ignore[union-attr]
-    assert decision.actions[0].context["file_problems"] == []  # type: ignore[union-attr]
+    assert context_of(decision, 0)["missing"] == ["assessment_or_plan", "child_identity", "consent"]
+    assert context_of(decision, 0)["file_problems"] == []
 
 
 def test_missing_context_words_codes_the_template_does_not_know() -> None:
@@ -238,7 +255,11 @@ def test_new_lead_professional_complete_is_recorded() -> None:
         "New lead professional for LAN-004217-K", body(urn=URN, lead_professional=LP), (assessment(), plan())
     )
     decision = decide(message, view_with_case(), rules())
-    context = {"request_type": "new_lead_professional", **EMPTY_FACTS_CONTEXT, "lead_professional": LP.to_json()}
+    context = {
+        "request_type": "new_lead_professional",
+        **EMPTY_FACTS_CONTEXT,
+        "lead_professional": LP.to_json(),
+    }
     assert decision == Decision(
         "new_lead_professional",
         "done",
@@ -253,7 +274,9 @@ def test_new_lead_professional_complete_is_recorded() -> None:
 
 def test_new_lead_professional_incomplete_is_chased() -> None:
     lp = LeadProfessional(name="Sam Patel", agency="Preston Primary")
-    message = inbound("New lead professional for LAN-004217-K", body(urn=URN, lead_professional=lp), (assessment(),))
+    message = inbound(
+        "New lead professional for LAN-004217-K", body(urn=URN, lead_professional=lp), (assessment(),)
+    )
     decision = decide(message, view_with_case(), rules())
     assert decision.state == "incomplete"
     assert decision.missing == ("the plan", "the new lead professional's email address or phone number")
@@ -303,7 +326,7 @@ def test_step_down_to_wpehs_is_queued_and_acknowledged() -> None:
 def test_work_requested_summary_is_cut_at_a_word_within_120_characters() -> None:
     work = "Support   with\nroutines, " + "boundaries and school attendance " * 5
     decision = decide(step_down(work_requested=work), view_with_case(), rules())
-    summary = decision.actions[2].context["work_requested_summary"]  # type: ignore[union-attr]
+    summary = context_of(decision, 2)["work_requested_summary"]
     assert summary == (
         "Support with routines, boundaries and school attendance boundaries and school attendance "
         "boundaries and school…"
@@ -348,13 +371,16 @@ def test_meeting_on_the_day_of_the_allocations_meeting_alerts_wpehs() -> None:
     # mailbot.digest.meeting_before_next_allocation counts the same day as "before" (no time to
     # allocate and brief a worker); decide must agree, or the alert never goes.
     decision = decide(meeting(NEXT_ALLOCATIONS), view_with_case(), rules())
-    assert [a.template for a in decision.actions if isinstance(a, Send)] == ["acknowledgement", "meeting_alert"]
+    assert [a.template for a in decision.actions if isinstance(a, Send)] == [
+        "acknowledgement",
+        "meeting_alert",
+    ]
 
 
 def test_meeting_representation_without_a_date_is_chased() -> None:
     message = step_down("Request for representation at the multi-agency meeting")
     decision = decide(message, view_with_case(), rules())
-    assert decision.actions[0].context["missing"] == ["meeting_date"]  # type: ignore[union-attr]
+    assert context_of(decision, 0)["missing"] == ["meeting_date"]
 
 
 # --- URN problems -----------------------------------------------------------------------------------
@@ -367,7 +393,10 @@ def test_a_urn_not_on_the_register_is_queried() -> None:
         "awaiting_urn",
         (
             Send(
-                "unknown_urn", (SENDER,), {"urn_as_written": URN, "reason": "not_on_register"}, key="urn-unknown"
+                "unknown_urn",
+                (SENDER,),
+                {"urn_as_written": URN, "reason": "not_on_register"},
+                key="urn-unknown",
             ),
         ),
         missing=("a URN that is on the register",),
@@ -402,7 +431,10 @@ def test_a_valid_urn_beside_an_invalid_one_is_used() -> None:
 
 def test_email_urn_different_from_document_urn_goes_to_review() -> None:
     message = inbound(
-        "Step down", body(urn=URN, work_requested=WORK), (assessment(urn=OTHER_URN), plan()), mailbox_role="wpehs"
+        "Step down",
+        body(urn=URN, work_requested=WORK),
+        (assessment(urn=OTHER_URN), plan()),
+        mailbox_role="wpehs",
     )
     view = RegisterView(cases={**view_with_case().cases, **view_with_case(OTHER_URN).cases})
     decision = decide(message, view, rules())
@@ -417,7 +449,10 @@ def test_email_urn_different_from_document_urn_goes_to_review() -> None:
 
 def test_two_urns_in_the_documents_go_to_review() -> None:
     message = inbound(
-        "Step down", body(work_requested=WORK), (assessment(urn=URN), plan(urn=OTHER_URN)), mailbox_role="wpehs"
+        "Step down",
+        body(work_requested=WORK),
+        (assessment(urn=URN), plan(urn=OTHER_URN)),
+        mailbox_role="wpehs",
     )
     decision = decide(message, view_with_case(), rules())
     assert decision.actions == (Review("conflicting_facts", "more than one URN given"),)
@@ -455,7 +490,9 @@ def test_a_bounce_marks_the_outbox_row_failed_and_goes_to_review() -> None:
 
 
 def test_a_bounce_without_the_original_id_only_goes_to_review() -> None:
-    decision = decide(inbound("Undeliverable", automatic=AutomaticMail("bounce", "DSN")), RegisterView(), rules())
+    decision = decide(
+        inbound("Undeliverable", automatic=AutomaticMail("bounce", "DSN")), RegisterView(), rules()
+    )
     assert decision.actions == (Review("bounce", "DSN"),)
 
 
@@ -473,7 +510,9 @@ def test_no_sender_goes_to_review() -> None:
     "sender", ["someone@gmail.com", "x@evil-lancashire.gov.uk", "x@lancashire.gov.uk.example.com"]
 )
 def test_untrusted_sender_gets_an_impersonal_acknowledgement_and_review(sender: str) -> None:
-    message = inbound("URN request", body(children=(CHILD,), consent=CONSENTED), (assessment(),), sender=sender)
+    message = inbound(
+        "URN request", body(children=(CHILD,), consent=CONSENTED), (assessment(),), sender=sender
+    )
     decision = decide(message, RegisterView(), rules())
     assert decision == Decision(
         "urn_request",
@@ -528,7 +567,9 @@ def test_below_the_rate_limit_nothing_is_dropped() -> None:
 def test_rate_limit_on_the_sender_does_not_silence_the_alert_to_wpehs() -> None:
     # The limit is per sender (to stop loops with that sender); the meeting alert goes to WPEHS.
     view = view_with_case(replies_to_sender_last_hour=5)
-    decision = decide(meeting(NEXT_ALLOCATIONS - timedelta(days=2)), view, rules(replies_per_sender_per_hour=5))
+    decision = decide(
+        meeting(NEXT_ALLOCATIONS - timedelta(days=2)), view, rules(replies_per_sender_per_hour=5)
+    )
     sends = [a for a in decision.actions if isinstance(a, Send)]
     assert [(s.template, s.to) for s in sends] == [("meeting_alert", (WPEHS,))]
 
@@ -586,15 +627,17 @@ def test_a_reply_keeps_the_request_type_and_is_still_chased_if_incomplete() -> N
     earlier = open_request(
         "step_down_wpehs", mailbox="wpehs", documents=(assessment(),), bodies=(body(urn=URN),)
     )
-    reply = decide(inbound("RE: URN request", body(), (), mailbox_role="caf"), view_with_case(open_request=earlier), rules())
+    reply = decide(
+        inbound("RE: URN request", body(), (), mailbox_role="caf"),
+        view_with_case(open_request=earlier),
+        rules(),
+    )
     assert reply.request_type == "step_down_wpehs"
-    assert reply.actions[0].context["missing"] == ["plan", "work_requested"]  # type: ignore[union-attr]
+    assert context_of(reply, 0)["missing"] == ["plan", "work_requested"]
 
 
 def test_consent_given_in_a_reply_completes_the_urn_request() -> None:
-    earlier = open_request(
-        "urn_request", documents=(assessment(children=(CHILD,)),), bodies=(body(),)
-    )
+    earlier = open_request("urn_request", documents=(assessment(children=(CHILD,)),), bodies=(body(),))
     reply = decide(
         inbound("RE: URN request", body(consent=CONSENTED)), RegisterView(open_request=earlier), rules()
     )
@@ -609,7 +652,9 @@ def test_the_newest_statement_of_the_new_lead_professional_wins_across_replies()
     # "arrival order ... for the LP, [later statements] replace earlier ones".
     first_lp = LeadProfessional(name="Alex Green", agency="School Nursing", email="alex.green@nhs.net")
     earlier = open_request(
-        "new_lead_professional", documents=(assessment(),), bodies=(body(urn=URN, lead_professional=first_lp),)
+        "new_lead_professional",
+        documents=(assessment(),),
+        bodies=(body(urn=URN, lead_professional=first_lp),),
     )
     reply = decide(
         inbound("RE: new LP", body(), (plan(lead_professional=LP),)),
@@ -622,7 +667,9 @@ def test_the_newest_statement_of_the_new_lead_professional_wins_across_replies()
 def test_a_urn_request_with_only_a_password_protected_file_is_chased_for_a_readable_copy() -> None:
     locked = Problem("encrypted", "The file is password protected.")
     message = inbound(
-        "URN request", body(children=(CHILD,), consent=CONSENTED), (doc("Scan.pdf", "other", problems=(locked,)),)
+        "URN request",
+        body(children=(CHILD,), consent=CONSENTED),
+        (doc("Scan.pdf", "other", problems=(locked,)),),
     )
     decision = decide(message, RegisterView(), rules())
     assert decision.actions == (

@@ -47,7 +47,13 @@ def test_a_child_with_neither_name_nor_lcs_id_is_dropped() -> None:
 
 def test_lead_professional_details_for_the_same_person_fill_gaps() -> None:
     facts = merge_facts(
-        [doc("p.docx", "plan", lead_professional=LeadProfessional(name="Sam Patel", agency="Preston Primary"))],
+        [
+            doc(
+                "p.docx",
+                "plan",
+                lead_professional=LeadProfessional(name="Sam Patel", agency="Preston Primary"),
+            )
+        ],
         [body(lead_professional=LeadProfessional(name="SAM PATEL", phone="01772 000000", role="FSW"))],
     )
     assert facts.lead_professional == LeadProfessional(

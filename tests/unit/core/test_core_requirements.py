@@ -70,7 +70,12 @@ def test_one_unclassified_document_fills_one_gap_only() -> None:
     [
         ("urn_request", doc("scan.pdf", "other", problems=(ENCRYPTED,)), [], ["assessment_or_plan"]),
         ("step_down_wpehs", doc("scan.pdf", "other", problems=(ENCRYPTED,)), ["assessment"], ["plan"]),
-        ("step_down_wpehs", doc("Step down plan.docx", "plan", problems=(ENCRYPTED,)), ["assessment"], ["plan"]),
+        (
+            "step_down_wpehs",
+            doc("Step down plan.docx", "plan", problems=(ENCRYPTED,)),
+            ["assessment"],
+            ["plan"],
+        ),
     ],
 )
 def test_an_unreadable_document_does_not_meet_a_document_requirement(
@@ -87,7 +92,9 @@ def test_taf_document_needs_a_readable_document() -> None:
     email = body(urn=URN)
     assert codes("taf_minutes", [doc("m.docx", "taf_minutes")], email) == []
     assert codes("taf_minutes", [doc("x.docx", "other")], email) == []
-    assert codes("taf_minutes", [doc("m.docx", "taf_minutes", problems=(ENCRYPTED,))], email) == ["taf_document"]
+    assert codes("taf_minutes", [doc("m.docx", "taf_minutes", problems=(ENCRYPTED,))], email) == [
+        "taf_document"
+    ]
 
 
 def test_consent_form_requirement_from_config() -> None:
@@ -107,9 +114,7 @@ def test_child_identity_says_which_part_is_missing() -> None:
     assert codes("urn_request", documents, body(consent=CONSENTED)) == ["child_identity"]
 
 
-@pytest.mark.parametrize(
-    ("given", "expected"), [(True, []), (False, ["consent"]), (None, ["consent"])]
-)
+@pytest.mark.parametrize(("given", "expected"), [(True, []), (False, ["consent"]), (None, ["consent"])])
 def test_consent_must_be_given(given: bool | None, expected: list[str]) -> None:
     email = body(children=(Child("Jayden Smith", DOB),), consent=Consent(given))
     assert codes("urn_request", [doc("a.docx", "assessment")], email) == expected

@@ -128,7 +128,10 @@ def test_separator_and_case_variants_are_the_same_urn(written: str) -> None:
     assert SCHEME.normalise(written) == "LAN-004217-K"
     assert SCHEME.find(written) == [
         UrnCandidate(
-            as_written=written.strip(), normalised="LAN-004217-K", valid=True, start=written.index(written.strip())
+            as_written=written.strip(),
+            normalised="LAN-004217-K",
+            valid=True,
+            start=written.index(written.strip()),
         )
     ]
 
