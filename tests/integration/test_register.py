@@ -1,0 +1,153 @@
+"""The register on SQLite and PostgreSQL: migrations, the URN sequence, idempotent intake, constraints."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, inspect, select
+from sqlalchemy.exc import IntegrityError
+
+from mailbot.intake import intake
+from mailbot.register.database import Register, upgrade
+from mailbot.register.models import Case, Child, Message, Outbox, Request, SourceLedger
+from mailbot.register.queries import build_view
+from mailbot.sources.base import SourceMessage
+from mailbot.storage import Storage
+from mailbot.urn import UrnScheme
+
+pytestmark = pytest.mark.integration
+NOW = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
+RAW = b"From: sw.one@lancashire.gov.uk\r\nMessage-ID: <a@b>\r\nSubject: x\r\n\r\nhello\r\n"
+
+EXPECTED_TABLES = {
+    "alembic_version",
+    "sequences",
+    "cases",
+    "children",
+    "lead_professionals",
+    "requests",
+    "messages",
+    "source_ledger",
+    "documents",
+    "allocations",
+    "outbox",
+    "review_items",
+    "events",
+}
+
+
+def test_migrations_create_every_table_and_are_idempotent(register_url: str) -> None:
+    register = Register(register_url)
+    upgrade(register.engine)  # a second run changes nothing
+    assert EXPECTED_TABLES <= set(inspect(register.engine).get_table_names())
+    register.close()
+
+
+def _next_urn(register: Register) -> str:
+    from mailbot.apply import next_urn
+
+    class _Settings:
+        urn = UrnScheme()
+
+    with register.transaction() as session:
+        return next_urn(session, _Settings())  # type: ignore[arg-type]
+
+
+def test_urn_sequence_never_repeats_under_concurrency(register_url: str) -> None:
+    register = Register(register_url)
+    _next_urn(register)  # creates the sequence row
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        urns = list(pool.map(lambda _: _next_urn(register), range(40)))
+    assert len(set(urns)) == 40
+    assert all(UrnScheme().is_valid(u) for u in urns)
+    register.close()
+
+
+def test_intake_is_idempotent_on_hash_and_ledger(register_url: str, tmp_path: Path) -> None:
+    register = Register(register_url)
+    storage = Storage(tmp_path / "storage")
+    first = intake(register, storage, SourceMessage("caf", "INBOX", 7, 1, RAW), NOW)
+    again = intake(register, storage, SourceMessage("caf", "INBOX", 7, 1, RAW), NOW)
+    rebuilt = intake(register, storage, SourceMessage("caf", "INBOX", 8, 1, RAW), NOW)  # new UIDVALIDITY
+    assert first.new and not again.new and not rebuilt.new
+    assert first.message_row_id == again.message_row_id == rebuilt.message_row_id
+    with register.transaction() as session:
+        assert session.execute(select(func.count(Message.id))).scalar_one() == 1
+        assert session.execute(select(func.count(SourceLedger.id))).scalar_one() == 2
+        message = session.execute(select(Message)).scalar_one()
+        assert (message.message_id, message.sender, message.state) == (
+            "<a@b>",
+            "sw.one@lancashire.gov.uk",
+            "received",
+        )
+        assert message.received_at == NOW  # aware UTC round trip on both databases
+    register.close()
+
+
+def test_outbox_dedupe_key_is_unique(register_url: str) -> None:
+    register = Register(register_url)
+    row = {
+        "dedupe_key": "m1:urn_issued:urn",
+        "message_id": "<mailbot.x@l>",
+        "mailbox": "caf",
+        "template": "urn_issued",
+        "recipients": ["sw.one@lancashire.gov.uk"],
+        "to_address": "sw.one@lancashire.gov.uk",
+        "subject": "s",
+        "raw": b"x",
+        "state": "pending",
+        "attempts": 0,
+        "next_attempt_at": NOW,
+        "created_at": NOW,
+    }
+    with register.transaction() as session:
+        session.add(Outbox(**row))
+    with pytest.raises(IntegrityError), register.transaction() as session:
+        session.add(Outbox(**{**row, "message_id": "<mailbot.y@l>"}))
+    register.close()
+
+
+def test_view_finds_children_by_lcs_id_and_date_of_birth(register_url: str) -> None:
+    from mailbot.facts import Child as ChildFacts
+
+    register = Register(register_url)
+    with register.transaction() as session:
+        case = Case(urn="LAN-000001-5", status="open", created_at=NOW, updated_at=NOW)
+        session.add(case)
+        session.flush()
+        session.add(
+            Child(case_id=case.id, name="Maisie Example", date_of_birth=date(2015, 4, 3), lcs_id="LCS123")
+        )
+        session.add(
+            Request(
+                mailbox="caf",
+                type="urn_request",
+                state="done",
+                sender="sw.one@lancashire.gov.uk",
+                missing=[],
+                facts={},
+                chase_count=0,
+                last_activity_at=NOW,
+                created_at=NOW,
+                updated_at=NOW,
+            )
+        )
+    with register.transaction() as session:
+        view = build_view(
+            session,
+            request=None,
+            urns=["LAN-000001-5"],
+            children=[
+                ChildFacts(lcs_id="lcs123"),
+                ChildFacts(name="Someone", date_of_birth=date(2015, 4, 3)),
+            ],
+            sender="sw.one@lancashire.gov.uk",
+            now=NOW + timedelta(minutes=1),
+        )
+    assert list(view.cases) == ["LAN-000001-5"]
+    assert {c.urn for c in view.child_candidates} == {"LAN-000001-5"}
+    assert view.replies_to_sender_last_hour == 0
+    register.close()
