@@ -299,7 +299,7 @@ def _mailboxes(reader: _Reader, raw: dict[str, Any]) -> dict[str, MailboxSetting
             mailboxes[name] = MailboxSettings(name, address, role, team, imap, maildir)
     roles: list[str] = [m.role for m in mailboxes.values()]
     for role in ("caf", "wpehs"):
-        if roles.count(role) != 1 and not reader.problems:
+        if tables and roles.count(role) != 1:
             reader.problems.append(
                 f"mailboxes: need exactly one mailbox with role = {role!r}, found {roles.count(role)}"
             )

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import logging
 import re
+from email.parser import BytesHeaderParser
+from email.policy import compat32
+from email.utils import parseaddr
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -22,9 +25,8 @@ from mailbot.sources.base import SourceMessage
 from mailbot.storage import Storage
 
 log = logging.getLogger(__name__)
-_MESSAGE_ID = re.compile(rb"^message-id:[ \t]*(<[^>\r\n]{1,900}>)", re.IGNORECASE | re.MULTILINE)
-_FROM = re.compile(rb"^from:[^\r\n]*?<?([A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+)>?", re.IGNORECASE | re.MULTILINE)
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
+_ANGLE_ID = re.compile(r"<[^<>\s]{1,900}>")
 
 
 @dataclass(frozen=True)
@@ -42,15 +44,21 @@ def _header_block(raw: bytes) -> bytes:
 def quick_headers(raw: bytes) -> tuple[str | None, str | None]:
     """Message-ID and From address read cheaply from the header block (full parsing comes later).
 
-    Intake must never fail on garbage, so this is deliberately forgiving: None when absent.
+    Uses the stdlib's header parser (linear time, understands folded headers) on the header block
+    only. Intake must never fail on garbage, so this is forgiving: None when absent or unreadable.
     """
-    header = _header_block(raw)
-    mid = _MESSAGE_ID.search(header)
-    sender = _FROM.search(header)
-    return (
-        mid.group(1).decode("ascii", "replace") if mid else None,
-        sender.group(1).decode("ascii", "replace").lower() if sender else None,
-    )
+    header = BytesHeaderParser(policy=compat32).parsebytes(_header_block(raw))
+    message_id = None
+    raw_id = header.get("Message-ID")
+    if raw_id:
+        found = _ANGLE_ID.search(" ".join(str(raw_id).split()))
+        message_id = found.group(0) if found else None
+    sender = None
+    raw_from = header.get("From")
+    if raw_from:
+        _name, address = parseaddr(" ".join(str(raw_from).split()))
+        sender = address.lower() if "@" in address else None
+    return message_id, sender
 
 
 def _existing(session: Session, mailbox: str, sha: str) -> Message | None:

@@ -76,8 +76,10 @@ class UrnScheme:
     def _pattern(self) -> re.Pattern[str]:
         # Separators vary in real mail: "LAN-004217-K", "LAN 004217 K", "lan004217k", "LAN/004217/K".
         prefix = re.escape(self.prefix)
+        # Up to one separator mark with spaces around it; Outlook autocorrects " - " to an en dash.
+        sep = r"[ \t]{0,2}[\-/_.\u2013\u2014]{0,2}[ \t]{0,2}"
         return re.compile(
-            rf"(?<![A-Za-z0-9]){prefix}[\s\-/_.]{{0,2}}(\d{{{self.width}}})(?:[\s\-/_.]{{0,2}}([0-9A-Za-z]))?(?![A-Za-z0-9])",
+            rf"(?<![A-Za-z0-9]){prefix}{sep}(\d{{{self.width}}})(?:{sep}([0-9A-Za-z]))?(?![A-Za-z0-9])",
             re.IGNORECASE,
         )
 

@@ -6,6 +6,8 @@ only reads the register and queues one email per week (dedupe key ``digest:<date
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from datetime import date, datetime
 
 from sqlalchemy import select
@@ -34,6 +36,20 @@ def _summary(text: str | None, limit: int = 90) -> str | None:
         return None
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def redact_names(text: str | None, names: Iterable[str | None]) -> str | None:
+    """``text`` with every word of the children's ``names`` cut to its initial (pure).
+
+    The digest promises URN and initials only, but "work requested" is the social worker's own words
+    and often names the child ("support for Maisie"); returns None for None.
+    """
+    if not text:
+        return text
+    words = {word for name in names if name for word in re.findall(r"[^\W\d_][\w'-]*", name) if len(word) > 1}
+    for word in sorted(words, key=len, reverse=True):
+        text = re.sub(rf"(?<![\w-]){re.escape(word)}(?![\w-])", word[0].upper() + ".", text, flags=re.IGNORECASE)
+    return text
 
 
 def digest_entries(session: Session, shell: Shell, as_of: date) -> list[DigestEntry]:
@@ -75,7 +91,9 @@ def digest_entries(session: Session, shell: Shell, as_of: date) -> list[DigestEn
                 state="waiting" if request.state in WAITING_STATES else "incomplete",
                 missing=list(request.missing),
                 meeting_date=request.meeting_date,
-                work_requested_summary=_summary(facts.work_requested),
+                work_requested_summary=_summary(
+                    redact_names(facts.work_requested, [*names, *(c.name for c in facts.children)])
+                ),
             )
         )
     return entries

@@ -27,7 +27,7 @@ from mailbot.rules.actions import (
     Send,
 )
 from mailbot.rules.classify import classify
-from mailbot.rules.merge import RequestFacts, merge_facts
+from mailbot.rules.merge import RequestFacts, merge_history
 from mailbot.rules.names import names_match, normalise_name
 from mailbot.rules.requirements import Missing, missing_items
 from mailbot.rules.view import RegisterView
@@ -119,8 +119,18 @@ def _facts_context(facts: RequestFacts) -> dict[str, Any]:
     }
 
 
-def _match_children(children: Sequence[Child], view: RegisterView) -> tuple[set[str], list[Child], bool]:
-    """Find existing URNs for ``children``: (matched URNs, unmatched children, ambiguous?).
+@dataclass(frozen=True)
+class ChildMatch:
+    """What the register knows of a request's children: URNs found, children not found, and how."""
+
+    urns: frozenset[str]
+    unmatched: tuple[Child, ...]
+    ambiguous: bool
+    by_lcs_id: bool
+
+
+def _match_children(children: Sequence[Child], view: RegisterView) -> ChildMatch:
+    """Find existing URNs for ``children``.
 
     A match is the same LCS id, or the same date of birth with a closely matching name. A candidate
     with the same date of birth whose name is only somewhat alike is ambiguous: a person decides.
@@ -128,6 +138,7 @@ def _match_children(children: Sequence[Child], view: RegisterView) -> tuple[set[
     matched: set[str] = set()
     unmatched: list[Child] = []
     ambiguous = False
+    by_lcs_id = False
     for child in children:
         urns: set[str] = set()
         for candidate in view.child_candidates:
@@ -135,6 +146,7 @@ def _match_children(children: Sequence[Child], view: RegisterView) -> tuple[set[
             if child.lcs_id and other.lcs_id:
                 if child.lcs_id.strip().upper() == other.lcs_id.strip().upper():
                     urns.add(candidate.urn)
+                    by_lcs_id = True
                 continue
             if not (child.date_of_birth and child.date_of_birth == other.date_of_birth):
                 continue
@@ -150,7 +162,7 @@ def _match_children(children: Sequence[Child], view: RegisterView) -> tuple[set[
         matched |= urns
         if not urns:
             unmatched.append(child)
-    return matched, unmatched, ambiguous
+    return ChildMatch(frozenset(matched), tuple(unmatched), ambiguous, by_lcs_id)
 
 
 def _decide_automatic(automatic: AutomaticMail) -> Decision:
@@ -222,9 +234,8 @@ def decide(inbound: Inbound, view: RegisterView, rules: Rules) -> Decision:
             message_state="review",
         )
 
-    documents = [*(request.documents if request else ()), *inbound.documents]
-    bodies = [*(request.bodies if request else ()), inbound.body]
-    facts = merge_facts(documents, bodies)
+    history = [*(request.documents if request else ()), *(request.bodies if request else ())]
+    facts = merge_history([*history, *inbound.documents, inbound.body])
     request_type = request.type if request else classify(inbound.mailbox_role, inbound.text, facts)
 
     if not rules.is_trusted(sender):
@@ -252,7 +263,10 @@ def _limit_replies(decision: Decision, view: RegisterView, rules: Rules) -> Deci
     """At most N automatic replies per sender per hour: a runaway loop meets silence and a person."""
     if view.replies_to_sender_last_hour < rules.replies_per_sender_per_hour:
         return decision
-    kept = tuple(a for a in decision.actions if not isinstance(a, Send))
+    own = {rules.caf_address.lower(), rules.wpehs_address.lower()}
+    kept = tuple(
+        a for a in decision.actions if not isinstance(a, Send) or all(t.lower() in own for t in a.to)
+    )
     if len(kept) == len(decision.actions):
         return decision
     return Decision(
@@ -297,8 +311,8 @@ def _urn_request(
         )
     if missing:
         return _chase("urn_request", sender, missing, facts)
-    matched, unmatched, ambiguous = _match_children(facts.children, view)
-    if ambiguous or len(matched) > 1:
+    match = _match_children(facts.children, view)
+    if match.ambiguous or len(match.urns) > 1:
         return Decision(
             "urn_request",
             "review",
@@ -307,21 +321,19 @@ def _urn_request(
             explanation=("ambiguous match against existing children",),
         )
     postcode = next((c.postcode for c in facts.children if c.postcode), None)
-    if matched:
-        urn = next(iter(matched))
+    if match.urns:
+        urn = next(iter(match.urns))
         return Decision(
             "urn_request",
             "done",
             (
-                ReuseUrn(urn, tuple(unmatched)),
+                ReuseUrn(urn, match.unmatched),
                 Send(
                     "urn_existing",
                     (sender,),
                     {
                         **_facts_context(facts),
-                        "matched_on": "LCS ID"
-                        if any(c.lcs_id for c in facts.children)
-                        else "name and date of birth",
+                        "matched_on": "LCS ID" if match.by_lcs_id else "name and date of birth",
                     },
                     key="urn",
                 ),
@@ -404,7 +416,7 @@ def _case_request(
         request_type == "meeting_representation"
         and facts.meeting_date is not None
         and rules.next_allocation_meeting is not None
-        and facts.meeting_date < rules.next_allocation_meeting
+        and facts.meeting_date <= rules.next_allocation_meeting
     ):
         actions.append(Send("meeting_alert", (rules.wpehs_address,), context, key="meeting-alert"))
         explanation.append("meeting falls before the next allocations meeting: WPEHS alerted")

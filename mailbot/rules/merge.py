@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -67,8 +68,18 @@ def _merge_lp(current: LeadProfessional | None, new: LeadProfessional | None) ->
     )
 
 
-def merge_facts(documents: list[DocumentFacts], bodies: list[DocumentFacts]) -> RequestFacts:
-    """Merge in arrival order: later statements fill gaps and, for the LP, replace earlier ones."""
+def merge_facts(documents: Sequence[DocumentFacts], bodies: Sequence[DocumentFacts]) -> RequestFacts:
+    """Merge documents then email bodies (see ``merge_history`` for the rules)."""
+    return merge_history([*documents, *bodies])
+
+
+def merge_history(items: Sequence[DocumentFacts]) -> RequestFacts:
+    """Merge facts in arrival order (email bodies have ``kind="email"``).
+
+    Later statements fill gaps and, for the lead professional, replace earlier ones; a refusal of
+    consent anywhere stays a refusal. Only a readable document counts as the kind it is: a
+    password-protected "assessment" has not been received, it has a problem.
+    """
     children: list[Child] = []
     lp: LeadProfessional | None = None
     consent = Consent()
@@ -78,7 +89,7 @@ def merge_facts(documents: list[DocumentFacts], bodies: list[DocumentFacts]) -> 
     kinds: list[str] = []
     problems: list[FileProblem] = []
     readable = 0
-    for facts in [*documents, *bodies]:
+    for facts in items:
         for child in facts.children:
             _merge_child(children, child)
         lp = _merge_lp(lp, facts.lead_professional)
@@ -92,14 +103,16 @@ def merge_facts(documents: list[DocumentFacts], bodies: list[DocumentFacts]) -> 
         work = facts.work_requested or work
         meeting = facts.meeting_date or meeting
         if facts.kind != "email":
-            kinds.append(facts.kind)
             if facts.readable:
+                kinds.append(facts.kind)
                 readable += 1
             problems.extend(FileProblem(facts.file, p) for p in facts.problems)
+    bodies = [f for f in items if f.kind == "email"]
+    documents = [f for f in items if f.kind != "email"]
     return RequestFacts(
         urns_in_email=tuple(dict.fromkeys(f.urn for f in bodies if f.urn)),
         urns_in_documents=tuple(dict.fromkeys(f.urn for f in documents if f.urn)),
-        invalid_urns=tuple(dict.fromkeys(u for f in [*documents, *bodies] for u in f.invalid_urns)),
+        invalid_urns=tuple(dict.fromkeys(u for f in items for u in f.invalid_urns)),
         children=tuple(children),
         lead_professional=lp,
         consent=consent,

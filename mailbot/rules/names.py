@@ -13,6 +13,10 @@ _NON_LETTERS = re.compile(r"[^a-z ]+")
 
 def normalise_name(name: str) -> str:
     """Lower-case, accents folded, hyphens and apostrophes removed: "Zoë O'Neill-Smith" → "zoe oneill smith"."""
+    if name.count(",") == 1:
+        # "SMITH, Jayden" (surname first, as registers and LCS print it) → "Jayden SMITH".
+        surname, _, given = name.partition(",")
+        name = f"{given} {surname}"
     folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
     return " ".join(_NON_LETTERS.sub(" ", folded.replace("'", "")).split())
 

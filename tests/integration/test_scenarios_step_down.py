@@ -177,7 +177,7 @@ def test_full_wpehs_journey(world: World) -> None:
     (digest,) = world.inbox(WPEHS, 1)
     digest_text = body(digest)
     assert digest["To"] == WPEHS and "1 ready" in digest["Subject"]
-    assert urn in digest_text and "ME" in digest_text and "SD-000002" in digest_text
+    assert urn in digest_text and "M.E." in digest_text and "SD-000002" in digest_text
     assert "Maisie" not in digest_text and "Example" not in digest_text and "Maisie" not in digest.as_string()
     # A manager answers the digest with an allocation line.
     world.send(
@@ -342,7 +342,7 @@ def test_meeting_representation_alerts_wpehs(world: World) -> None:
     assert "26 November 2026" in body(ack)
     (alert,) = world.inbox(WPEHS, 1)
     assert alert["To"] == WPEHS and "Worker needed before the allocations meeting" in alert["Subject"]
-    assert urn in alert["Subject"] and "ME" in body(alert) and "Maisie" not in body(alert)
+    assert urn in alert["Subject"] and "M.E." in body(alert) and "Maisie" not in body(alert)
     request = world.register()["requests"][1]
     assert (request["type"], request["state"]) == ("meeting_representation", "awaiting_allocation")
 

@@ -115,7 +115,8 @@ def test_document_kinds_readable_count_and_file_problems() -> None:
         ],
         [body(problems=(Problem("empty", "no text"),))],  # a body's problems are not a file's
     )
-    assert facts.document_kinds == ("assessment", "other", "plan")
+    # Only readable documents count as received; the locked one is a file problem instead.
+    assert facts.document_kinds == ("assessment", "plan")
     assert facts.readable_documents == 2
     assert facts.file_problems == (FileProblem("a.docx", bad_urn), FileProblem("locked.pdf", encrypted))
 
