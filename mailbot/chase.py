@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mailbot.apply import Shell, queue_email
+from mailbot.parse import parse_message
 from mailbot.register.database import Register
 from mailbot.register.models import Event, Message, Request, ReviewItem
 from mailbot.workdays import working_days_between
@@ -47,16 +48,30 @@ class ChaseResult:
     waiting: int = 0
 
 
-def _last_inbound_message_id(session: Session, request: Request) -> str | None:
+def _last_inbound(session: Session, request: Request) -> Message | None:
     return (
         session.execute(
-            select(Message.message_id)
+            select(Message)
             .where(Message.request_id == request.id, Message.direction == "in")
             .order_by(Message.id.desc())
         )
         .scalars()
         .first()
     )
+
+
+def _sender_name(shell: Shell, message: Message | None) -> str | None:
+    """The display name the sender used (for "Dear Sam Worker,"), read from the stored message.
+
+    Reminders greet the sender the way the first chase-up did; None when the message cannot be read.
+    """
+    if message is None:
+        return None
+    try:
+        parsed = parse_message(shell.storage.get(message.raw_path))
+    except (OSError, ValueError):
+        return None
+    return parsed.sender.display_name if parsed.sender and parsed.sender.display_name else None
 
 
 def _chase_one(session: Session, shell: Shell, request: Request, as_of: date, now: datetime) -> str:
@@ -77,6 +92,7 @@ def _chase_one(session: Session, shell: Shell, request: Request, as_of: date, no
     mailbox = settings.mailboxes[request.mailbox]
     if action == "chase":
         attempt = request.chase_count + 1
+        last_in = _last_inbound(session, request)
         queue_email(
             session,
             shell,
@@ -87,7 +103,8 @@ def _chase_one(session: Session, shell: Shell, request: Request, as_of: date, no
             mailbox_name=request.mailbox,
             request=request,
             now=now,
-            in_reply_to=_last_inbound_message_id(session, request),
+            in_reply_to=last_in.message_id if last_in is not None else None,
+            recipient_name=_sender_name(shell, last_in),
         )
         request.chase_count = attempt
         request.last_chased_at = now

@@ -48,7 +48,9 @@ def redact_names(text: str | None, names: Iterable[str | None]) -> str | None:
         return text
     words = {word for name in names if name for word in re.findall(r"[^\W\d_][\w'-]*", name) if len(word) > 1}
     for word in sorted(words, key=len, reverse=True):
-        text = re.sub(rf"(?<![\w-]){re.escape(word)}(?![\w-])", word[0].upper() + ".", text, flags=re.IGNORECASE)
+        text = re.sub(
+            rf"(?<![\w-]){re.escape(word)}(?![\w-])", word[0].upper() + ".", text, flags=re.IGNORECASE
+        )
     return text
 
 

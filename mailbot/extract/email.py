@@ -16,7 +16,7 @@ from mailbot.documents.content import DocumentContent, Paragraph
 from mailbot.extract.dates import iter_british_dates, parse_british_date
 from mailbot.extract.extractor import _extract, _Facts, _Record
 from mailbot.extract.layout import Walk
-from mailbot.extract.values import EMAIL, PHONE, clean_name, clean_text, collapse
+from mailbot.extract.values import _CONSENT_NO, _CONSENT_YES, EMAIL, PHONE, clean_name, clean_text, collapse
 from mailbot.extract.vocabulary import FieldVocabulary, label_key
 from mailbot.facts import DocumentFacts
 from mailbot.urn import UrnScheme
@@ -47,26 +47,6 @@ _CHILD_WITH_DOB = re.compile(
 )
 _LCS_NEAR = re.compile(
     r"\b(?:LCS|Liquid\s?Logic|Mosaic)(?:\s*(?:ID|number|no\.?|ref))?\s*[:#]?\s*([A-Za-z]{0,3}\d{3,12})",
-    re.IGNORECASE,
-)
-_CONSENT_YES = re.compile(
-    r"\b(?:consent (?:has|had) been (?:given|obtained|gained|sought and (?:given|obtained)|recorded|agreed)"
-    r"|consent (?:was|is) (?:given|obtained|gained|in place|recorded)"
-    r"|(?:family|parents?|mum|dad|mother|father|carers?) (?:have|has|had) (?:given (?:their |her |his )?co"
-    r"nsent|consented|agreed)"
-    r"|family consent(?:s)? to (?:share|the step down|early help)"
-    r"|(?:have|has|had) (?:obtained|gained|got) (?:the )?(?:family's |parental |parents' |verbal |written "
-    r")?consent"
-    r"|with (?:the )?(?:family's|parental|parents'|their) consent"
-    r"|consent to share (?:information )?(?:has been|was|is) (?:given|obtained|in place))",
-    re.IGNORECASE,
-)
-_CONSENT_NO = re.compile(
-    r"\b(?:consent (?:has|had)? ?not (?:been )?(?:given|obtained|gained)|(?:do|does|did) not (?:give )?con"
-    r"sent"
-    r"|declined (?:to give )?consent|refused (?:to give )?consent|consent (?:was|has been) (?:refused|decl"
-    r"ined|withdrawn)"
-    r"|without (?:the family's |parental )?consent|not consented)",
     re.IGNORECASE,
 )
 _MEETING = re.compile(
@@ -146,6 +126,10 @@ def _body_before_signature(content: DocumentContent, vocabulary: FieldVocabulary
         if not isinstance(block, Paragraph):
             continue
         text = block.text.strip()
+        if _QUOTE_START.match(text):
+            break  # an earlier message quoted below (a container's body is not cut by content_from_text)
+        if text.startswith(">"):
+            continue
         if text and len(text) <= 40:
             heading = vocabulary.heading_section(text, strict=True)
             if heading is not None and heading[0] == "sender":
@@ -228,7 +212,7 @@ def _email_statements(paragraphs: list[_BodyParagraph]) -> Callable[[_Facts, Wal
                 window = text[meeting.start() : meeting.end() + 80]
                 for dated, start, _end in iter_british_dates(window):
                     where = paragraph.where(meeting.start() + start)
-                    facts.document.slot("next_meeting_date").add(dated, where, 0.7)
+                    facts.document.slot("meeting_date").add(dated, where, 0.7)
                     break
             for match in _LEVEL_SENTENCE.finditer(text):
                 level = next(group for group in match.groups() if group)
@@ -279,13 +263,26 @@ def extract_message_facts(
     work requested, meeting date, level of need and consent statements. The signature is ignored.
     """
     content = content_from_text("email body", body_text)
+    return extract_email_content(content, vocabulary, urn_scheme, subject=subject)
+
+
+def extract_email_content(
+    content: DocumentContent, vocabulary: FieldVocabulary, urn_scheme: UrnScheme, *, subject: str
+) -> DocumentFacts:
+    """Facts from an email body already laid out as paragraphs (``content_from_text`` or a container)."""
     kept = _body_before_signature(content, vocabulary)
-    trimmed = DocumentContent(file=content.file, media=content.media, blocks=tuple(kept))
+    trimmed = DocumentContent(
+        file=content.file,
+        media=content.media,
+        blocks=tuple(kept),
+        problems=content.problems,
+        sha256=content.sha256,
+    )
     return _extract(
         trimmed,
         vocabulary,
         urn_scheme,
         kind="email",
-        extra_urn_text=((subject, "subject"),),
+        extra_urn_text=((subject, "subject"),) if subject else (),
         extra=_email_statements(_paragraphs(kept)),
     )

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from mailbot.documents.content import DocumentContent, Paragraph, Table
@@ -26,6 +26,7 @@ from mailbot.extract.values import (
     clean_name,
     clean_text,
     collapse,
+    consent_in_sentence,
     find_email,
     find_lcs_id,
     find_phone,
@@ -40,6 +41,19 @@ from mailbot.facts import Child, Consent, DocumentFacts, DocumentKind, LeadProfe
 from mailbot.urn import UrnScheme
 
 _CHILD_FIELDS = ("name", "date_of_birth", "lcs_id", "postcode")
+_ADDRESS_LINE = re.compile(
+    r"\s*(?:to|re|from|cc|date|subject|dear|ref|our ref|your ref)\b\s*:?", re.IGNORECASE
+)
+_MEETING_SENTENCE = re.compile(
+    r"\b(?:multi[\s-]?agency|TAF|team around the family|CIN|child in need|step[\s-]?down|core group)"
+    r"\s+(?:review\s+)?meeting\b(?:\s+(?:has been|is|was|will be))?\s+(?:called|booked|arranged|held|scheduled)?"
+    r"\s*(?:for|on)\b",
+    re.IGNORECASE,
+)
+_CONSENT_BY = re.compile(
+    r"(?:\b(?:given|signed|obtained|agreed|received)\s+(?:by|from)\s+|\(\s*)"
+    r"((?:[A-Z][a-zA-Z'’\-]+)(?:\s+[A-Z][a-zA-Z'’\-]+){1,3})"
+)
 _LEVEL_SENTENCE = re.compile(
     r"\b(?:assessed|identified|agreed|assessed as|currently|stepp(?:ed|ing) down to|needs are|sits?|meets?)"
     r"[^.\n]{0,40}?\blevel\s*([1-4])\b",
@@ -112,7 +126,7 @@ class _Facts:
         elif entry.section == "consent":
             self.read_consent(entry)
         elif entry.section == "meeting" and entry.field == "date":
-            self.document.slot("next_meeting_date").add(parse_british_date(entry.value), entry.where, 0.85)
+            self.document.slot("meeting_date").add(parse_british_date(entry.value), entry.where, 0.85)
         elif entry.section == DOCUMENT_SECTION:
             self.read_document(entry)
 
@@ -192,8 +206,13 @@ class _Facts:
             record.slot("email").add(find_email(value), where, confidence * 0.85)
             record.slot("phone").add(find_phone(value), where, confidence * 0.85)
             if name == "blob":
-                first = re.split(r"[\n,;(|]| - | – ", value, maxsplit=1)[0]
-                record.slot("name").add(clean_name(first), where, confidence * 0.7)
+                # "Andrew Ainsworth, Early Help Practitioner, Blackpool Better Start. Contact ..."
+                parts = [p.strip() for p in re.split(r"[\n,;(|]| - | – |\.\s", value)]
+                record.slot("name").add(clean_name(parts[0]), where, confidence * 0.7)
+                plain = [p for p in parts[1:3] if p and not any(c.isdigit() or c == "@" for c in p)]
+                if clean_name(parts[0]) is not None and len(plain) == 2:
+                    record.slot("role").add(clean_text(plain[0]), where, confidence * 0.6)
+                    record.slot("agency").add(clean_text(plain[1]), where, confidence * 0.6)
 
     def read_consent(self, entry: Entry) -> None:
         value, name, where = entry.value, entry.field, entry.where
@@ -201,6 +220,11 @@ class _Facts:
             self.consent.slot("given").add(parse_yes_no(value), where, entry.confidence)
             dated = parse_british_date(value)
             self.consent.slot("date").add(dated, where, entry.confidence * 0.8)
+        elif name == "statement":
+            who = _CONSENT_BY.search(value)
+            if who is not None:
+                self.consent.slot("signed_by").add(clean_name(who.group(1)), where, entry.confidence * 0.8)
+            self.consent.slot("date").add(parse_british_date(value), where, entry.confidence * 0.8)
         elif name == "date":
             self.consent.slot("date").add(parse_british_date(value), where, entry.confidence)
         elif name == "signed_by" and not self.vocabulary.is_placeholder(value):
@@ -217,7 +241,7 @@ class _Facts:
             if not self.vocabulary.is_placeholder(value):
                 weight = confidence if name == "work_requested" else confidence * 0.75
                 self.document.slot("work_requested").add(collapse(value), where, weight)
-        elif name in ("next_meeting_date", "meeting_date"):
+        elif name == "meeting_date":
             self.document.slot(name).add(parse_british_date(value), where, confidence)
         elif name in ("consent_given",):
             self.consent.slot("given").add(parse_yes_no(value), where, confidence)
@@ -241,7 +265,12 @@ class _Facts:
                 self.consent.slot("option_given").add(answer, option.where, 0.7)
 
     def read_free_text(self, found: Walk) -> None:
-        for text, where, _section in found.free_text:
+        for text, where, section in found.free_text:
+            if section not in self.vocabulary.ignored_sections:
+                self.consent.slot("sentence_given").add(consent_in_sentence(text), where, 0.6)
+                for meeting in _MEETING_SENTENCE.finditer(text):
+                    when = parse_british_date(text[meeting.end() : meeting.end() + 60])
+                    self.document.slot("sentence_meeting_date").add(when, where, 0.6)
             for match in _LEVEL_SENTENCE.finditer(text):
                 if re.search(r"\b(?:need|continuum|con|threshold)\b", text, re.IGNORECASE):
                     self.document.slot("sentence_level").add(int(match.group(1)), where, 0.6)
@@ -260,8 +289,14 @@ class _Facts:
             return reading.value
 
         children: list[Child] = []
+        family_postcodes = _Slot()
         for key in self.child_order:
             record = self.children[key]
+            if "name" not in record and "first_name" not in record and "lcs_id" not in record:
+                # A postcode read on its own (the family's address) belongs to every child.
+                postcode_reading = record.best("postcode")
+                if postcode_reading is not None and "date_of_birth" not in record:
+                    family_postcodes.readings.append(postcode_reading)
             index = len(children)
             is_household = isinstance(key, tuple) and key[0] is True
             relationship = record.best("relationship")
@@ -293,6 +328,16 @@ class _Facts:
             values = {name: take(record, name, f"children[{index}].{name}") for name in _CHILD_FIELDS}
             children.append(Child(**values))
 
+        family_postcode = (
+            family_postcodes.best() if len({r.value for r in family_postcodes.readings}) == 1 else None
+        )
+        if family_postcode is not None:
+            for index, child in enumerate(children):
+                if child.postcode is None:
+                    children[index] = replace(child, postcode=family_postcode.value)
+                    provenance[f"children[{index}].postcode"] = family_postcode.where
+                    confidence[f"children[{index}].postcode"] = 0.7
+
         lead = LeadProfessional(
             name=self._lp_name(take),
             role=take(self.lead_professional, "role", "lead_professional.role"),
@@ -305,6 +350,8 @@ class _Facts:
         given = take(self.consent, "given", "consent.given")
         if given is None:
             given = take(self.consent, "option_given", "consent.given")
+        if given is None:
+            given = take(self.consent, "sentence_given", "consent.given")
         signed_by = take(self.consent, "signed_by", "consent.signed_by")
         consent_date = take(self.consent, "date", "consent.date")
         if (
@@ -322,9 +369,9 @@ class _Facts:
         if level is None:
             level = take(self.document, "sentence_level", "level_of_need")
 
-        meeting = take(self.document, "next_meeting_date", "meeting_date")
-        if meeting is None and kind != "taf_minutes":
-            meeting = take(self.document, "meeting_date", "meeting_date")
+        meeting = take(self.document, "meeting_date", "meeting_date")
+        if meeting is None:
+            meeting = take(self.document, "sentence_meeting_date", "meeting_date")
 
         return {
             "children": tuple(children),
@@ -379,21 +426,34 @@ class _Facts:
 
 
 def _title_lines(content: DocumentContent) -> list[str]:
-    lines: list[str] = []
-    for block in content.blocks[:12]:
+    """The first heading and the first few short lines: where a document says what it is."""
+    lines = [b.text for b in content.blocks if isinstance(b, Paragraph) and b.heading_level == 1][:1]
+    for block in content.blocks[:8]:
         if isinstance(block, Paragraph):
-            if block.text.strip() and len(block.text) <= 150:
+            if (
+                block.text.strip()
+                and len(block.text) <= 90
+                and not _ADDRESS_LINE.match(block.text)  # "To: CAF Database Team" addresses, no title
+                and not block.text.rstrip().endswith((".", ",", ";"))  # a sentence, not a title
+                and block.where not in ("header", "footer")
+            ):
                 lines.append(block.text)
         elif isinstance(block, Table) and block.rows:
-            lines.extend(cell.text for cell in block.rows[0] if len(cell.text) <= 150)
-        if len(lines) >= 6:
+            lines.extend(cell.text for cell in block.rows[0] if len(cell.text) <= 90)
+        if len(lines) >= 4:
             break
-    headings = [b.text for b in content.blocks if isinstance(b, Paragraph) and b.heading_level == 1][:2]
-    return headings + lines
+    return lines
 
 
 def document_kind(content: DocumentContent, vocabulary: FieldVocabulary) -> DocumentKind:
-    """The document's kind from its title lines, else its file name; "other" when neither says."""
+    """The document's kind from its title lines, else its file name; "other" when neither says.
+
+    A file with no readable content is "other" whatever its name.
+    """
+    if content.media == "email":
+        return "email"
+    if not content.blocks:
+        return "other"
     for line in [*_title_lines(content), content.file.rsplit("/", 1)[-1].rsplit(".", 1)[0]]:
         kind = vocabulary.kind_of(line)
         if kind in ("assessment", "plan", "taf_minutes", "consent"):
@@ -455,7 +515,15 @@ def _block_texts(content: DocumentContent) -> list[tuple[str, str]]:
 def extract_facts(
     content: DocumentContent, vocabulary: FieldVocabulary, urn_scheme: UrnScheme
 ) -> DocumentFacts:
-    """Read the facts of one document; content.problems and content.sha256 are carried over."""
+    """Read the facts of one document; content.problems and content.sha256 are carried over.
+
+    An email body (``media="email"``, e.g. the body of a forwarded .msg/.eml) is read the way
+    ``extract_message_facts`` reads one: its signature is ignored and its sentences are read too.
+    """
+    if content.media == "email":
+        from mailbot.extract.email import extract_email_content  # email.py builds on this module
+
+        return extract_email_content(content, vocabulary, urn_scheme, subject="")
     return _extract(content, vocabulary, urn_scheme, kind=None, extra_urn_text=())
 
 

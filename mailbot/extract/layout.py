@@ -8,16 +8,19 @@ label-above-value cells, AcroForm fields and check boxes. Sections come from hea
 
 from __future__ import annotations
 
+import re
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 
 from mailbot.documents.content import Cell, DocumentContent, FormField, Paragraph, Table
-from mailbot.extract.values import has_box, is_box_only, is_ticked_box, ticked_options
+from mailbot.extract.values import clean_name, has_box, is_box_only, is_ticked_box, ticked_options
 from mailbot.extract.vocabulary import DOCUMENT_SECTION, FieldVocabulary, LabelMatch
 
 #: Fields whose value may run over several paragraphs after a heading-like label.
 LONG_TEXT_FIELDS = frozenset({"work_requested", "work_requested_fallback"})
 _MAX_LABEL = 90
+_DATE_HINT = re.compile(r"\d{1,2}\s?[/.\-]\s?\d{1,2}\s?[/.\-]\s?\d{2,4}|\b(?:dob|born)\b", re.IGNORECASE)
+_GAP = re.compile(r"\s{2,}|\t")
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,12 @@ class _Walker:
         self.section_group = group
         self.instance += 1
 
+    def open_unknown(self) -> None:
+        self.flush()
+        self.section = None
+        self.section_group = None
+        self.instance += 1
+
     def flush(self) -> None:
         if self.pending is not None and self.pending_parts:
             text = "\n".join(part for part, _ in self.pending_parts)
@@ -108,7 +117,9 @@ class _Walker:
                 self.open_section(*heading)
                 return
             match = self.classify(text)
-            self.open_section("other", None)
+            # A heading we do not know (a title, "Summary of needs") leaves no section: only whole
+            # child records (a name with a date of birth or LCS id) are read there.
+            self.open_unknown()
             if match is not None and match.field is not None:
                 self.pending = match
             return
@@ -118,7 +129,10 @@ class _Walker:
         if heading is not None:
             self.open_section(*heading)
             return
-        match = self.classify(text) if len(text.split()) <= 12 else None
+        looks_like_label = text.endswith((":", "?")) or (
+            len(text.split()) <= 8 and not any(c.isdigit() for c in text) and not text.endswith(".")
+        )
+        match = self.classify(text) if looks_like_label else None
         if match is not None:
             self.flush()
             self.pending = match if match.field is not None else None
@@ -130,6 +144,10 @@ class _Walker:
             return
         if has_box(text):
             self.record_options(text, block.where, None)
+            return
+        if self.section == "child" and _DATE_HINT.search(text) and clean_name(text) is not None:
+            # "Jacob Unsworth - DOB 27-01-2013" listed under a "Children" heading.
+            self.add(LabelMatch("child", "blob", None, 0.85), text, block.where)
             return
         self.walk.free_text.append((text, block.where, self.section))
 
@@ -150,11 +168,18 @@ class _Walker:
 
     def labelled_line(self, line: str, where: str) -> bool:
         label, sep, value = line.partition(":")
+        if label[-1:].isdigit() and value[:1].isdigit():
+            sep = ""  # "10:00" is a time, not a label
         if sep and value.strip() and len(label) <= _MAX_LABEL and not label.strip().isdigit():
             match = self.classify(label)
+            if match is None and self.name_then_birth_date(label, value, where):
+                return True
             if match is not None:
                 self.flush()
                 self.add(match, value, where)
+                if match.section == "consent" and match.field == "given":
+                    # "Consent obtained from Gemma Tattersall on 13/04/2024: Yes" names who and when.
+                    self.add(LabelMatch("consent", "statement", None, match.confidence), line, where)
                 if has_box(value):
                     self.record_options(value, where, match)
                 return True
@@ -169,12 +194,36 @@ class _Walker:
                 return True
         return False
 
+    def name_then_birth_date(self, label: str, value: str, where: str) -> bool:
+        """Read ``"Maisie Quayle   Date of birth: 17/6/14"``: a name, a gap, then a labelled DOB."""
+        if self.section in self.vocabulary.ignored_sections:
+            return False
+        parts = _GAP.split(label.strip(), maxsplit=1)
+        if len(parts) != 2:
+            return False
+        tail = parts[1].strip().rstrip(":?*").strip()
+        tail_match = self.vocabulary.classify(tail, "child") if len(tail) <= _MAX_LABEL else None
+        if tail_match is None or tail_match.field != "date_of_birth" or tail_match.section != "child":
+            return False
+        self.flush()
+        self.add(LabelMatch("child", "blob", None, 0.75), f"{parts[0]} DOB {value}", where)
+        return True
+
     def record_options(self, text: str, where: str, label: LabelMatch | None) -> None:
         for option, ticked in ticked_options(text):
             self.walk.options.append(Option(option, ticked, where, self.section, label))
 
     def form_field(self, block: FormField) -> None:
+        """An AcroForm field: its label alone says what it is (fields follow no headings)."""
         self.flush()
+        saved = (self.section, self.section_group)
+        self.section, self.section_group = None, None
+        try:
+            self.read_form_field(block)
+        finally:
+            self.section, self.section_group = saved
+
+    def read_form_field(self, block: FormField) -> None:
         value = block.value.strip()
         if block.checkbox:
             on = value.lower() not in {"", "off", "no", "0", "false", "☐"}
@@ -268,7 +317,19 @@ class _Walker:
         if len(filled) < 2:
             return False
         matches = [self.classify(text) for text in filled]
-        if any(m is None for m in matches) or not any(m is not None and m.field for m in matches):
+        known = sum(1 for m in matches if m is not None)
+        if not any(m is not None and m.field for m in matches):
+            return False
+        # An action plan's "What needs to change | What will happen | Who | By when": column headings
+        # that are no name and hold no digits are headings even when we know few of them.
+        if (known < 2 or 2 * known < len(filled)) and (
+            len(filled) < 3
+            or any(
+                m is None
+                and ((clean_name(t) is not None and " " in t) or any(c.isdigit() or c == "@" for c in t))
+                for m, t in zip(matches, filled, strict=True)
+            )
+        ):
             return False
         if index + 1 >= len(rows):
             return False

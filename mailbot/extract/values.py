@@ -17,6 +17,9 @@ _LEVEL = re.compile(r"(?<![A-Za-z0-9])(?:level|lvl|l|tier)?\s*[-:]?\s*([1-4])(?!
 _LEVEL_STRICT = re.compile(r"(?<![A-Za-z0-9])(?:level|lvl|tier)\s*[-:]?\s*([1-4])(?![0-9])", re.IGNORECASE)
 _LEVEL_WORDS = {"one": "1", "two": "2", "three": "3", "four": "4"}
 _LEVEL_WORD = re.compile(r"\blevel\s+(one|two|three|four)\b", re.IGNORECASE)
+_PARTICLES = frozenset(
+    ["de", "van", "von", "der", "den", "bin", "al", "la", "le", "du", "da", "di", "del", "ter"]
+)
 _TITLES = frozenset(["mr", "mrs", "miss", "ms", "mx", "dr", "master"])
 _NOT_NAME_WORDS = frozenset(
     [
@@ -121,7 +124,10 @@ def clean_name(text: str) -> str | None:
     """A person's name as written (titles dropped), or None when the text is not shaped like a name."""
     value = collapse(text.replace("\u2019", "'")).strip(" ,;:-")
     value = re.split(
-        r"\s*(?:\(|,|;| - | – |\bdob\b|\bd\.o\.b|\bborn\b)", value, maxsplit=1, flags=re.IGNORECASE
+        r"\s*(?:\(|,|;| - | – |\bdob\b|\bd\.o\.b|\bborn\b|\bdate of birth\b)",
+        value,
+        maxsplit=1,
+        flags=re.IGNORECASE,
     )[0]
     words = value.split()
     while words and words[0].lower().rstrip(".") in _TITLES:
@@ -132,8 +138,8 @@ def clean_name(text: str) -> str | None:
         w.lower() in _NOT_NAME_WORDS for w in words
     ):
         return None
-    if not any(w[0].isupper() for w in words):
-        return None
+    if any(not w[0].isupper() and w.lower() not in _PARTICLES for w in words):
+        return None  # "Not yet identified", "mum": names are written with capitals
     return " ".join(words)
 
 
@@ -210,3 +216,36 @@ def parse_level(text: str, *, strict: bool = False) -> int | None:
 def level_in_option(text: str) -> int | None:
     """The level a check-box option names (``"Level 2 - Targeted"``), or None."""
     return parse_level(text, strict=True)
+
+
+_CONSENT_YES = re.compile(
+    r"\b(?:consent (?:has|had) been (?:given|obtained|gained|sought and (?:given|obtained)|recorded|agreed)"
+    r"|consent (?:was|is) (?:given|obtained|gained|in place|recorded)"
+    r"|(?:has|have|had) given (?:their |her |his )?(?:verbal |written |informed )?consent|(?:has|have) consented"
+    r"|(?:family|parents?|mum|dad|mother|father|carers?) (?:have|has|had) (?:given (?:their |her |his )?co"
+    r"nsent|consented|agreed)"
+    r"|family consent(?:s)? to (?:share|the step down|early help)"
+    r"|(?:have|has|had) (?:obtained|gained|got) (?:the )?(?:family's |parental |parents' |verbal |written "
+    r")?consent"
+    r"|with (?:the )?(?:family's|parental|parents'|their) consent"
+    r"|consent to share (?:information )?(?:has been|was|is) (?:given|obtained|in place))",
+    re.IGNORECASE,
+)
+_CONSENT_NO = re.compile(
+    r"\b(?:consent (?:has|had)? ?not (?:been )?(?:given|obtained|gained)|(?:do|does|did) not (?:give )?con"
+    r"sent"
+    r"|declined (?:to give )?consent|refused (?:to give )?consent|consent (?:was|has been) (?:refused|decl"
+    r"ined|withdrawn)"
+    r"|without (?:the family's |parental )?consent|not consented)",
+    re.IGNORECASE,
+)
+
+
+def consent_in_sentence(text: str) -> bool | None:
+    """True for "consent has been obtained", False for "mum declined consent"; None if silent or both."""
+    yes, no = _CONSENT_YES.search(text), _CONSENT_NO.search(text)
+    if yes and not no:
+        return True
+    if no and not yes:
+        return False
+    return None

@@ -80,6 +80,7 @@ _CHILD_REN = re.compile(r"child\s*\(\s*ren\s*\)|child/ren|childs?\b|children(?:'
 _DOB = re.compile(r"d\.?\s?o\.?\s?b\.?(?![a-z])", re.IGNORECASE)
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
+_CONSENT_WORD = re.compile(r"(?<![a-z])(?:consent|consents|consented|signed)(?![a-z])")
 
 
 def normalise_label(text: str) -> str:
@@ -222,6 +223,8 @@ class FieldVocabulary:
         return result
 
     def _classify(self, label: str, section: str | None) -> LabelMatch | None:
+        if not any(char.isalpha() for char in label):
+            return None  # "24/7/11", "2928397": values, never labels
         key, group = label_key(label)
         cache_key = (key, section)
         if cache_key in self._cache:
@@ -242,15 +245,22 @@ class FieldVocabulary:
         document = self.fields[DOCUMENT_SECTION]
         if key and key in document:
             return LabelMatch(DOCUMENT_SECTION, document[key], None, 0.9)
-        qualified = self._qualified.get(key)
-        if qualified is not None:
-            return LabelMatch(qualified[0], qualified[1], None, 0.95)
         if section is not None and section not in self.ignored_sections:
             mapping = self.fields.get(section)
             if mapping is not None and key in mapping:
                 return LabelMatch(section, mapping[key], None, 0.9)
+        qualified = self._qualified.get(key)
+        if qualified is not None:
+            return LabelMatch(qualified[0], qualified[1], None, 0.95)
         named, rest = self.find_section(key)
         if named is not None:
+            if named in self.ignored_sections and _CONSENT_WORD.search(key) and "consent" in self.fields:
+                # "Signed by (parent/carer)", "Parent/carer consents to sharing": consent, not a parent.
+                return self._consent_label(key)
+            if named in self.ignored_sections and section is not None and section in self.fields:
+                found_here = self._lookup(section, key)
+                if found_here is not None and not found_here[1]:
+                    return LabelMatch(section, found_here[0], None, 0.75)
             if named in self.ignored_sections:
                 # "Parent's name", "Social worker": a label for someone we do not want. A sentence that
                 # merely mentions "school" is no label at all.
@@ -258,6 +268,9 @@ class FieldVocabulary:
                     return LabelMatch(named, None)
                 return None
             found = self._lookup(named, rest)
+            if rest and (found is None or not found[1]):
+                # "Consent obtained from ...": the whole label's synonym beats a prefix of the rest.
+                found = self._lookup(named, key) or found
             if found is not None:
                 return LabelMatch(named, found[0], None, 0.95 if found[1] else 0.75)
             found_doc = self._lookup(DOCUMENT_SECTION, key)
@@ -286,6 +299,19 @@ class FieldVocabulary:
                 return LabelMatch("child", found[0], None, 0.55)
         return None
 
+    def _consent_label(self, key: str) -> LabelMatch:
+        found = self._lookup("consent", key)
+        if found is not None:
+            return LabelMatch("consent", found[0], None, 0.85)
+        words = set(key.split())
+        if words & {"name", "signed", "print", "by"}:
+            return LabelMatch("consent", "signed_by", None, 0.8)
+        if "signature" in words:
+            return LabelMatch("consent", "signature", None, 0.8)
+        if "date" in words:
+            return LabelMatch("consent", "date", None, 0.8)
+        return LabelMatch("consent", "given", None, 0.8)
+
     def _lookup(self, section: str, key: str) -> tuple[str, bool] | None:
         """Field for ``key`` in ``section``: exact (True) or by a multi-word synonym prefix (False)."""
         mapping = self.fields.get(section)
@@ -301,10 +327,15 @@ class FieldVocabulary:
     def kind_of(self, text: str) -> str | None:
         """The document kind a title or file name names, or None."""
         normalised = " ".join(normalise_label(text).split())
+        best: tuple[int, int, str] | None = None
         for kind, pattern in self.kinds:
-            if pattern.search(normalised):
-                return kind
-        return None
+            match = pattern.search(normalised)
+            if match is not None:
+                # The phrase written first names the document: "Family Plan (CAF / TAF)" is a plan.
+                rank = (match.start(), -len(match.group(0)), kind)
+                if best is None or rank < best:
+                    best = rank
+        return best[2] if best is not None else None
 
     def is_placeholder(self, value: str) -> bool:
         """True for a blank form's prompt ("Click here to enter text.") or filler, not an answer."""
@@ -331,8 +362,6 @@ _HEADING_WORDS = frozenset(
         "data",
         "record",
         "records",
-        "name",
-        "names",
         "and",
         "identifying",
         "about",

@@ -81,7 +81,7 @@ class MaildirSource:
         source = Path(stored)
         if not source.exists():
             return
-        target = Path(self._folder(self._folders[disposition])._path) / "cur"  # noqa: SLF001
+        target = Path(self._folder(self._folders[disposition])._path) / "cur"
         name = source.name if ":2," in source.name else source.name + ":2,S"
         # A rename within one file system is atomic: the message is in exactly one folder at a time.
         source.rename(target / name)

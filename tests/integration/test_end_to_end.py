@@ -146,7 +146,7 @@ def test_same_message_delivered_twice_is_recorded_once(mail: Any, settings: Any)
 def test_idle_answers_within_a_second(mail: Any, settings: Any) -> None:
     app = make_app(settings)
     run_once(app)  # warm up: connections, worker processes
-    runner = Runner(app, idle_timeout=30)
+    runner = Runner(app, idle_timeout=2)
     runner.start()
     try:
         time.sleep(0.5)  # both mailboxes are now in IDLE

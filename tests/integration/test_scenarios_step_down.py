@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -16,18 +16,18 @@ from support.apps import (
     WPEHS,
     assessment_docx,
     email,
+    encrypted_plan_pdf,
     make_app,
     parsed,
     plan_pdf,
     settings_for,
-    text_of,
 )
 
 from mailbot.bootstrap import App
 from mailbot.chase import run_chases
 from mailbot.daemon import run_once
 from mailbot.register.export import export_register, show_case
-from mailbot.register.models import LeadProfessional, Message, Outbox, Request
+from mailbot.register.models import LeadProfessional, Message
 from mailbot.weekly_digest import queue_digest
 
 pytestmark = pytest.mark.integration
@@ -37,6 +37,7 @@ MANAGER = "sw.two@lancashire.gov.uk"
 PDF = "application/pdf"
 CHILD = ("Maisie Example", "03/04/2015", "LCS123456")
 URN1 = "LAN-000001-5"
+WORK_NO_NAME = "The work requested is weekly family support and school attendance support."
 WORK = "The work requested is weekly family support and school attendance support for Maisie."
 
 
@@ -72,8 +73,7 @@ class World:
 
     def inbox(self, user: str, count: int, folder: str = "INBOX") -> list[EmailMessage]:
         """Exactly ``count`` messages in ``user``'s folder (waits for delivery; fails on more)."""
-        messages = self.mail.wait_for(lambda: len(self.mail.imap_messages(user, folder)) >= count)
-        del messages
+        self.mail.wait_for(lambda: len(self.mail.imap_messages(user, folder)) >= count)
         raws = self.mail.imap_messages(user, folder)
         assert len(raws) == count, [parsed(r)["Subject"] for r in raws]
         return [parsed(r) for r in raws]
@@ -99,7 +99,9 @@ def attachment_names(message: EmailMessage) -> list[str]:
 
 @pytest.fixture
 def world(mail: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
-    settings = settings_for(mail.dovecot, mail.smtp, tmp_path, f"sqlite:///{tmp_path / 'register.sqlite3'}", monkeypatch)
+    settings = settings_for(
+        mail.dovecot, mail.smtp, tmp_path, f"sqlite:///{tmp_path / 'register.sqlite3'}", monkeypatch
+    )
     clock = Clock(datetime.now(UTC))
     app = make_app(settings, now=clock)
     try:
@@ -119,7 +121,13 @@ def _plan(urn: str | None = None) -> tuple[str, str, bytes]:
 def _issue_urn(world: World) -> str:
     """CAF@ issues the first URN for Maisie; returns it."""
     world.send(
-        email(f"Sam Worker <{SW}>", CAF, "URN request", "Please can I request a URN. Consent has been given.", [_assessment()]),
+        email(
+            f"Sam Worker <{SW}>",
+            CAF,
+            "URN request",
+            "Please can I request a URN. Consent has been given.",
+            [_assessment()],
+        ),
         SW,
         CAF,
     )
@@ -138,21 +146,32 @@ def test_full_wpehs_journey(world: World) -> None:
     urn = _issue_urn(world)
     # Step down with the assessment but no plan: chased for the plan.
     world.send(
-        email(f"Sam Worker <{SW}>", WPEHS, f"Step down {urn}", f"Please step down URN {urn}.\n\n{WORK}", [_assessment(urn)]),
+        email(
+            f"Sam Worker <{SW}>",
+            WPEHS,
+            f"Step down {urn}",
+            f"Please step down URN {urn}.\n\n{WORK}",
+            [_assessment(urn)],
+        ),
         SW,
         WPEHS,
     )
     world.run()
     (chase,) = world.inbox(SW, 1)
-    assert chase["To"] == SW and chase["From"].endswith(WPEHS + ">") or WPEHS in chase["From"]
+    assert chase["To"] == SW and WPEHS in chase["From"]
     assert "More information needed" in chase["Subject"] and "[SD-000002]" in chase["Subject"]
-    assert "plan" in body(chase).lower() and "assessment" not in body(chase).split("Please send:")[1].split("To reply")[0].lower()
+    asked = body(chase).split("Please send:")[1].split("To reply")[0]
+    assert asked.split() == ["-", "the", "plan"]
     assert world.register()["requests"][1]["state"] == "incomplete"
     # Reply with the plan.
     world.mail.dovecot.reset_user(SW)
     world.send(
         email(
-            f"Sam Worker <{SW}>", WPEHS, f"RE: {chase['Subject']}", "Here is the plan.", [_plan(urn)],
+            f"Sam Worker <{SW}>",
+            WPEHS,
+            f"RE: {chase['Subject']}",
+            "Here is the plan.",
+            [_plan(urn)],
             in_reply_to=chase["Message-ID"],
         ),
         SW,
@@ -160,7 +179,11 @@ def test_full_wpehs_journey(world: World) -> None:
     )
     world.run()
     (ack,) = world.inbox(SW, 1)
-    assert "Step down to WPEHS received" in ack["Subject"] and urn in ack["Subject"] and "[SD-000002]" in ack["Subject"]
+    assert (
+        "Step down to WPEHS received" in ack["Subject"]
+        and urn in ack["Subject"]
+        and "[SD-000002]" in ack["Subject"]
+    )
     assert "allocations meeting" in body(ack)
     register = world.register()
     assert [(r["reference"], r["type"], r["state"], r["urn"]) for r in register["requests"]] == [
@@ -182,7 +205,9 @@ def test_full_wpehs_journey(world: World) -> None:
     # A manager answers the digest with an allocation line.
     world.send(
         email(
-            f"Team Manager <{MANAGER}>", WPEHS, f"RE: {digest['Subject']}",
+            f"Team Manager <{MANAGER}>",
+            WPEHS,
+            f"RE: {digest['Subject']}",
             f"{urn}: Priya Shah <priya.shah@lancashire.gov.uk>, Preston North WPEHS\n\nThanks",
             in_reply_to=digest["Message-ID"],
         ),
@@ -200,12 +225,24 @@ def test_full_wpehs_journey(world: World) -> None:
     assert update["To"] == CAF and "New lead professional" in update["Subject"] and urn in update["Subject"]
     assert "Priya Shah" in body(update)
     assert sorted(attachment_names(update)) == ["Assessment.docx", "Family Plan.pdf"]
+    # The digest itself came back into the WPEHS inbox: it is our own mail, never answered.
+    assert world.mail.imap_messages(WPEHS) == []
+    assert world.query(
+        lambda s: list(
+            s.execute(select(Message.state).where(Message.direction == "in").order_by(Message.id)).scalars()
+        )
+    ) == ["processed", "processed", "processed", "ignored", "processed"]
     register = world.register()
     assert register["cases"][0]["lead_professional"]["name"] == "Priya Shah"
     assert register["cases"][0]["lead_professional"]["email"] == "priya.shah@lancashire.gov.uk"
     assert register["requests"][1]["state"] == "allocated"
     assert [o["template"] for o in register["outbox"]] == [
-        "urn_issued", "chase_up", "acknowledgement", "weekly_digest", "allocation_feedback", "caf_lp_update",
+        "urn_issued",
+        "chase_up",
+        "acknowledgement",
+        "weekly_digest",
+        "allocation_feedback",
+        "caf_lp_update",
     ]
     assert all(o["state"] == "sent" for o in register["outbox"])
 
@@ -218,7 +255,13 @@ def test_chase_ups_across_christmas(world: World) -> None:
     clock.set(date(2026, 12, 22))  # Tuesday
     urn = _issue_urn(world)
     world.send(
-        email(f"Sam Worker <{SW}>", WPEHS, f"Step down {urn}", f"Please step down URN {urn}.", [_assessment(urn)]),
+        email(
+            f"Sam Worker <{SW}>",
+            WPEHS,
+            f"Step down {urn}",
+            f"Please step down URN {urn}.",
+            [_assessment(urn)],
+        ),
         SW,
         WPEHS,
     )
@@ -239,8 +282,12 @@ def test_chase_ups_across_christmas(world: World) -> None:
     assert chase_on(date(2026, 12, 29)) == (1, 0, 0)
     assert chase_on(date(2026, 12, 29)) == (0, 0, 1)  # same day again: nothing new
     reminder = world.inbox(SW, 2)[1]
-    assert reminder["Subject"].startswith("Reminder: More information needed") and "[SD-000002]" in reminder["Subject"]
-    assert "reminder 1 of 2" in body(reminder)
+    assert (
+        reminder["Subject"].startswith("Reminder: More information needed")
+        and "[SD-000002]" in reminder["Subject"]
+    )
+    assert "reminder 1 of 2" in body(reminder) and body(reminder).startswith("Dear Sam Worker,")
+    assert reminder["In-Reply-To"] == first["In-Reply-To"]
     assert "plan" in body(reminder).lower()
     # 30, 31 Dec working, 1 Jan bank holiday, 4 Jan working.
     assert chase_on(date(2027, 1, 1)) == (0, 0, 1)
@@ -259,6 +306,27 @@ def test_chase_ups_across_christmas(world: World) -> None:
     assert [(r["reason"], r["request_id"]) for r in register["review"]] == [("chase_exhausted", 2)]
 
 
+def test_incomplete_step_down_names_its_urn(world: World) -> None:
+    """A step down with a valid, registered URN but no plan: the chase-up, the register and the
+    escalation should all carry the URN the sender gave. Fails today: see the report (decide._chase)."""
+    urn = _issue_urn(world)
+    world.send(
+        email(
+            f"Sam Worker <{SW}>",
+            WPEHS,
+            f"Step down {urn}",
+            f"Please step down URN {urn}.\n\n{WORK}",
+            [_assessment(urn)],
+        ),
+        SW,
+        WPEHS,
+    )
+    world.run()
+    (chase,) = world.inbox(SW, 1)
+    assert world.register()["requests"][1]["urn"] == urn
+    assert f"for URN {urn}" in chase["Subject"]
+
+
 # --- 3. new lead professional (single-agency step down) -----------------------------------------------
 
 
@@ -275,7 +343,11 @@ def _lp_email(urn: str, name: str, agency: str, address: str) -> bytes:
 
 def test_new_lead_professional_and_history(world: World) -> None:
     urn = _issue_urn(world)
-    world.send(_lp_email(urn, "Hannah Head", "Preston Primary School", "h.head@preston-primary.lancs.sch.uk"), SW, CAF)
+    world.send(
+        _lp_email(urn, "Hannah Head", "Preston Primary School", "h.head@preston-primary.lancs.sch.uk"),
+        SW,
+        CAF,
+    )
     world.run()
     (reply,) = world.inbox(SW, 1)
     assert "[SD-000002]" in reply["Subject"] and urn in reply["Subject"]
@@ -308,8 +380,13 @@ def test_taf_minutes_filed(world: World) -> None:
     urn = _issue_urn(world)
     minutes = assessment_docx([CHILD], urn=urn, title="TAF Meeting Minutes")
     world.send(
-        email(f"Sam Worker <{SW}>", CAF, f"TAF minutes {urn}", f"Please file the attached TAF minutes for {urn}.",
-              [("TAF minutes.docx", DOCX, minutes)]),
+        email(
+            f"Sam Worker <{SW}>",
+            CAF,
+            f"TAF minutes {urn}",
+            f"Please file the attached TAF minutes for {urn}.",
+            [("TAF minutes.docx", DOCX, minutes)],
+        ),
         SW,
         CAF,
     )
@@ -324,13 +401,17 @@ def test_taf_minutes_filed(world: World) -> None:
 # --- 5. multi-agency meeting before the allocations meeting ------------------------------------------
 
 
-def test_meeting_representation_alerts_wpehs(world: World) -> None:
+@pytest.mark.parametrize("work", [WORK_NO_NAME, WORK], ids=["work", "work_naming_child"])
+def test_meeting_representation_alerts_wpehs(world: World, work: str) -> None:
+    """The alert goes to WPEHS at once; like the digest it shows initials, never the child's name."""
     world.clock.set(date(2026, 11, 24))  # Tuesday; next allocations meeting Monday 30 November
     urn = _issue_urn(world)
     world.send(
         email(
-            f"Sam Worker <{SW}>", WPEHS, f"Representation at multi-agency meeting {urn}",
-            f"Please can a worker attend the multi-agency meeting on 26/11/2026 for URN {urn}.\n\n{WORK}",
+            f"Sam Worker <{SW}>",
+            WPEHS,
+            f"Representation at multi-agency meeting {urn}",
+            f"Please can a worker attend the multi-agency meeting on 26/11/2026 for URN {urn}.\n\n{work}",
             [_assessment(urn), _plan(urn)],
         ),
         SW,
@@ -342,7 +423,8 @@ def test_meeting_representation_alerts_wpehs(world: World) -> None:
     assert "26 November 2026" in body(ack)
     (alert,) = world.inbox(WPEHS, 1)
     assert alert["To"] == WPEHS and "Worker needed before the allocations meeting" in alert["Subject"]
-    assert urn in alert["Subject"] and "M.E." in body(alert) and "Maisie" not in body(alert)
+    assert urn in alert["Subject"] and "M.E." in body(alert) and "26 November 2026" in body(alert)
+    assert "Maisie" not in alert.as_string()  # fails today: see the report (decide._facts_context)
     request = world.register()["requests"][1]
     assert (request["type"], request["state"]) == ("meeting_representation", "awaiting_allocation")
 
@@ -352,9 +434,13 @@ def test_meeting_representation_alerts_wpehs(world: World) -> None:
 
 def test_level_one_gets_no_urn(world: World) -> None:
     world.send(
-        email(f"Sam Worker <{SW}>", CAF, "URN request",
-              "Please can I request a URN. Consent has been given. The family are at level 1 on the continuum of need.",
-              [_assessment()]),
+        email(
+            f"Sam Worker <{SW}>",
+            CAF,
+            "URN request",
+            "Please can I request a URN. Consent has been given. The family are at level 1 on the continuum of need.",
+            [_assessment()],
+        ),
         SW,
         CAF,
     )
@@ -374,7 +460,13 @@ def test_level_one_gets_no_urn(world: World) -> None:
 def test_existing_child_and_near_miss(world: World) -> None:
     urn = _issue_urn(world)
     world.send(
-        email(f"Sam Worker <{SW}>", CAF, "URN request", "Please can I request a URN. Consent has been given.", [_assessment()]),
+        email(
+            f"Sam Worker <{SW}>",
+            CAF,
+            "URN request",
+            "Please can I request a URN. Consent has been given.",
+            [_assessment()],
+        ),
         SW,
         CAF,
     )
@@ -385,8 +477,13 @@ def test_existing_child_and_near_miss(world: World) -> None:
     # Same date of birth, a name only somewhat alike, no LCS id: a person decides.
     near = assessment_docx([("Maisy Exampel", "03/04/2015", "")])
     world.send(
-        email(f"Sam Worker <{SW}>", CAF, "URN request", "Please can I request a URN. Consent has been given.",
-              [("Assessment.docx", DOCX, near)]),
+        email(
+            f"Sam Worker <{SW}>",
+            CAF,
+            "URN request",
+            "Please can I request a URN. Consent has been given.",
+            [("Assessment.docx", DOCX, near)],
+        ),
         SW,
         CAF,
     )
@@ -406,8 +503,13 @@ def test_mistyped_unknown_and_conflicting_urns(world: World) -> None:
     urn = _issue_urn(world)
     wrong = "LAN-000001-6"
     world.send(
-        email(f"Sam Worker <{SW}>", WPEHS, f"Step down {wrong}", f"Please step down URN {wrong}.\n\n{WORK}",
-              [_assessment(), _plan()]),
+        email(
+            f"Sam Worker <{SW}>",
+            WPEHS,
+            f"Step down {wrong}",
+            f"Please step down URN {wrong}.\n\n{WORK}",
+            [_assessment(), _plan()],
+        ),
         SW,
         WPEHS,
     )
@@ -418,8 +520,13 @@ def test_mistyped_unknown_and_conflicting_urns(world: World) -> None:
     # A valid URN that the register has never issued.
     unknown = world.app.settings.urn.format(42)
     world.send(
-        email(f"Sam Worker <{SW}>", WPEHS, f"Step down {unknown}", f"Please step down URN {unknown}.\n\n{WORK}",
-              [_assessment(), _plan()]),
+        email(
+            f"Sam Worker <{SW}>",
+            WPEHS,
+            f"Step down {unknown}",
+            f"Please step down URN {unknown}.\n\n{WORK}",
+            [_assessment(), _plan()],
+        ),
         SW,
         WPEHS,
     )
@@ -430,8 +537,13 @@ def test_mistyped_unknown_and_conflicting_urns(world: World) -> None:
     # The email names one URN and the documents another: a person decides.
     other = world.app.settings.urn.format(7)
     world.send(
-        email(f"Sam Worker <{SW}>", WPEHS, f"Step down {urn}", f"Please step down URN {urn}.\n\n{WORK}",
-              [_assessment(other), _plan(other)]),
+        email(
+            f"Sam Worker <{SW}>",
+            WPEHS,
+            f"Step down {urn}",
+            f"Please step down URN {urn}.\n\n{WORK}",
+            [_assessment(other), _plan(other)],
+        ),
         SW,
         WPEHS,
     )
@@ -446,45 +558,68 @@ def test_mistyped_unknown_and_conflicting_urns(world: World) -> None:
 
 
 def _dsn(original: EmailMessage) -> bytes:
-    report = EmailMessage()
-    report["From"] = "Mail Delivery System <MAILER-DAEMON@lancashire.gov.uk>"
-    report["To"] = CAF
-    report["Subject"] = "Undelivered Mail Returned to Sender"
-    report["Message-ID"] = "<dsn.1@lancashire.gov.uk>"
-    report.set_content("This is the mail system. Your message could not be delivered to sw.one.")
-    report.make_mixed()
-    status = EmailMessage()
-    status.set_content(
-        "Reporting-MTA: dns; mx.lancashire.gov.uk\n\nFinal-Recipient: rfc822; sw.one@lancashire.gov.uk\n"
-        "Action: failed\nStatus: 5.1.1\nDiagnostic-Code: smtp; 550 5.1.1 user unknown\n"
+    """A Postfix-style RFC 3464 bounce for ``original``, carrying its headers (and so our Message-ID)."""
+    headers = "".join(
+        f"{name}: {value}\r\n"
+        for name, value in original.items()
+        if name in ("From", "To", "Subject", "Date", "Message-ID")
     )
-    raw_status = status.get_payload()
-    report.add_attachment(raw_status.encode() if isinstance(raw_status, str) else raw_status,
-                          maintype="message", subtype="delivery-status")
-    headers = "".join(f"{k}: {v}\n" for k, v in original.items() if k in ("From", "To", "Subject", "Message-ID", "Date"))
-    report.add_attachment(headers.encode(), maintype="text", subtype="rfc822-headers")
-    report.replace_header("Content-Type", 'multipart/report; report-type="delivery-status"; boundary="dsn-boundary"')
-    report.set_boundary("dsn-boundary")
-    return report.as_bytes()
+    return (
+        "From: Mail Delivery System <MAILER-DAEMON@mx.lancashire.gov.uk>\r\n"
+        f"To: {CAF}\r\n"
+        "Subject: Undelivered Mail Returned to Sender\r\n"
+        "Date: Mon, 23 Nov 2026 10:00:00 +0000\r\n"
+        "Message-ID: <dsn.20261123100000@mx.lancashire.gov.uk>\r\n"
+        "Auto-Submitted: auto-replied\r\n"
+        "MIME-Version: 1.0\r\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="dsn-boundary"\r\n'
+        "\r\n"
+        "--dsn-boundary\r\n"
+        "Content-Type: text/plain; charset=us-ascii\r\n\r\n"
+        f"Your message could not be delivered to {SW}: user unknown.\r\n\r\n"
+        "--dsn-boundary\r\n"
+        "Content-Type: message/delivery-status\r\n\r\n"
+        "Reporting-MTA: dns; mx.lancashire.gov.uk\r\n\r\n"
+        f"Final-Recipient: rfc822; {SW}\r\n"
+        "Action: failed\r\n"
+        "Status: 5.1.1\r\n"
+        "Diagnostic-Code: smtp; 550 5.1.1 user unknown\r\n\r\n"
+        "--dsn-boundary\r\n"
+        "Content-Type: text/rfc822-headers\r\n\r\n"
+        f"{headers}\r\n"
+        "--dsn-boundary--\r\n"
+    ).encode()
 
 
 def test_auto_replies_and_bounces(world: World) -> None:
     world.send(
-        email(f"Sam Worker <{SW}>", CAF, "Automatic reply: URN request", "I am out of the office.",
-              headers={"Auto-Submitted": "auto-replied"}),
+        email(
+            f"Sam Worker <{SW}>",
+            CAF,
+            "Automatic reply: URN request",
+            "I am out of the office.",
+            headers={"Auto-Submitted": "auto-replied"},
+        ),
         SW,
         CAF,
     )
     world.send(
-        email(f"Sam Worker <{SW}>", CAF, "Automatic reply: step down", "I am away until Monday.",
-              headers={"X-Auto-Response-Suppress": "All", "X-MS-Exchange-Inbox-Rules-Loop": SW}),
+        email(
+            f"Sam Worker <{SW}>",
+            CAF,
+            "Automatic reply: step down",
+            "I am away until Monday.",
+            headers={"X-Auto-Response-Suppress": "All", "X-MS-Exchange-Inbox-Rules-Loop": SW},
+        ),
         SW,
         CAF,
     )
     world.run()
     assert world.mail.imap_messages(SW) == []
     assert len(world.mail.imap_messages(CAF, "Processed")) == 2
-    states = world.query(lambda s: list(s.execute(select(Message.state).where(Message.direction == "in")).scalars()))
+    states = world.query(
+        lambda s: list(s.execute(select(Message.state).where(Message.direction == "in")).scalars())
+    )
     assert states == ["ignored", "ignored"]
     # Something we sent bounces.
     _issue_urn(world)
@@ -505,8 +640,13 @@ def test_untrusted_sender(world: World) -> None:
     stranger = "stranger@example.com"
     world.mail.add_user(stranger)
     world.send(
-        email(f"A Stranger <{stranger}>", CAF, "URN request for Maisie Example",
-              "Please can I request a URN. Consent has been given.", [_assessment()]),
+        email(
+            f"A Stranger <{stranger}>",
+            CAF,
+            "URN request for Maisie Example",
+            "Please can I request a URN. Consent has been given.",
+            [_assessment()],
+        ),
         stranger,
         CAF,
     )
@@ -526,11 +666,17 @@ def test_untrusted_sender(world: World) -> None:
 
 
 def test_corrupt_and_encrypted_attachments(world: World) -> None:
-    encrypted = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504 + "EncryptedPackage".encode("utf-16-le") + b"\x00" * 512
     world.send(
-        email(f"Sam Worker <{SW}>", CAF, "URN request", "Please can I request a URN. Consent has been given.",
-              [("Assessment.docx", DOCX, b"PK\x03\x04 this is not really a docx"),
-               ("Plan.pdf", PDF, b"%PDF-1.4\n1 0 obj <<>> garbage")]),
+        email(
+            f"Sam Worker <{SW}>",
+            CAF,
+            "URN request",
+            "Please can I request a URN. Consent has been given.",
+            [
+                ("Assessment.docx", DOCX, b"PK\x03\x04 this is not really a docx"),
+                ("Plan.pdf", PDF, encrypted_plan_pdf(CHILD[0])),
+            ],
+        ),
         SW,
         CAF,
     )
@@ -539,8 +685,6 @@ def test_corrupt_and_encrypted_attachments(world: World) -> None:
     text = body(chase)
     assert "More information needed" in chase["Subject"] and "[SD-000001]" in chase["Subject"]
     assert "Assessment.docx could not be opened and may be damaged" in text
-    assert "Plan.pdf could not be opened and may be damaged" in text
-    del encrypted
+    assert "Plan.pdf is password protected" in text
     request = world.register()["requests"][0]
     assert request["state"] == "incomplete"
-    del timedelta, Outbox, Request

@@ -173,3 +173,13 @@ def parsed(raw: bytes) -> EmailMessage:
 def text_of(raw: bytes) -> str:
     body = parsed(raw).get_body(preferencelist=("plain",))
     return body.get_content() if body is not None else ""
+
+
+def encrypted_plan_pdf(child: str, password: str = "s3cret") -> bytes:
+    """A family plan PDF protected with a user password, as a worker's "secure" export produces."""
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=A4, invariant=True, encrypt=password)
+    pdf.drawString(60, 800, "Family Plan")
+    pdf.drawString(60, 778, f"Child: {child}")
+    pdf.save()
+    return buffer.getvalue()

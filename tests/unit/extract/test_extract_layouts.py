@@ -322,20 +322,43 @@ def test_work_requested_section_text_and_fallback_label(
     assert only_fallback.work_requested == "CIN plan complete."
 
 
-def test_meeting_dates_in_minutes_and_requests(vocabulary: FieldVocabulary, scheme: UrnScheme) -> None:
+def test_meeting_date_is_the_meeting_the_document_is_about(
+    vocabulary: FieldVocabulary, scheme: UrnScheme
+) -> None:
     minutes = doc(
         para("Team Around the Family meeting minutes", 1, heading=1),
         table("table 1", [["Date of meeting", "01/04/2025"], ["Date of next meeting", "13/05/2025"]]),
     )
     facts = extract_facts(minutes, vocabulary, scheme)
     assert facts.kind == "taf_minutes"
-    assert facts.meeting_date == date(2025, 5, 13)
-    held_only = doc(para("TAF minutes", 1, heading=1), para("Date of meeting: 01/04/2025", 2))
-    assert extract_facts(held_only, vocabulary, scheme).meeting_date is None
+    assert facts.meeting_date == date(2025, 4, 1)
+    assert facts.provenance["meeting_date"] == "table 1 row 1 cell 2"
+    next_only = doc(para("TAF minutes", 1, heading=1), para("Date of next meeting: 13/05/2025", 2))
+    assert extract_facts(next_only, vocabulary, scheme).meeting_date is None
     request = doc(
         para("Request for multi-agency meeting representation", 1), para("Meeting date: 20.06.25", 2)
     )
     assert extract_facts(request, vocabulary, scheme).meeting_date == date(2025, 6, 20)
+    sentence = doc(para("A multi-agency meeting has been called for 06/05/2024 at 10:00; please attend.", 1))
+    assert extract_facts(sentence, vocabulary, scheme).meeting_date == date(2024, 5, 6)
+
+
+def test_action_plan_columns_are_not_work_requested(vocabulary: FieldVocabulary, scheme: UrnScheme) -> None:
+    content = doc(
+        para("Family Plan", 1, heading=1),
+        table(
+            "table 1",
+            [
+                ["What needs to change", "What will happen", "Who", "By when"],
+                ["School attendance", "Daily check-in", "Owen Gorton (Advocate)", "15th March 2024"],
+                ["Routines", "Parenting course", "Kerry Ashworth", "16th February 2024"],
+            ],
+        ),
+    )
+    facts = extract_facts(content, vocabulary, scheme)
+    assert facts.kind == "plan"
+    assert facts.work_requested is None
+    assert facts.children == () and facts.lead_professional is None
 
 
 def test_signed_consent_statement(vocabulary: FieldVocabulary, scheme: UrnScheme) -> None:
@@ -391,3 +414,19 @@ def test_unsectioned_name_alone_is_not_a_child(vocabulary: FieldVocabulary, sche
         doc(para("Name: Vic Vale", 1), para("Date of birth: 05/05/2015", 2)), vocabulary, scheme
     )
     assert found.children == (Child("Vic Vale", date(2015, 5, 5)),)
+
+
+def test_name_then_labelled_birth_date_lines(vocabulary: FieldVocabulary, scheme: UrnScheme) -> None:
+    content = doc(
+        para("Consent to Share Information", 1, heading=1),
+        para("Children this consent covers:", 2),
+        para("Maisie Quayle   Date of birth: 17/6/14", 3),
+        para("Callum Quayle\tDate of birth: 24/11/20", 4),
+        para("Consent obtained from Gemma Quayle on 13/04/2024: Yes", 5),
+    )
+    facts = extract_facts(content, vocabulary, scheme)
+    assert facts.children == (
+        Child("Maisie Quayle", date(2014, 6, 17)),
+        Child("Callum Quayle", date(2020, 11, 24)),
+    )
+    assert facts.consent == Consent(given=True, date=date(2024, 4, 13), signed_by="Gemma Quayle")
