@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
-from support.apps import DOCX, assessment_docx, email, plan_pdf  # noqa: E402
+from support.apps import DOCX, email  # noqa: E402
 
 from mailbot.bootstrap import build_app  # noqa: E402
 from mailbot.config import parse_settings  # noqa: E402
@@ -41,13 +41,80 @@ FIRST_NAMES = ["Maisie", "Theo", "Aria", "Jayden", "Ruby", "Oscar", "Isla", "Noa
 SURNAMES = ["Example", "Sample", "Kershaw", "Ingham", "Crompton", "Fairclough", "Clegg", "Begum", "Shah", "Hughes"]
 
 
+NARRATIVE = (
+    "The family have engaged well with the child in need plan over the last six months. School attendance has "
+    "improved from 78% to 91% and the parent reports that morning routines are calmer. Remaining needs are "
+    "around emotional wellbeing, consistent boundaries at home and support with the transition to high school. "
+)
+
+
+def realistic_assessment(child: str, dob: str, lcs_id: str) -> bytes:
+    """A three-page Early Help assessment: details grids, family table, narrative sections, consent."""
+    from docx import Document
+
+    document = Document()
+    document.add_heading("Early Help Assessment (CAF) - step down from Children's Social Care", level=1)
+    document.add_heading("Child / young person details", level=2)
+    grid = document.add_table(rows=0, cols=4)
+    for left, lvalue, right, rvalue in (
+        ("Name", child, "Date of birth", dob),
+        ("LCS ID", lcs_id, "Gender", "Female"),
+        ("Address", "12 Example Street, Preston", "Postcode", "PR1 2AB"),
+        ("School", "Example Primary School", "Year group", "Year 6"),
+    ):
+        cells = grid.add_row().cells
+        cells[0].text, cells[1].text, cells[2].text, cells[3].text = left, lvalue, right, rvalue
+    document.add_heading("Family members and significant others", level=2)
+    family = document.add_table(rows=1, cols=4)
+    for cell, label in zip(family.rows[0].cells, ("Name", "Relationship", "Date of birth", "Lives with child"), strict=True):
+        cell.text = label
+    for name, relation, born in (("Kelly Example", "Mother", "02/02/1988"), ("Dan Example", "Father", "05/06/1986")):
+        cells = family.add_row().cells
+        cells[0].text, cells[1].text, cells[2].text, cells[3].text = name, relation, born, "Yes"
+    for heading in ("Health", "Education", "Emotional and behavioural development", "Family and social relationships",
+                    "Self-care skills", "Parenting capacity", "Housing and finances", "Child's voice",
+                    "Parent's views", "Analysis", "Summary of needs"):
+        document.add_heading(heading, level=2)
+        document.add_paragraph(NARRATIVE)
+    document.add_heading("Continuum of Need", level=2)
+    document.add_paragraph("Level of need: Level 2 (targeted early help)")
+    document.add_heading("Consent", level=2)
+    document.add_paragraph("The family consent to sharing this assessment and plan: ☒ Yes ☐ No")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def realistic_plan(child: str) -> bytes:
+    """A two-page family plan as a text PDF with a ruled action table on the first page."""
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Table, TableStyle
+
+    styles = getSampleStyleSheet()
+    rows = [["Need", "Action", "Who", "By when"]] + [
+        [f"Need {n}", "Weekly support sessions with the family", "Family support worker", f"{n:02d}/02/2027"]
+        for n in range(1, 9)
+    ]
+    table = Table(rows)
+    table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.black)]))
+    story = [Paragraph("Family Plan", styles["Title"]), Paragraph(f"Child: {child}", styles["Normal"]), table]
+    story.append(PageBreak())
+    story.append(Paragraph("Review notes", styles["Heading2"]))
+    story.extend(Paragraph(NARRATIVE, styles["Normal"]) for _ in range(3))
+    buffer = io.BytesIO()
+    SimpleDocTemplate(buffer, pagesize=A4, invariant=True).build(story)
+    return buffer.getvalue()
+
+
 def messages(count: int) -> list[tuple[bytes, bytes, bytes]]:
     """(raw email, docx, pdf) per message; every child different so each request issues a URN."""
     made = []
     for n in range(count):
         child = f"{FIRST_NAMES[n % 10]} {SURNAMES[(n // 10) % 10]}{n}"
-        docx = assessment_docx([(child, f"{1 + n % 28:02d}/{1 + n % 12:02d}/2015", f"LCS{100000 + n}")])
-        pdf = plan_pdf(child)
+        docx = realistic_assessment(child, f"{1 + n % 28:02d}/{1 + n % 12:02d}/2015", f"LCS{100000 + n}")
+        pdf = realistic_plan(child)
         raw = email(
             "Sam Worker <sw.one@lancashire.gov.uk>",
             "caf@lancashire.gov.uk",
@@ -119,6 +186,14 @@ def mailbot_seconds(batch: list[tuple[bytes, bytes, bytes]], workers: int) -> fl
             app.close()
         if result.processed != len(batch) or result.sent != len(batch):
             raise SystemExit(f"expected {len(batch)} processed and answered, got {result}")
+        with app.register.transaction() as session:
+            from sqlalchemy import func, select
+
+            from mailbot.register.models import Case
+
+            cases = session.execute(select(func.count(Case.id))).scalar_one()
+        if cases != len(batch):
+            raise SystemExit(f"expected {len(batch)} URNs issued, got {cases}: the reader missed facts")
         return elapsed
 
 

@@ -11,11 +11,11 @@ import random
 import threading
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from mailbot.bootstrap import App
 from mailbot.errors import SourceError
-from mailbot.intake import intake
+from mailbot.intake import intake_batch
 from mailbot.register.models import Message, SourceLedger
 from mailbot.sources.base import Disposition, MessageSource, SourceMessage
 
@@ -47,18 +47,22 @@ def _dispositions(app: App, row_ids: list[int]) -> dict[int, Disposition | None]
     return result
 
 
-def _mark_ledger_done(app: App, message: SourceMessage) -> None:
+def _mark_ledger_done(app: App, messages: list[SourceMessage]) -> None:
+    """Record in one transaction that these messages have left the inbox."""
+    if not messages:
+        return
     with app.register.transaction() as session:
-        ledger = session.execute(
-            select(SourceLedger).where(
-                SourceLedger.mailbox == message.mailbox,
-                SourceLedger.folder == message.folder,
-                SourceLedger.uidvalidity == message.uidvalidity,
-                SourceLedger.uid == message.uid,
+        for message in messages:
+            session.execute(
+                update(SourceLedger)
+                .where(
+                    SourceLedger.mailbox == message.mailbox,
+                    SourceLedger.folder == message.folder,
+                    SourceLedger.uidvalidity == message.uidvalidity,
+                    SourceLedger.uid == message.uid,
+                )
+                .values(done_at=app.now())
             )
-        ).scalar_one_or_none()
-        if ledger is not None:
-            ledger.done_at = app.now()
 
 
 def mailbox_cycle(app: App, name: str, source: MessageSource) -> CycleResult:
@@ -66,26 +70,26 @@ def mailbox_cycle(app: App, name: str, source: MessageSource) -> CycleResult:
     result = CycleResult()
     batch = 50
     while True:
-        fetched: list[tuple[SourceMessage, int]] = []
-        for message in source.fetch_waiting(batch):
-            outcome = intake(app.register, app.shell.storage, message, app.now())
-            fetched.append((message, outcome.message_row_id))
-            result.new += int(outcome.new)
+        messages = list(source.fetch_waiting(batch))
+        outcomes = intake_batch(app.register, app.shell.storage, messages, app.now()) if messages else []
+        fetched = [
+            (message, outcome.message_row_id) for message, outcome in zip(messages, outcomes, strict=True)
+        ]
+        result.new += sum(outcome.new for outcome in outcomes)
         result.fetched += len(fetched)
-        while True:
-            done = app.pipeline.process_waiting(limit=200, mailbox=name)
-            result.processed += done
-            if done == 0:
-                break
+        while (count := app.pipeline.process_waiting(limit=200, mailbox=name)) > 0:
+            result.processed += count
         if app.outbox is not None:
             result.sent += app.outbox.drain().sent
         dispositions = _dispositions(app, [row_id for _m, row_id in fetched])
+        moved: list[SourceMessage] = []
         for message, row_id in fetched:
             disposition = dispositions.get(row_id)
             if disposition is None:
                 continue  # still waiting (processing failed to start): it stays in the inbox
             source.mark_done(message, disposition)
-            _mark_ledger_done(app, message)
+            moved.append(message)
+        _mark_ledger_done(app, moved)
         if len(fetched) < batch:
             break
     result.by_mailbox[name] = result.fetched

@@ -8,7 +8,7 @@ the URN and the child's initials only, never a name, because the digest goes to 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Literal
@@ -165,3 +165,19 @@ def initials(name: str | None) -> str:
         assert first is not None  # every word kept above has a letter
         letters.append(first.group(0).upper() + ".")
     return "".join(letters)
+
+
+def redact_names(text: str | None, names: Iterable[str | None]) -> str | None:
+    """``text`` with every word of the children's ``names`` cut to its initial (pure).
+
+    The digest promises URN and initials only, but "work requested" is the social worker's own words
+    and often names the child ("support for Maisie"); returns None for None.
+    """
+    if not text:
+        return text
+    words = {word for name in names if name for word in re.findall(r"[^\W\d_][\w'-]*", name) if len(word) > 1}
+    for word in sorted(words, key=len, reverse=True):
+        text = re.sub(
+            rf"(?<![\w-]){re.escape(word)}(?![\w-])", word[0].upper() + ".", text, flags=re.IGNORECASE
+        )
+    return text

@@ -67,58 +67,77 @@ def _existing(session: Session, mailbox: str, sha: str) -> Message | None:
     ).scalar_one_or_none()
 
 
-def intake(register: Register, storage: Storage, message: SourceMessage, now: datetime) -> IntakeResult:
-    """Store ``message`` and record it; returns its register row id and whether it was new."""
-    sha, path = storage.put("raw", message.raw)
+def _record(session: Session, message: SourceMessage, sha: str, path: str, now: datetime) -> IntakeResult:
     message_id, sender = quick_headers(message.raw)
+    row = _existing(session, message.mailbox, sha)
+    new = row is None
+    if row is None:
+        row = Message(
+            mailbox=message.mailbox,
+            direction="in",
+            message_id=message_id,
+            sha256=sha,
+            raw_path=path,
+            size=len(message.raw),
+            state="received",
+            sender=sender,
+            received_at=now,
+        )
+        session.add(row)
+        session.flush()
+    ledger = session.execute(
+        select(SourceLedger.id).where(
+            SourceLedger.mailbox == message.mailbox,
+            SourceLedger.folder == message.folder,
+            SourceLedger.uidvalidity == message.uidvalidity,
+            SourceLedger.uid == message.uid,
+        )
+    ).first()
+    if ledger is None:
+        session.add(
+            SourceLedger(
+                mailbox=message.mailbox,
+                folder=message.folder,
+                uidvalidity=message.uidvalidity,
+                uid=message.uid,
+                message_row_id=row.id,
+                seen_at=now,
+            )
+        )
+        session.flush()
+    return IntakeResult(row.id, new, row.state)
+
+
+def intake_batch(
+    register: Register, storage: Storage, messages: list[SourceMessage], now: datetime
+) -> list[IntakeResult]:
+    """Store every message's bytes (fsynced), then record them all in one transaction.
+
+    Returns one result per message, in order. The same bytes twice in one batch are recorded once.
+    """
+    stored = [storage.put("raw", message.raw) for message in messages]
     for _attempt in range(2):
         try:
             with register.transaction() as session:
-                row = _existing(session, message.mailbox, sha)
-                new = row is None
-                if row is None:
-                    row = Message(
-                        mailbox=message.mailbox,
-                        direction="in",
-                        message_id=message_id,
-                        sha256=sha,
-                        raw_path=path,
-                        size=len(message.raw),
-                        state="received",
-                        sender=sender,
-                        received_at=now,
+                results = [
+                    _record(session, message, sha, path, now)
+                    for message, (sha, path) in zip(messages, stored, strict=True)
+                ]
+            for message, result in zip(messages, results, strict=True):
+                if not result.new:
+                    log.info(
+                        "intake duplicate mailbox=%s uid=%s row=%s",
+                        message.mailbox,
+                        message.uid,
+                        result.message_row_id,
                     )
-                    session.add(row)
-                    session.flush()
-                ledger = session.execute(
-                    select(SourceLedger).where(
-                        SourceLedger.mailbox == message.mailbox,
-                        SourceLedger.folder == message.folder,
-                        SourceLedger.uidvalidity == message.uidvalidity,
-                        SourceLedger.uid == message.uid,
-                    )
-                ).scalar_one_or_none()
-                if ledger is None:
-                    session.add(
-                        SourceLedger(
-                            mailbox=message.mailbox,
-                            folder=message.folder,
-                            uidvalidity=message.uidvalidity,
-                            uid=message.uid,
-                            message_row_id=row.id,
-                            seen_at=now,
-                        )
-                    )
-                result = IntakeResult(row.id, new, row.state)
-            if not new:
-                log.info(
-                    "intake duplicate mailbox=%s uid=%s row=%s",
-                    message.mailbox,
-                    message.uid,
-                    result.message_row_id,
-                )
-            return result
+            return results
         except IntegrityError:
             # Another runner recorded the same bytes between our check and insert: read theirs.
             continue
-    raise RuntimeError("intake could not record the message after a concurrent insert")
+    raise RuntimeError("intake could not record the messages after a concurrent insert")
+
+
+def intake(register: Register, storage: Storage, message: SourceMessage, now: datetime) -> IntakeResult:
+    """Store ``message`` and record it; returns its register row id and whether it was new."""
+    return intake_batch(register, storage, [message], now)[0]

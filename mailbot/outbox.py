@@ -1,7 +1,7 @@
 """Draining the outbox: send pending rows once each, retry with backoff, file a copy in Sent.
 
-Order per row: mark ``sending`` (commit) → hand to the transport → append to the mailbox's Sent
-folder → mark ``sent`` (commit). After a crash, a row found in ``sending`` is looked up in the Sent
+Order per batch: mark the rows ``sending`` (commit) → hand them to the transport over one
+connection → append each sent one to its mailbox's Sent folder → mark them ``sent`` (commit). After a crash, a row found in ``sending`` is looked up in the Sent
 folder by its deterministic Message-ID: found means it went (mark sent), absent means send it again.
 The one window left — the server accepted the message and the process died before the Sent copy was
 made — is a few milliseconds wide; SMTP offers no way to close it completely (there is no
@@ -14,8 +14,9 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 
 from mailbot.errors import PermanentTransportError, SourceError, TemporaryTransportError
 from mailbot.register.database import Register
@@ -24,6 +25,8 @@ from mailbot.sources.base import MessageSource
 from mailbot.transports.base import OutgoingMail, Transport
 
 log = logging.getLogger(__name__)
+#: Rows handed to the transport over one connection; also bounds how many a crash can leave "sending".
+BATCH = 50
 
 
 @dataclass
@@ -78,76 +81,112 @@ class OutboxSender:
             log.warning("outbox could not check Sent folder outbox_id=%s", row.id)
             return False
 
-    def _set(self, row_id: int, **values: object) -> None:
-        with self.register.transaction() as session:
-            row = session.get(Outbox, row_id)
-            assert row is not None
-            for key, value in values.items():
-                setattr(row, key, value)
-            if values.get("state") == "failed":
-                session.add(
-                    ReviewItem(
-                        reason="send_failed",
-                        detail=str(values.get("last_error", ""))[:500],
-                        state="open",
-                        request_id=row.request_id,
-                        outbox_id=row.id,
-                        created_at=self.now(),
-                    )
-                )
-
-    def drain(self, limit: int = 500, recover: bool = False) -> DrainResult:
-        """Send everything due now; returns counts. Never raises for a single row's failure.
-
-        ``recover`` (at start-up only) also takes rows left in ``sending`` by a crash: while the
-        service runs, a ``sending`` row belongs to the drain that is sending it.
-        """
-        result = DrainResult()
-        for row in self._due(limit, recover):
-            if row.state == "sending" and self._already_sent(row):
-                self._set(row.id, state="sent", sent_at=self.now())
-                result.recovered += 1
-                continue
-            self._set(row.id, state="sending", attempts=row.attempts + 1)
-            mail = OutgoingMail(
+    def _review(self, session: Any, row: Outbox) -> None:
+        session.add(
+            ReviewItem(
+                reason="send_failed",
+                detail=(row.last_error or "")[:500],
+                state="open",
+                request_id=row.request_id,
                 outbox_id=row.id,
-                message_id=row.message_id,
-                envelope_from=self.envelope_from[row.mailbox],
-                recipients=tuple(row.recipients),
-                raw=row.raw,
+                created_at=self.now(),
             )
-            try:
-                self.transport.send(mail)
-            except PermanentTransportError as error:
-                self._set(
-                    row.id, state="failed", last_error=f"permanent: {error.code or ''} {type(error).__name__}"
+        )
+
+    def _mark_sent(self, row_ids: list[int]) -> None:
+        if not row_ids:
+            return
+        with self.register.transaction() as session:
+            session.execute(
+                update(Outbox)
+                .where(Outbox.id.in_(row_ids))
+                .values(state="sent", sent_at=self.now(), last_error=None)
+            )
+
+    def _claim(self, rows: list[Outbox]) -> None:
+        """Mark a batch ``sending`` in one transaction before any of it is handed to the transport."""
+        with self.register.transaction() as session:
+            for row in rows:
+                session.execute(
+                    update(Outbox)
+                    .where(Outbox.id == row.id)
+                    .values(state="sending", attempts=row.attempts + 1)
                 )
-                result.failed += 1
-                log.warning("outbox permanent failure outbox_id=%s code=%s", row.id, error.code)
-                continue
-            except TemporaryTransportError as error:
-                attempts = row.attempts + 1
-                if attempts >= self.max_attempts:
-                    self._set(row.id, state="failed", last_error=f"gave up after {attempts} attempts")
+
+    def _after_failure(self, rows: list[tuple[Outbox, Exception]], result: DrainResult) -> None:
+        with self.register.transaction() as session:
+            for stale, error in rows:
+                row = session.get(Outbox, stale.id)
+                assert row is not None
+                attempts = stale.attempts + 1
+                code = getattr(error, "code", None) or ""
+                if isinstance(error, PermanentTransportError):
+                    row.state, row.last_error = "failed", f"permanent: {code} {type(error).__name__}"
+                    self._review(session, row)
                     result.failed += 1
+                    log.warning("outbox permanent failure outbox_id=%s code=%s", row.id, code)
+                elif attempts >= self.max_attempts:
+                    row.state, row.last_error = "failed", f"gave up after {attempts} attempts"
+                    self._review(session, row)
+                    result.failed += 1
+                    log.warning("outbox gave up outbox_id=%s attempts=%s", row.id, attempts)
                 else:
                     delay = min(self.retry_base_seconds * 2 ** (attempts - 1), 3600.0)
-                    self._set(
-                        row.id,
-                        state="pending",
-                        next_attempt_at=self.now() + timedelta(seconds=delay),
-                        last_error=f"temporary: {error.code or ''} {type(error).__name__}",
-                    )
+                    row.state = "pending"
+                    row.next_attempt_at = self.now() + timedelta(seconds=delay)
+                    row.last_error = f"temporary: {code} {type(error).__name__}"
                     result.retried += 1
-                log.info("outbox temporary failure outbox_id=%s attempt=%s", row.id, attempts)
-                continue
-            source = self.sources.get(row.mailbox)
-            if source is not None:
-                try:
-                    source.append_sent(row.raw)
-                except SourceError:
-                    log.warning("outbox sent but could not file copy in Sent outbox_id=%s", row.id)
-            self._set(row.id, state="sent", sent_at=self.now(), last_error=None)
-            result.sent += 1
-            log.info("outbox sent outbox_id=%s template=%s", row.id, row.template)
+                    log.info("outbox temporary failure outbox_id=%s attempt=%s", row.id, attempts)
+
+    def drain(self, limit: int = 500, recover: bool = False) -> DrainResult:
+        """Send everything due now, in batches over one connection; returns counts.
+
+        Never raises for a single row's failure. ``recover`` (at start-up only) also takes rows left
+        in ``sending`` by a crash: while the service runs, a ``sending`` row belongs to the drain
+        that is sending it.
+        """
+        result = DrainResult()
+        due = self._due(limit, recover)
+        recovered = [row.id for row in due if row.state == "sending" and self._already_sent(row)]
+        self._mark_sent(recovered)
+        result.recovered = len(recovered)
+        to_send = [row for row in due if row.id not in set(recovered)]
+        for start in range(0, len(to_send), BATCH):
+            batch = to_send[start : start + BATCH]
+            self._claim(batch)
+            outcomes = self.transport.send_many(
+                [
+                    OutgoingMail(
+                        outbox_id=row.id,
+                        message_id=row.message_id,
+                        envelope_from=self.envelope_from[row.mailbox],
+                        recipients=tuple(row.recipients),
+                        raw=row.raw,
+                    )
+                    for row in batch
+                ]
+            )
+            sent: list[int] = []
+            failed: list[tuple[Outbox, Exception]] = []
+            for row in batch:
+                error = outcomes.get(row.id, TemporaryTransportError("no outcome reported"))
+                if error is None:
+                    sent.append(row.id)
+                    self._file_copy(row)
+                else:
+                    failed.append((row, error))
+            self._mark_sent(sent)
+            result.sent += len(sent)
+            if failed:
+                self._after_failure(failed, result)
+            log.info("outbox batch sent=%s failed=%s", len(sent), len(failed))
         return result
+
+    def _file_copy(self, row: Outbox) -> None:
+        source = self.sources.get(row.mailbox)
+        if source is None:
+            return
+        try:
+            source.append_sent(row.raw)
+        except SourceError:
+            log.warning("outbox sent but could not file copy in Sent outbox_id=%s", row.id)

@@ -8,8 +8,9 @@ are read concurrently in the worker pool so both cores work while a backlog drai
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -64,7 +65,7 @@ class Pipeline:
         vocabulary: FieldVocabulary,
         now: Callable[[], datetime],
         rules_for: Callable[[datetime], Rules],
-        concurrency: int = 4,
+        concurrency: int = 16,
     ) -> None:
         self.register = register
         self.shell = shell
@@ -103,25 +104,37 @@ class Pipeline:
             return Prepared(row_id, mailbox, parsed, (), {}, automatic)
         stored: dict[str, str] = {}
         for index, attachment in enumerate(parsed.attachments):
-            _sha, path = self.shell.storage.put("documents", attachment.payload)
+            # Not fsynced: an attachment can always be recovered from the durable raw message.
+            _sha, path = self.shell.storage.put("documents", attachment.payload, durable=False)
             stored[f"{index}:{attachment.filename}"] = path
         return Prepared(row_id, mailbox, parsed, parsed.attachments, stored, None)
 
     def process(self, ids: Sequence[int]) -> None:
-        """Process messages in order; documents of the batch are read concurrently."""
-        prepared: list[Prepared] = []
-        for row_id in ids:
-            try:
-                prepared.append(self._prepare(row_id))
-            except Exception as error:  # one broad catch per message: record it, move on
-                self._fail(row_id, error)
+        """Process messages in order, streaming: while the worker pool reads one message's documents,
+        the next messages are parsed and the ones already read are decided and applied, so the
+        workers never wait for the database and the database never waits for the workers.
+        """
+        pending: deque[tuple[Prepared, Future[list[DocumentFacts]] | None]] = deque()
         with ThreadPoolExecutor(max_workers=max(1, self.concurrency)) as threads:
-            readings = list(threads.map(lambda p: self.reader.read(p.files) if p.files else [], prepared))
-        for item, documents in zip(prepared, readings, strict=True):
-            try:
-                self._decide_and_apply(item, documents)
-            except Exception as error:  # one broad catch per message: record it, move on
-                self._fail(item.row_id, error)
+            for row_id in ids:
+                try:
+                    item = self._prepare(row_id)
+                except Exception as error:  # one broad catch per message: record it, move on
+                    self._fail(row_id, error)
+                    continue
+                reading = threads.submit(self.reader.read, item.files) if item.files else None
+                pending.append((item, reading))
+                while pending and (pending[0][1] is None or pending[0][1].done()):
+                    self._finish(*pending.popleft())
+            while pending:
+                self._finish(*pending.popleft())
+
+    def _finish(self, item: Prepared, reading: Future[list[DocumentFacts]] | None) -> None:
+        try:
+            documents = reading.result() if reading is not None else []
+            self._decide_and_apply(item, documents)
+        except Exception as error:  # one broad catch per message: record it, move on
+            self._fail(item.row_id, error)
 
     def _fail(self, row_id: int, error: Exception) -> None:
         log.error("message processing failed row=%s error=%s", row_id, type(error).__name__)

@@ -18,8 +18,11 @@ class Storage:
     def __init__(self, root: Path) -> None:
         self.root = root
 
-    def put(self, kind: str, payload: bytes) -> tuple[str, str]:
-        """Store ``payload``; return (sha256 hex, path relative to the storage root)."""
+    def put(self, kind: str, payload: bytes, durable: bool = True) -> tuple[str, str]:
+        """Store ``payload``; return (sha256 hex, path relative to the storage root).
+
+        ``durable=False`` skips the fsync, for bytes that can be rebuilt from a durable original.
+        """
         digest = hashlib.sha256(payload).hexdigest()
         relative = Path(kind) / digest[:2] / digest
         target = self.root / relative
@@ -30,7 +33,8 @@ class Storage:
                 with os.fdopen(fd, "wb") as handle:
                     handle.write(payload)
                     handle.flush()
-                    os.fsync(handle.fileno())
+                    if durable:
+                        os.fsync(handle.fileno())
                 Path(temp).replace(target)
             except BaseException:
                 Path(temp).unlink(missing_ok=True)

@@ -6,15 +6,13 @@ only reads the register and queues one email per week (dedupe key ``digest:<date
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
 from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mailbot.apply import Shell, queue_email
-from mailbot.digest import DigestEntry, build_digest, initials, next_allocations_meeting
+from mailbot.digest import DigestEntry, build_digest, initials, next_allocations_meeting, redact_names
 from mailbot.districts import district_for_postcode
 from mailbot.register.models import Outbox, Request
 from mailbot.register.queries import request_view
@@ -36,22 +34,6 @@ def _summary(text: str | None, limit: int = 90) -> str | None:
         return None
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 1].rsplit(" ", 1)[0] + "…"
-
-
-def redact_names(text: str | None, names: Iterable[str | None]) -> str | None:
-    """``text`` with every word of the children's ``names`` cut to its initial (pure).
-
-    The digest promises URN and initials only, but "work requested" is the social worker's own words
-    and often names the child ("support for Maisie"); returns None for None.
-    """
-    if not text:
-        return text
-    words = {word for name in names if name for word in re.findall(r"[^\W\d_][\w'-]*", name) if len(word) > 1}
-    for word in sorted(words, key=len, reverse=True):
-        text = re.sub(
-            rf"(?<![\w-]){re.escape(word)}(?![\w-])", word[0].upper() + ".", text, flags=re.IGNORECASE
-        )
-    return text
 
 
 def digest_entries(session: Session, shell: Shell, as_of: date) -> list[DigestEntry]:

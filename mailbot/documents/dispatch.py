@@ -17,7 +17,7 @@ import zipfile
 from mailbot.documents import containers, legacy, ocr, pdf
 from mailbot.documents.content import DocumentContent, DocumentLimits, InputFile
 from mailbot.documents.docx import DocxRefusedError, read_docx
-from mailbot.documents.sniff import Format, sniff
+from mailbot.documents.sniff import Format, claimed_format, contradicts_claim, sniff
 from mailbot.facts import Problem
 
 logger = logging.getLogger(__name__)
@@ -53,6 +53,17 @@ def _read(file: InputFile, limits: DocumentLimits, depth: int) -> list[DocumentC
             )
         ]
     kind = sniff(file.payload, name, file.content_type)
+    claimed = claimed_format(name, file.content_type)
+    if contradicts_claim(kind, claimed):
+        return [
+            _problem(
+                name,
+                "",
+                digest,
+                "corrupt",
+                f"{name} should be a {claimed} but is not one (it is damaged or was renamed)",
+            )
+        ]
     try:
         contents = _route(kind, dataclasses.replace(file, filename=name), limits, depth)
     except DocxRefusedError as refused:
@@ -93,7 +104,7 @@ def _route(kind: Format, file: InputFile, limits: DocumentLimits, depth: int) ->
     if kind == "odt":
         return [legacy.read_odt(payload, name, limits)]
     if kind == "rtf":
-        return [legacy.read_rtf(payload, name)]
+        return [legacy.read_rtf(payload, name, limits)]
     if kind == "text":
         return [legacy.read_text(payload, name)]
     if kind == "html":

@@ -45,6 +45,7 @@ from docx.parts.document import DocumentPart
 from lxml import etree  # type: ignore[import-untyped]
 
 from mailbot.documents.content import Block, Cell, DocumentContent, DocumentLimits, Paragraph, Table
+from mailbot.documents.glyphs import checkbox_glyph, is_symbol_font, symbol_char
 from mailbot.facts import Problem
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -431,7 +432,7 @@ def _run(
         tag = child.tag
         if tag == W_T:
             if child.text and not any(fields):
-                pieces.append(child.text)
+                pieces.append(_symbol_run_text(run, child.text))
                 visible = visible or not child.text.isspace()
         elif tag == W_TAB:
             if not any(fields):
@@ -488,12 +489,21 @@ def _form_field_value(form: etree._Element) -> str:
     return ""  # FORMTEXT: its result runs follow "separate" and are read as ordinary text
 
 
+def _symbol_run_text(run: etree._Element, text: str) -> str:
+    """Text typed in a dingbat font (``w:rFonts`` Wingdings) is pictures: its tick boxes become ``☒``/``☐``."""
+    properties = run.find(_w("rPr"))
+    fonts = properties.find(_w("rFonts")) if properties is not None else None
+    if fonts is None:
+        return text
+    font = fonts.get(_w("ascii")) or fonts.get(_w("hAnsi")) or fonts.get(_w("cs")) or ""
+    if not is_symbol_font(font):
+        return text
+    return "".join(checkbox_glyph(font, c) or c for c in text)
+
+
 def _symbol(element: etree._Element) -> str:
-    code = element.get(_w("char"), "")
-    # Wingdings ticks and boxes, as Word's "Insert Symbol" check boxes write them.
-    return {"F0FE": TICKED, "F078": TICKED, "F0FD": TICKED, "F06F": UNTICKED, "F0A8": UNTICKED}.get(
-        code.upper(), ""
-    )
+    """A ``w:sym`` (Insert Symbol) as shown: dingbat tick boxes as ``☒``/``☐``, see ``glyphs``."""
+    return symbol_char(element.get(_w("font"), ""), element.get(_w("char"), ""))
 
 
 def _text_boxes(element: etree._Element) -> list[etree._Element]:

@@ -10,6 +10,7 @@ first, as for .docx.
 from __future__ import annotations
 
 import io
+import logging
 import re
 import shutil
 import subprocess
@@ -29,6 +30,8 @@ from mailbot.facts import Problem
 TEXT_NS = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
 TABLE_NS = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
 _CONVERT_SECONDS = 60
+
+logger = logging.getLogger(__name__)
 
 
 class LegacyPasswordError(Exception):
@@ -114,10 +117,13 @@ def _antiword_blocks(text: str) -> list[Block]:
     return blocks
 
 
-def _read_doc_libreoffice(payload: bytes, filename: str, limits: DocumentLimits) -> DocumentContent:
+def _read_doc_libreoffice(
+    payload: bytes, filename: str, limits: DocumentLimits, media: str = "doc"
+) -> DocumentContent:
+    """Convert with LibreOffice to .docx and read that; raises ``ValueError`` when it cannot convert."""
     with tempfile.TemporaryDirectory(prefix="mailbot-soffice-") as work:
         folder = Path(work)
-        source = folder / "in.doc"
+        source = folder / f"in.{media}"
         source.write_bytes(payload)
         profile = (folder / "profile").as_uri()
         subprocess.run(
@@ -133,13 +139,13 @@ def _read_doc_libreoffice(payload: bytes, filename: str, limits: DocumentLimits)
                 str(source),
             ],
             capture_output=True,
-            timeout=_CONVERT_SECONDS,
+            timeout=min(_CONVERT_SECONDS, limits.timeout_seconds),
             check=False,
         )
         converted = folder / "out" / "in.docx"
         if not converted.exists():
             raise ValueError("LibreOffice could not convert the document")
-        content = read_docx(converted.read_bytes(), filename, limits, media="doc")
+        content = read_docx(converted.read_bytes(), filename, limits, media=media)
     return content
 
 
@@ -244,7 +250,22 @@ def _odt_text(element: Element) -> str:
     return "".join(pieces)
 
 
-def read_rtf(payload: bytes, filename: str) -> DocumentContent:
+def read_rtf(payload: bytes, filename: str, limits: DocumentLimits | None = None) -> DocumentContent:
+    """Read an RTF file, keeping its tables when LibreOffice is installed.
+
+    LibreOffice converts it to .docx (time-limited by ``limits.timeout_seconds``) and the .docx reader
+    reads that, so table rows and cells survive. Without LibreOffice, or when it fails or runs out
+    of time, the RTF is read as lines of text with striprtf (tables then come out as lines).
+    """
+    if limits is not None and shutil.which("soffice"):
+        try:
+            return _read_doc_libreoffice(payload, filename, limits, media="rtf")
+        except (ValueError, subprocess.TimeoutExpired, OSError) as error:
+            logger.info("LibreOffice could not convert an RTF attachment: %s", type(error).__name__)
+    return _read_rtf_text(payload, filename)
+
+
+def _read_rtf_text(payload: bytes, filename: str) -> DocumentContent:
     """Read an RTF file as lines of text (RTF is 7-bit; ``\\'xx`` escapes are Windows-1252)."""
     text: str = rtf_to_text(payload.decode("latin-1"), errors="ignore")  # type: ignore[no-untyped-call]
     return DocumentContent(file=filename, media="rtf", blocks=tuple(_lines(text)))

@@ -25,7 +25,7 @@ from pdfminer.utils import decode_text
 from pdfplumber.page import Page
 from pdfplumber.utils.exceptions import PdfminerException
 
-from mailbot.documents import ocr
+from mailbot.documents import columns, glyphs, ocr
 from mailbot.documents.content import (
     Block,
     Cell,
@@ -43,6 +43,8 @@ _FLAG_PUSHBUTTON = 1 << 16
 #: Deeply nested /Kids is either a hostile file or a broken one; real forms nest 2-4 levels.
 _MAX_FIELD_DEPTH = 12
 _MAX_FIELDS = 5000
+#: A gap wider than this many type sizes inside a line is a tab stop, not a word space.
+_TAB_SIZES = 1.2
 
 
 class PdfPasswordError(Exception):
@@ -110,24 +112,26 @@ def read_pdf(payload: bytes, filename: str, limits: DocumentLimits) -> DocumentC
 
 
 def _page_blocks(page: Page, where: str) -> list[Block]:
+    _translate_tick_boxes(page)
     tables = page.find_tables() if (page.lines or page.rects) else []
-    if not tables:
-        text = page.extract_text()
-        return [Paragraph(line.strip(), where) for line in text.splitlines() if line.strip()]
-    boxes = [table.bbox for table in tables]
+    text_page: Page = page
+    if tables:
+        boxes = [table.bbox for table in tables]
 
-    def outside_tables(obj: dict[str, Any]) -> bool:
-        if obj.get("object_type") != "char":
-            return True
-        x = (obj["x0"] + obj["x1"]) / 2
-        y = (obj["top"] + obj["bottom"]) / 2
-        return not any(x0 <= x <= x1 and top <= y <= bottom for x0, top, x1, bottom in boxes)
+        def outside_tables(obj: dict[str, Any]) -> bool:
+            if obj.get("object_type") != "char":
+                return True
+            x = (obj["x0"] + obj["x1"]) / 2
+            y = (obj["top"] + obj["bottom"]) / 2
+            return not any(x0 <= x <= x1 and top <= y <= bottom for x0, top, x1, bottom in boxes)
 
-    placed: list[tuple[float, int, Block]] = []
-    for line in page.filter(outside_tables).extract_text_lines():
-        text = line["text"].strip()
+        text_page = page.filter(outside_tables)
+    # One textmap serves both: extract_text_lines reuses the page's cached layout analysis.
+    lines = text_page.extract_text_lines(return_chars=True)
+    placed: list[tuple[float, int, int, Block]] = []
+    for top, text in _ordered_lines(lines):
         if text:
-            placed.append((line["top"], 1, Paragraph(text, where)))
+            placed.append((top, 1, len(placed), Paragraph(text, where)))
     for index, table in enumerate(tables, start=1):
         name = f"{where} table {index}"
         rows: list[tuple[Cell, ...]] = []
@@ -138,9 +142,84 @@ def _page_blocks(page: Page, where: str) -> list[Block]:
             )
             if cells:
                 rows.append(cells)
-        placed.append((table.bbox[1], 0, Table(tuple(rows), name)))
-    placed.sort(key=lambda item: (item[0], item[1]))
-    return [block for _, _, block in placed]
+        placed.append((table.bbox[1], 0, len(placed), Table(tuple(rows), name)))
+    placed.sort(key=lambda item: (item[0], item[1], item[2]))
+    return [block for _, _, _, block in placed]
+
+
+def _ordered_lines(lines: list[dict[str, Any]]) -> Iterator[tuple[float, str]]:
+    """(top, text) of each line in reading order: a two-column stretch gives its left column first.
+
+    Every line of a column stretch carries the stretch's top, so tables and the lines around it
+    keep their places when the caller sorts by position.
+    """
+    order = columns.reading_order([line.get("chars") or [] for line in lines])
+    if order is None:
+        for line in lines:
+            yield line["top"], _line_text(line["text"], line.get("chars") or [], None, False)
+        return
+    stretch_top: float | None = None
+    for piece in order:
+        line = lines[piece.line]
+        if piece.gutter is None:
+            stretch_top = None
+        elif stretch_top is None:
+            stretch_top = float(line["top"])
+        top = line["top"] if stretch_top is None else stretch_top
+        yield top, _line_text(line["text"], line.get("chars") or [], piece.gutter, piece.right)
+
+
+def _line_text(text: str, chars: list[dict[str, Any]], gutter: float | None, right: bool) -> str:
+    """A line's ``text`` (one side of ``gutter`` when given), with a tab where the line has a wide gap.
+
+    A gap of more than ``_TAB_SIZES`` times the type size is how a PDF shows a tab stop (a label
+    and its value in a form), so it becomes ``"\t"`` as in a Word paragraph. pdfplumber's line
+    chars leave out the spaces its text has, so the text is walked alongside them.
+    """
+    pieces: list[str] = []
+    position = 0
+    previous_x1: float | None = None
+    for char in chars:
+        glyph = str(char["text"])
+        spaced = False
+        while position < len(text) and text[position].isspace():
+            position += 1
+            spaced = True
+        if text[position : position + len(glyph)] != glyph:
+            if gutter is None:
+                return text.strip()
+            return "".join(str(c["text"]) for c in chars if columns.on_side(c, gutter, right)).strip()
+        position += len(glyph)
+        if gutter is not None and not columns.on_side(char, gutter, right):
+            continue
+        if pieces:
+            gap = float(char["x0"]) - (previous_x1 or 0.0)
+            if gap >= _TAB_SIZES * float(char.get("size") or 0.0) > 0:
+                pieces.append("\t")
+            elif spaced:
+                pieces.append(" ")
+        pieces.append(glyph)
+        previous_x1 = float(char["x1"])
+    if not chars:
+        return text.strip()
+    return "".join(pieces).strip()
+
+
+def _translate_tick_boxes(page: Page) -> None:
+    """Rewrite tick boxes drawn in dingbat fonts (ZapfDingbats "n", Wingdings "þ") as ``☒``/``☐``.
+
+    The page's cached char dicts are changed in place, so text lines and table cells read later from
+    the same parse see the layout's glyphs; no second parse is made.
+    """
+    symbol_fonts: dict[str, bool] = {}
+    for char in page.chars:
+        font = str(char.get("fontname") or "")
+        if font not in symbol_fonts:
+            symbol_fonts[font] = glyphs.is_symbol_font(font)
+        if symbol_fonts[font]:
+            glyph = glyphs.checkbox_glyph(font, str(char.get("text") or ""))
+            if glyph is not None:
+                char["text"] = glyph
 
 
 def _form_fields(catalog: dict[str, Any]) -> Iterator[FormField]:

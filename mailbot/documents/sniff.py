@@ -141,3 +141,64 @@ def _looks_like_text(sample: bytes) -> bool:
             return False
     printable = sum(1 for byte in sample if byte >= 0x20 or byte in (0x09, 0x0A, 0x0D))
     return not sample or printable / len(sample) > 0.95
+
+
+#: What a file name's extension says the file is, in words for a problem's detail.
+_CLAIMED_BY_SUFFIX = {
+    ".pdf": "PDF",
+    ".docx": "Word document",
+    ".docm": "Word document",
+    ".dotx": "Word document",
+    ".doc": "Word document",
+    ".dot": "Word document",
+    ".odt": "OpenDocument text",
+    ".rtf": "RTF document",
+    ".msg": "Outlook message",
+    ".png": "picture",
+    ".jpg": "picture",
+    ".jpeg": "picture",
+    ".tif": "picture",
+    ".tiff": "picture",
+    ".gif": "picture",
+    ".bmp": "picture",
+}
+_CLAIMED_BY_MIME = {
+    "application/pdf": "PDF",
+    "application/msword": "Word document",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "Word document",
+    "application/vnd.ms-word.document.macroenabled.12": "Word document",
+    "application/vnd.oasis.opendocument.text": "OpenDocument text",
+    "application/rtf": "RTF document",
+    "text/rtf": "RTF document",
+    "application/vnd.ms-outlook": "Outlook message",
+    "application/ms-tnef": "winmail.dat attachment",
+    "application/vnd.ms-tnef": "winmail.dat attachment",
+}
+#: Claimed kinds that may legitimately be HTML inside (Word saves "Web page" documents as .doc).
+_MAY_BE_HTML = frozenset({"Word document", "RTF document"})
+
+
+def claimed_format(filename: str, content_type: str = "") -> str | None:
+    """The document format the name (or else the MIME type) claims, in words; None when it claims none."""
+    lowered = filename.lower()
+    claimed = _CLAIMED_BY_SUFFIX.get(PurePosixPath(lowered).suffix)
+    if claimed is None and PurePosixPath(lowered).name == "winmail.dat":
+        claimed = "winmail.dat attachment"
+    if claimed is None:
+        mime = content_type.lower().split(";")[0].strip()
+        claimed = _CLAIMED_BY_MIME.get(mime) or ("picture" if mime.startswith("image/") else None)
+    return claimed
+
+
+def contradicts_claim(kind: Format, claimed: str | None) -> bool:
+    """True when the bytes (sniffed as ``kind``) are not the document format the name or type claims.
+
+    Only a claim of a binary document format can be contradicted, and only by bytes that are no
+    document at all (text, HTML, unrecognisable): such a file is damaged or mislabelled, not a
+    format we do not support.
+    """
+    if claimed is None:
+        return False
+    if kind in ("unknown", "text"):
+        return True
+    return kind == "html" and claimed not in _MAY_BE_HTML

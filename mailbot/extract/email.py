@@ -16,7 +16,16 @@ from mailbot.documents.content import DocumentContent, Paragraph
 from mailbot.extract.dates import iter_british_dates, parse_british_date
 from mailbot.extract.extractor import _extract, _Facts, _Record
 from mailbot.extract.layout import Walk
-from mailbot.extract.values import _CONSENT_NO, _CONSENT_YES, EMAIL, PHONE, clean_name, clean_text, collapse
+from mailbot.extract.values import (
+    _CONSENT_NO,
+    _CONSENT_YES,
+    EMAIL,
+    NAME_WITH_BIRTH_DATE,
+    PHONE,
+    clean_name,
+    clean_text,
+    collapse,
+)
 from mailbot.extract.vocabulary import FieldVocabulary, label_key
 from mailbot.facts import DocumentFacts
 from mailbot.urn import UrnScheme
@@ -40,11 +49,6 @@ _LP_SENTENCES = (
     ),
 )
 _AGENCY_AFTER = re.compile(r"^\s*(?:\(([^)]{2,80})\)|,?\s*(?:from|at|of)\s+([A-Z][^,.\n]{1,60}))")
-_CHILD_WITH_DOB = re.compile(
-    _NAME + r"\s*[,(\-–]?\s*(?:DOB|D\.O\.B\.?|dob|born|date of birth)\s*:?\s*"
-    r"(\d{1,2}\s?[/.\-]\s?\d{1,2}\s?[/.\-]\s?\d{2,4}|\d{1,2}(?:st|nd|rd|th)?\s+[A-Za-z]{3,9}\.?,?\s+\d{2,4}"
-    r"|\d{4}-\d{2}-\d{2})"
-)
 _LCS_NEAR = re.compile(
     r"\b(?:LCS|Liquid\s?Logic|Mosaic)(?:\s*(?:ID|number|no\.?|ref))?\s*[:#]?\s*([A-Za-z]{0,3}\d{3,12})",
     re.IGNORECASE,
@@ -179,7 +183,7 @@ def _email_statements(paragraphs: list[_BodyParagraph]) -> Callable[[_Facts, Wal
         for paragraph in paragraphs:
             text = paragraph.text
             _read_lead_professional(facts, text, paragraph)
-            for match in _CHILD_WITH_DOB.finditer(text):
+            for match in NAME_WITH_BIRTH_DATE.finditer(text):
                 where = paragraph.where(match.start())
                 name = clean_name(match.group(1))
                 dob = parse_british_date(match.group(2), latest_year=facts.dob_latest_year)

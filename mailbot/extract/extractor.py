@@ -22,6 +22,7 @@ from mailbot.extract.dates import (
     parse_british_date,
 )
 from mailbot.extract.layout import Entry, Walk, walk
+from mailbot.extract.prose import ProseChild, children_in_prose, signed_lead, writer_is_lead
 from mailbot.extract.values import (
     clean_name,
     clean_text,
@@ -59,6 +60,8 @@ _LEVEL_SENTENCE = re.compile(
     r"[^.\n]{0,40}?\blevel\s*([1-4])\b",
     re.IGNORECASE,
 )
+
+_NEED_WORD = re.compile(r"\b(?:need|continuum|con|threshold)\b", re.IGNORECASE)
 
 
 @dataclass
@@ -116,6 +119,7 @@ class _Facts:
         self.lead_professional = _Record()
         self.consent = _Record()
         self.document = _Record()
+        self.prose_children: list[ProseChild] = []
 
     # --- reading entries --------------------------------------------------------------------------
     def read(self, entry: Entry) -> None:
@@ -266,14 +270,40 @@ class _Facts:
 
     def read_free_text(self, found: Walk) -> None:
         for text, where, section in found.free_text:
+            # A plain substring test first: most lines of a long document mention none of these, and
+            # the sentence patterns are the costliest part of reading one.
+            lowered = text.lower()
             if section not in self.vocabulary.ignored_sections:
-                self.consent.slot("sentence_given").add(consent_in_sentence(text), where, 0.6)
-                for meeting in _MEETING_SENTENCE.finditer(text):
-                    when = parse_british_date(text[meeting.end() : meeting.end() + 60])
-                    self.document.slot("sentence_meeting_date").add(when, where, 0.6)
-            for match in _LEVEL_SENTENCE.finditer(text):
-                if re.search(r"\b(?:need|continuum|con|threshold)\b", text, re.IGNORECASE):
-                    self.document.slot("sentence_level").add(int(match.group(1)), where, 0.6)
+                if "consent" in lowered or "agreed" in lowered:
+                    self.consent.slot("sentence_given").add(consent_in_sentence(text), where, 0.6)
+                if "meeting" in lowered:
+                    for meeting in _MEETING_SENTENCE.finditer(text):
+                        when = parse_british_date(text[meeting.end() : meeting.end() + 60])
+                        self.document.slot("sentence_meeting_date").add(when, where, 0.6)
+            if "level" in lowered:
+                for match in _LEVEL_SENTENCE.finditer(text):
+                    if _NEED_WORD.search(text):
+                        self.document.slot("sentence_level").add(int(match.group(1)), where, 0.6)
+
+    def read_prose(self, found: Walk, latest_year: int | None) -> None:
+        """Children named with a birth date in prose, and the writer's sign-off when they take the lead."""
+        lines = [
+            (text, where)
+            for text, where, section in found.free_text
+            if section not in self.vocabulary.ignored_sections
+        ]
+        self.prose_children = children_in_prose(lines, latest_year, self.dob_latest_year)
+        if not found.signature or not writer_is_lead(lines):
+            return
+        lead = signed_lead(found.signature)
+        if lead is None:
+            return
+        record = self.lead_professional
+        record.slot("name").add(lead.name, lead.where, 0.65)
+        record.slot("role").add(lead.role, lead.where, 0.6)
+        record.slot("agency").add(lead.agency, lead.where, 0.6)
+        record.slot("email").add(lead.email, lead.where, 0.6)
+        record.slot("phone").add(lead.phone, lead.where, 0.6)
 
     # --- resolving --------------------------------------------------------------------------------
     def resolve(self, kind: DocumentKind) -> dict[str, Any]:
@@ -289,6 +319,7 @@ class _Facts:
             return reading.value
 
         children: list[Child] = []
+        by_name: dict[str, list[int]] = {}  # normalised name -> indices: merging stays linear
         family_postcodes = _Slot()
         for key in self.child_order:
             record = self.children[key]
@@ -322,11 +353,22 @@ class _Facts:
                 continue  # a "Name" outside any section, with nothing else that says it is a child
             if name_reading is not None:
                 record["name"] = _Slot([name_reading])
-            merged = self._merge_child(children, record)
+            merged = self._merge_child(children, by_name, record)
             if merged is not None:
                 continue
             values = {name: take(record, name, f"children[{index}].{name}") for name in _CHILD_FIELDS}
             children.append(Child(**values))
+            if values["name"] is not None:
+                by_name.setdefault(normalise_label(values["name"]), []).append(index)
+
+        if not children:
+            # Only a document with no labelled child at all (a letter) gets its children from prose.
+            for prose in self.prose_children:
+                index = len(children)
+                children.append(Child(name=prose.name, date_of_birth=prose.date_of_birth))
+                for name in ("name", "date_of_birth"):
+                    provenance[f"children[{index}].{name}"] = prose.where
+                    confidence[f"children[{index}].{name}"] = 0.65
 
         family_postcode = (
             family_postcodes.best() if len({r.value for r in family_postcodes.readings}) == 1 else None
@@ -397,14 +439,19 @@ class _Facts:
             return result
         return None
 
-    def _merge_child(self, children: list[Child], record: _Record) -> int | None:
-        """Fold a second mention of an already-listed child into it; returns its index, or None."""
+    def _merge_child(
+        self, children: list[Child], by_name: dict[str, list[int]], record: _Record
+    ) -> int | None:
+        """Fold a second mention of an already-listed child into it; returns its index, or None.
+
+        ``by_name`` indexes ``children`` by normalised name, so a family table of thousands of rows
+        costs one lookup per row rather than a scan of every child read so far.
+        """
         reading = record.best("name")
         if reading is None:
             return None
-        for index, child in enumerate(children):
-            if child.name is None or normalise_label(child.name) != normalise_label(reading.value):
-                continue
+        for index in by_name.get(normalise_label(reading.value), ()):
+            child = children[index]
             dob = record.best("date_of_birth")
             if dob is not None and child.date_of_birth is not None and dob.value != child.date_of_birth:
                 return None
@@ -537,13 +584,15 @@ def _extract(
     extra: Callable[[_Facts, Walk], None] | None = None,
 ) -> DocumentFacts:
     pieces = _block_texts(content)
-    latest = latest_written_year("\n".join(text for text, _ in pieces)) or DEFAULT_LATEST_YEAR
+    written_year = latest_written_year("\n".join(text for text, _ in pieces))
+    latest = written_year or DEFAULT_LATEST_YEAR
     found = walk(content, vocabulary)
     facts = _Facts(vocabulary, latest)
     for entry in found.entries:
         facts.read(entry)
     facts.read_options(found)
     facts.read_free_text(found)
+    facts.read_prose(found, written_year)
     if extra is not None:
         extra(facts, found)
     resolved_kind: DocumentKind = kind or document_kind(content, vocabulary)

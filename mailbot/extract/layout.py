@@ -21,6 +21,11 @@ LONG_TEXT_FIELDS = frozenset({"work_requested", "work_requested_fallback"})
 _MAX_LABEL = 90
 _DATE_HINT = re.compile(r"\d{1,2}\s?[/.\-]\s?\d{1,2}\s?[/.\-]\s?\d{2,4}|\b(?:dob|born)\b", re.IGNORECASE)
 _GAP = re.compile(r"\s{2,}|\t")
+_SIGNATURE_LINES = 5
+#: A list item's bullet (Word's Symbol-font bullet is U+F0B7): the text after it is the item.
+_BULLET = re.compile(
+    r"^(?:[\u2022\u00b7\u25aa\u25cf\u25e6\u2023\u2043\u2219\uf0b7\uf0a7\uf076\uf0d8*\-–]|o(?=\t))\s+"
+)
 
 
 @dataclass(frozen=True)
@@ -55,6 +60,8 @@ class Walk:
     options: list[Option] = field(default_factory=list)
     #: plain text lines (not used as labels or values) per section, for free-text statements.
     free_text: list[tuple[str, str, str | None]] = field(default_factory=list)
+    #: the lines of the first sign-off block ("Yours sincerely," then name, role, contact), as written.
+    signature: list[tuple[str, str]] = field(default_factory=list)
 
 
 class _Walker:
@@ -66,10 +73,13 @@ class _Walker:
         self.walk = Walk()
         self.pending: LabelMatch | None = None
         self.pending_parts: list[tuple[str, str]] = []
+        self.signature_open = False
 
     # --- sections and pending labels -------------------------------------------------------------
     def open_section(self, section: str, group: int | None) -> None:
         self.flush()
+        # Only the first sign-off is the writer's: a later one belongs to a copied letter or email.
+        self.signature_open = section == "sender" and not self.walk.signature
         self.section = section
         self.section_group = group
         self.instance += 1
@@ -106,9 +116,11 @@ class _Walker:
 
     # --- text: paragraphs, cells, form fields ------------------------------------------------------
     def paragraph(self, block: Paragraph) -> None:
-        text = block.text.strip()
+        text = _BULLET.sub("", block.text.strip())
         if not text:
             return
+        if self.section == "sender" and self.signature_open and len(self.walk.signature) < _SIGNATURE_LINES:
+            self.walk.signature.append((text, block.where))
         if block.heading_level is not None:
             if self.labelled_text(text, block.where):
                 return
@@ -120,6 +132,9 @@ class _Walker:
             # A heading we do not know (a title, "Summary of needs") leaves no section: only whole
             # child records (a name with a date of birth or LCS id) are read there.
             self.open_unknown()
+            if match is None:
+                # "Re: Ava Smith, date of birth 3/4/15": a letter's subject line is read as prose.
+                self.walk.free_text.append((text, block.where, None))
             if match is not None and match.field is not None:
                 self.pending = match
             return
@@ -176,6 +191,7 @@ class _Walker:
                 return True
             if match is not None:
                 self.flush()
+                self.enter_named_section(match)
                 self.add(match, value, where)
                 if match.section == "consent" and match.field == "given":
                     # "Consent obtained from Gemma Tattersall on 13/04/2024: Yes" names who and when.
@@ -192,7 +208,37 @@ class _Walker:
                 self.add(match, line[first_box:], where)
                 self.record_options(line[first_box:], where, match)
                 return True
-        return False
+        return self.tabbed_line(line, where)
+
+    def tabbed_line(self, line: str, where: str) -> bool:
+        """Read ``"Label<TAB>value"``: a two-column layout flattened to text (PDF, plain text, RTF).
+
+        Only two columns: ``"Name<TAB>Role<TAB>Agency"`` is a table's header row, not a label and value,
+        and a value that is itself a label we know (``"Name<TAB>Role"``) is a header too.
+        """
+        label, tab, value = line.partition("\t")
+        value = value.strip()
+        if not tab or not value or "\t" in value or len(label) > _MAX_LABEL or has_box(label):
+            return False
+        match = self.classify(label)
+        if match is None or match.field is None or _field_of(self.classify(value)) is not None:
+            return False
+        self.flush()
+        self.enter_named_section(match)
+        self.add(match, value, where)
+        if has_box(value):
+            self.record_options(value, where, match)
+        return True
+
+    def enter_named_section(self, match: LabelMatch) -> None:
+        """A line labelled with a section's own name (``"Lead Professional: Jo Bloggs"``, ``"Child:
+        Ava Smith"``) opens that section: the ``Role``/``DOB`` lines below it are that person's."""
+        if (
+            match.field == "blob"
+            and match.section in ("child", "lead_professional")
+            and (match.section != self.section)
+        ):
+            self.open_section(match.section, match.group)
 
     def name_then_birth_date(self, label: str, value: str, where: str) -> bool:
         """Read ``"Maisie Quayle   Date of birth: 17/6/14"``: a name, a gap, then a labelled DOB."""

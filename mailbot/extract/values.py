@@ -11,6 +11,14 @@ _BOXES = TICKED + UNTICKED + "☑✓✔"  # ☑ ✓ ✔ also read as ticked (Wor
 POSTCODE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{1,2}\d[A-Za-z\d]?)\s*(\d[A-Za-z]{2})(?![A-Za-z0-9])")
 EMAIL = re.compile(r"[A-Za-z0-9._%+\-']+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
 PHONE = re.compile(r"(?<![\d+])(?:\+44\s?\(?0?\)?\s?|0)\d(?:[\s\-]?\d){8,9}(?!\d)")
+#: A person's name in running text: two to four capitalised words.
+NAME_IN_TEXT = r"((?:[A-Z][a-zA-Z'’\-]+)(?:\s+[A-Z][a-zA-Z'’\-]+){1,3})"
+#: "Ava Smith (DOB 3/4/15)", "Re: Ava Smith, date of birth 3rd April 2015": a name then its birth date.
+NAME_WITH_BIRTH_DATE = re.compile(
+    NAME_IN_TEXT + r"\s*[,(\-–]?\s*(?:DOB|D\.O\.B\.?|dob|born(?: on)?|date of birth)\s*:?\s*"
+    r"(\d{1,2}\s?[/.\-]\s?\d{1,2}\s?[/.\-]\s?\d{2,4}|\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?[A-Za-z]{3,9}\.?,?\s+"
+    r"\d{2,4}|\d{4}-\d{2}-\d{2})"
+)
 _LCS_ID = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{0,4}[\-/ ]?\d{3,12}[A-Za-z]?)(?![A-Za-z0-9])")
 _NAME_WORD = re.compile(r"^[A-Za-zÀ-ÿ][A-Za-zÀ-ÿ'’\-.]*$")
 _LEVEL = re.compile(r"(?<![A-Za-z0-9])(?:level|lvl|l|tier)?\s*[-:]?\s*([1-4])(?![0-9])", re.IGNORECASE)

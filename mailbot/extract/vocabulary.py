@@ -89,7 +89,7 @@ def normalise_label(text: str) -> str:
     text = _DOB.sub(" dob ", text)
     if " " not in text.strip():
         text = _CAMEL.sub(" ", text)  # ChildName, child_dob_1, LPEmail: identifiers from PDF forms
-    text = text.lower()
+    text = text.replace("_", " ").lower()  # "Childs_date_of_birth": words, so possessives flatten
     text = _CHILD_REN.sub("child", text)
     text = _APOSTROPHE_FORMS.sub(r"\1", text)
     text = text.replace("'", "").replace(".", "")
@@ -108,6 +108,10 @@ def label_key(text: str) -> tuple[str, int | None]:
         if word not in FILLERS:
             words.append(word)
     return " ".join(words), group
+
+
+#: A strict heading is a section phrase and a few heading words; anything longer is running text.
+_MAX_HEADING_SPACES = 24
 
 
 @dataclass(frozen=True)
@@ -134,7 +138,7 @@ class FieldVocabulary:
     kinds: tuple[tuple[str, re.Pattern[str]], ...]
     placeholders: frozenset[str]
     _section_pattern: re.Pattern[str] = field(init=False, repr=False)
-    _prefixes: dict[str, tuple[tuple[str, str], ...]] = field(init=False, repr=False)
+    _prefixes: dict[str, dict[str, str]] = field(init=False, repr=False)
     _cache: dict[tuple[str, str | None], LabelMatch | None] = field(init=False, repr=False)
     _section_cache: dict[str, tuple[str | None, str]] = field(init=False, repr=False)
     _qualified: dict[str, tuple[str, str]] = field(init=False, repr=False)
@@ -148,11 +152,7 @@ class FieldVocabulary:
             r"(?<![a-z0-9])(?:" + "|".join(map(re.escape, phrases)) + r")(?![a-z0-9])"
         )
         self._prefixes = {
-            section: tuple(
-                sorted(
-                    ((k, f) for k, f in mapping.items() if " " in k), key=lambda kf: len(kf[0]), reverse=True
-                )
-            )
+            section: {k: f for k, f in mapping.items() if " " in k}
             for section, mapping in self.fields.items()
         }
         self._cache = {}
@@ -193,6 +193,8 @@ class FieldVocabulary:
         ``strict`` demands that nothing but the section phrase and filler words remain, so an ordinary
         sentence mentioning "child" does not open a section.
         """
+        if strict and text.count(" ") > _MAX_HEADING_SPACES:
+            return None  # a sentence: no section phrase plus heading words runs this long
         cache_key = (text, strict)
         if cache_key in self._heading_cache:
             return self._heading_cache[cache_key]
@@ -279,6 +281,11 @@ class FieldVocabulary:
             return None
         if not key:
             return None
+        found_doc = self._lookup(DOCUMENT_SECTION, key)
+        if found_doc is not None:
+            # Document labels mean the same wherever they appear, even in a parent's or social
+            # worker's section ("Level of need on the Continuum of Need: Level 2").
+            return LabelMatch(DOCUMENT_SECTION, found_doc[0], None, 0.7)
         if section is not None and section in self.ignored_sections:
             found_any = self._lookup(section if section in self.fields else "child", key)
             if found_any is None:
@@ -319,8 +326,13 @@ class FieldVocabulary:
             return None
         if key in mapping:
             return mapping[key], True
-        for prefix, name in self._prefixes[section]:
-            if key.startswith(prefix + " "):
+        # The longest multi-word synonym the key starts with (whole words): one dict lookup per word,
+        # however many synonyms the council's vocabulary holds.
+        prefixes = self._prefixes[section]
+        words = key.split()
+        for count in range(len(words) - 1, 1, -1):
+            name = prefixes.get(" ".join(words[:count]))
+            if name is not None:
                 return name, False
         return None
 

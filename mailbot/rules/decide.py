@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
+from mailbot.digest import redact_names
 from mailbot.facts import Child, DocumentFacts
 from mailbot.message import AutomaticMail
 from mailbot.rules.actions import (
@@ -112,9 +113,12 @@ def _summary(text: str | None, limit: int = 120) -> str | None:
 
 def _facts_context(facts: RequestFacts) -> dict[str, Any]:
     lp = facts.lead_professional
+    # The summary goes to whole teams (meeting alert, digest), which get initials only: the social
+    # worker's own words often name the child, so the children's names are cut to initials.
+    work = redact_names(facts.work_requested, [c.name for c in facts.children])
     return {
         "lead_professional": lp.to_json() if lp else None,
-        "work_requested_summary": _summary(facts.work_requested),
+        "work_requested_summary": _summary(work),
         "meeting_date": facts.meeting_date,
     }
 
@@ -280,12 +284,14 @@ def _limit_replies(decision: Decision, view: RegisterView, rules: Rules) -> Deci
     )
 
 
-def _chase(request_type: str, sender: str, missing: list[Missing], facts: RequestFacts) -> Decision:
+def _chase(
+    request_type: str, sender: str, missing: list[Missing], facts: RequestFacts, first: tuple[Action, ...] = ()
+) -> Decision:
     context = {"request_type": request_type, **missing_context(missing, facts), "attempt": 0}
     return Decision(
         request_type,
         "incomplete",
-        (Send("chase_up", (sender,), context, key="chase-0"),),
+        (*first, Send("chase_up", (sender,), context, key="chase-0")),
         missing=tuple(m.description for m in missing),
         explanation=tuple(f"missing {m.code}" for m in missing),
     )
@@ -396,7 +402,9 @@ def _case_request(
         )
     missing = missing_items(request_type, facts, rules.requirements)
     if missing:
-        return _chase(request_type, sender, missing, facts)
+        # A known URN links the request to its case now, so the chase, the digest and the register
+        # all name it while the rest is awaited.
+        return _chase(request_type, sender, missing, facts, (AttachCase(urn),) if urn else ())
     assert urn is not None  # "urn" is in every case route's requirements; checked above
     context = {"request_type": request_type, **_facts_context(facts)}
     actions: list[Action] = [AttachCase(urn)]

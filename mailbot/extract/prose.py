@@ -1,0 +1,140 @@
+"""Facts a document states only in running prose: a letter's child and its writer as lead professional (pure).
+
+Labelled fields always win; these readings are the fallback for letters that have no form at all:
+"Re: Ava Smith, date of birth 3/4/15" names the child, and "I have agreed to act as Lead Professional"
+makes the letter's own sign-off block ("Yours sincerely," name, "Role, Agency", "Tel: ... Email: ...")
+the new lead professional.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from mailbot.extract.dates import iter_british_dates, parse_british_date
+from mailbot.extract.values import (
+    NAME_WITH_BIRTH_DATE,
+    clean_name,
+    clean_text,
+    find_email,
+    find_phone,
+)
+
+#: The oldest a child in an Early Help step down can be (care leavers up to 21 are still children's work).
+MAX_CHILD_AGE = 21
+#: Words a subject line or sentence puts before a name: "Re Ava Smith DOB ...", "Dear Ava Smith".
+_LEADING_WORDS = frozenset(["re", "ref", "regarding", "subject", "dear", "child", "baby", "for", "about"])
+#: Words around a name that say it is an adult's: "Mum Sarah Smith, DOB 1/2/03".
+_ADULT_NEAR = re.compile(
+    r"\b(?:mum|mother|dad|father|parent|carer|step[\s-]?(?:mum|dad|mother|father)|partner|grand(?:mother|father|parent)"
+    r"|nan|aunt|uncle|guardian|adult)\b",
+    re.IGNORECASE,
+)
+#: The writer saying they take the lead: "I have agreed to act as Lead Professional", "I will be the LP".
+_WRITER_IS_LEAD = re.compile(
+    r"\b(?:I|we)(?:'ll|'m|'ve)?(?:\s+(?:have|has|am|are|will|would|shall|agreed|agree|to|be|happy|willing|pleased"
+    r"|also|now|therefore|can|confirm|going))*\s+(?:act|be|become|take on the role of|take over as|remain|continue)"
+    r"\s+(?:as\s+)?(?:the\s+)?(?:new\s+|named\s+|family's\s+)?(?:lead professional|lead practitioner|LP)\b",
+    re.IGNORECASE,
+)
+
+_LABELLED = re.compile(r"\s*[A-Za-z][A-Za-z .]{0,20}:")
+
+
+@dataclass(frozen=True)
+class ProseChild:
+    """A child named with a date of birth in running text."""
+
+    name: str
+    date_of_birth: date
+    where: str
+
+
+def _document_year(texts: list[str], latest_year: int | None) -> int | None:
+    """The year the document was written: its latest four-digit year, else its latest date of any kind."""
+    if latest_year is not None:
+        return latest_year
+    years = [found.year for text in texts for found, _s, _e in iter_british_dates(text)]
+    return max(years) if years else None
+
+
+def children_in_prose(
+    lines: list[tuple[str, str]], latest_year: int | None, dob_latest_year: int
+) -> list[ProseChild]:
+    """Children named as "<Name>, date of birth <date>" / "<Name> (DOB <date>)" in ``lines``.
+
+    ``latest_year`` is the latest four-digit year the document writes (None when it writes none); a date
+    of birth more than ``MAX_CHILD_AGE`` years before the document's year, or after it, is no child's,
+    and a name next to "mum", "father", "carer" ... is an adult's. Each name is listed once.
+    """
+    found: list[ProseChild] = []
+    seen: set[str] = set()
+    year: int | None = None
+    for text, where in lines:
+        if "dob" not in text.lower() and "birth" not in text.lower() and "born" not in text.lower():
+            continue
+        for match in NAME_WITH_BIRTH_DATE.finditer(text):
+            words = match.group(1).split()
+            while words and words[0].lower().rstrip(".:") in _LEADING_WORDS:
+                words = words[1:]
+            name = clean_name(" ".join(words)) if len(words) >= 2 else None
+            if name is None:
+                continue
+            around = text[max(0, match.start() - 25) : match.start()] + match.group(0)
+            if _ADULT_NEAR.search(around) or _ADULT_NEAR.search(text[match.end() : match.end() + 20]):
+                continue
+            born = parse_british_date(match.group(2), latest_year=dob_latest_year)
+            if born is None:
+                continue
+            if year is None:
+                year = _document_year([t for t, _w in lines], latest_year)
+            if year is None or not year - MAX_CHILD_AGE <= born.year <= year:
+                continue
+            if name.casefold() not in seen:
+                seen.add(name.casefold())
+                found.append(ProseChild(name, born, where))
+    return found
+
+
+@dataclass(frozen=True)
+class SignedLead:
+    """The lead professional read from the writer's own sign-off block."""
+
+    name: str
+    role: str | None
+    agency: str | None
+    email: str | None
+    phone: str | None
+    where: str
+
+
+def writer_is_lead(lines: list[tuple[str, str]]) -> bool:
+    """True when the writer says, in the first person, that they will lead ("I have agreed to act as LP")."""
+    return any(_WRITER_IS_LEAD.search(text) for text, _where in lines)
+
+
+def signed_lead(signature: list[tuple[str, str]]) -> SignedLead | None:
+    """Name, role, agency and contact from a sign-off block, or None when it does not start with a name.
+
+    The block reads: a name line, then "Role, Agency" on one line (or the role and agency on two lines),
+    then contact lines. Role and agency are only taken when they are plainly separate.
+    """
+    if not signature:
+        return None
+    name = clean_name(signature[0][0])
+    if name is None or name != " ".join(signature[0][0].split()).strip(" ,"):
+        return None  # "Tel: ..." or "Early Help Team": a sign-off without a personal name
+    plain = [
+        text
+        for text, _where in signature[1:]
+        if find_email(text) is None and find_phone(text) is None and not _LABELLED.match(text)
+    ]
+    role = agency = None
+    if len(plain) == 1 and plain[0].count(",") >= 1:
+        first, rest = plain[0].split(",", 1)
+        role, agency = clean_text(first), clean_text(rest)
+    elif len(plain) == 2 and "," not in plain[0]:
+        role, agency = clean_text(plain[0]), clean_text(plain[1])
+    contact = "\n".join(text for text, _where in signature[1:])
+    return SignedLead(name, role, agency, find_email(contact), find_phone(contact), signature[0][1])
