@@ -38,7 +38,18 @@ from mailbot.daemon import run_once  # noqa: E402
 from mailbot.urn import UrnScheme  # noqa: E402
 
 FIRST_NAMES = ["Maisie", "Theo", "Aria", "Jayden", "Ruby", "Oscar", "Isla", "Noah", "Amelia", "Leo"]
-SURNAMES = ["Example", "Sample", "Kershaw", "Ingham", "Crompton", "Fairclough", "Clegg", "Begum", "Shah", "Hughes"]
+SURNAMES = [
+    "Example",
+    "Sample",
+    "Kershaw",
+    "Ingham",
+    "Crompton",
+    "Fairclough",
+    "Clegg",
+    "Begum",
+    "Shah",
+    "Hughes",
+]
 
 
 NARRATIVE = (
@@ -66,14 +77,29 @@ def realistic_assessment(child: str, dob: str, lcs_id: str) -> bytes:
         cells[0].text, cells[1].text, cells[2].text, cells[3].text = left, lvalue, right, rvalue
     document.add_heading("Family members and significant others", level=2)
     family = document.add_table(rows=1, cols=4)
-    for cell, label in zip(family.rows[0].cells, ("Name", "Relationship", "Date of birth", "Lives with child"), strict=True):
+    for cell, label in zip(
+        family.rows[0].cells, ("Name", "Relationship", "Date of birth", "Lives with child"), strict=True
+    ):
         cell.text = label
-    for name, relation, born in (("Kelly Example", "Mother", "02/02/1988"), ("Dan Example", "Father", "05/06/1986")):
+    for name, relation, born in (
+        ("Kelly Example", "Mother", "02/02/1988"),
+        ("Dan Example", "Father", "05/06/1986"),
+    ):
         cells = family.add_row().cells
         cells[0].text, cells[1].text, cells[2].text, cells[3].text = name, relation, born, "Yes"
-    for heading in ("Health", "Education", "Emotional and behavioural development", "Family and social relationships",
-                    "Self-care skills", "Parenting capacity", "Housing and finances", "Child's voice",
-                    "Parent's views", "Analysis", "Summary of needs"):
+    for heading in (
+        "Health",
+        "Education",
+        "Emotional and behavioural development",
+        "Family and social relationships",
+        "Self-care skills",
+        "Parenting capacity",
+        "Housing and finances",
+        "Child's voice",
+        "Parent's views",
+        "Analysis",
+        "Summary of needs",
+    ):
         document.add_heading(heading, level=2)
         document.add_paragraph(NARRATIVE)
     document.add_heading("Continuum of Need", level=2)
@@ -112,7 +138,7 @@ def messages(count: int) -> list[tuple[bytes, bytes, bytes]]:
     """(raw email, docx, pdf) per message; every child different so each request issues a URN."""
     made = []
     for n in range(count):
-        child = f"{FIRST_NAMES[n % 10]} {SURNAMES[(n // 10) % 10]}{n}"
+        child = f"{FIRST_NAMES[n % 10]} {SURNAMES[(n // 10) % 10]}-{SURNAMES[(n // 100) % 10]}"
         docx = realistic_assessment(child, f"{1 + n % 28:02d}/{1 + n % 12:02d}/2015", f"LCS{100000 + n}")
         pdf = realistic_plan(child)
         raw = email(
@@ -159,13 +185,19 @@ def mailbot_seconds(batch: list[tuple[bytes, bytes, bytes]], workers: int) -> fl
         root = Path(folder)
         settings = parse_settings(
             {
-                "mailbot": {"database_url": f"sqlite:///{root / 'register.sqlite3'}", "storage_dir": "storage",
-                            "log_level": "WARNING"},
+                "mailbot": {
+                    "database_url": f"sqlite:///{root / 'register.sqlite3'}",
+                    "storage_dir": "storage",
+                    "log_level": "WARNING",
+                },
                 "council": {"trusted_domains": ["lancashire.gov.uk"]},
                 "mailboxes": {
                     "caf": {"address": "caf@lancashire.gov.uk", "role": "caf", "maildir": {"path": "caf"}},
-                    "wpehs": {"address": "preventionearlyhelp@lancashire.gov.uk", "role": "wpehs",
-                              "maildir": {"path": "wpehs"}},
+                    "wpehs": {
+                        "address": "preventionearlyhelp@lancashire.gov.uk",
+                        "role": "wpehs",
+                        "maildir": {"path": "wpehs"},
+                    },
                 },
                 "transport": {"kind": "maildir", "maildir": {"path": "outgoing"}},
                 "documents": {"workers": workers},
@@ -212,11 +244,15 @@ def main() -> None:
         print(f"run {run + 1}: bare libraries {bare[-1]:.2f} s, mailbot {ours[-1]:.2f} s", flush=True)
     ours_s, bare_s = statistics.median(ours), statistics.median(bare)
     documents = 2 * args.messages
-    print(f"\n{args.messages} messages ({documents} documents: one .docx and one text PDF each), "
-          f"{args.workers} worker processes, medians of {args.runs} runs")
+    print(
+        f"\n{args.messages} messages ({documents} documents: one .docx and one text PDF each), "
+        f"{args.workers} worker processes, medians of {args.runs} runs"
+    )
     print(f"  bare python-docx + pdfplumber: {documents / bare_s:7.1f} documents/s")
-    print(f"  mailbot end to end:            {documents / ours_s:7.1f} documents/s = "
-          f"{args.messages / ours_s:.1f} messages/s")
+    print(
+        f"  mailbot end to end:            {documents / ours_s:7.1f} documents/s = "
+        f"{args.messages / ours_s:.1f} messages/s"
+    )
     print(f"  mailbot throughput as share of the bare libraries': {100 * bare_s / ours_s:.0f} %")
 
 

@@ -22,7 +22,13 @@ from mailbot.extract.dates import (
     parse_british_date,
 )
 from mailbot.extract.layout import Entry, Walk, walk
-from mailbot.extract.prose import ProseChild, children_in_prose, signed_lead, writer_is_lead
+from mailbot.extract.prose import (
+    ProseChild,
+    children_in_prose,
+    lead_in_prose,
+    signed_lead,
+    writer_is_lead,
+)
 from mailbot.extract.values import (
     clean_name,
     clean_text,
@@ -293,9 +299,9 @@ class _Facts:
             if section not in self.vocabulary.ignored_sections
         ]
         self.prose_children = children_in_prose(lines, latest_year, self.dob_latest_year)
-        if not found.signature or not writer_is_lead(lines):
-            return
-        lead = signed_lead(found.signature)
+        lead = lead_in_prose(lines)
+        if lead is None and found.signature and writer_is_lead(lines):
+            lead = signed_lead(found.signature)
         if lead is None:
             return
         record = self.lead_professional
@@ -592,7 +598,8 @@ def _extract(
         facts.read(entry)
     facts.read_options(found)
     facts.read_free_text(found)
-    facts.read_prose(found, written_year)
+    if kind != "email":  # an email body has its own sentence readers (email.py) and no sign-off
+        facts.read_prose(found, written_year)
     if extra is not None:
         extra(facts, found)
     resolved_kind: DocumentKind = kind or document_kind(content, vocabulary)

@@ -14,6 +14,7 @@ from datetime import date
 
 from mailbot.extract.dates import iter_british_dates, parse_british_date
 from mailbot.extract.values import (
+    NAME_IN_TEXT,
     NAME_WITH_BIRTH_DATE,
     clean_name,
     clean_text,
@@ -39,7 +40,50 @@ _WRITER_IS_LEAD = re.compile(
     re.IGNORECASE,
 )
 
+#: Words that make a sign-off line a team or a place, not a person: "Early Help Team".
+_ORGANISATION_WORDS = frozenset(
+    [
+        "team",
+        "service",
+        "services",
+        "school",
+        "council",
+        "hub",
+        "centre",
+        "center",
+        "academy",
+        "nursery",
+        "trust",
+        "department",
+        "unit",
+        "office",
+        "practice",
+        "partnership",
+        "project",
+        "programme",
+        "college",
+    ]
+)
 _LABELLED = re.compile(r"\s*[A-Za-z][A-Za-z .]{0,20}:")
+
+_LEAD = r"(?:(?i:lead professional|lead practitioner|lead worker)|LP)"
+#: "The new lead professional will be Jo Bloggs, Pastoral Manager at Ribble High, jo@school.org".
+_LEAD_THEN_NAME = re.compile(
+    r"(?i:\b(?:the\s+)?(?:new|proposed|identified|agreed|allocated|nominated)?\s*)"
+    + _LEAD
+    + r"\s+(?i:will be|is going to be|is to be|has been identified as|has been agreed as|shall be|is)\s+"
+    + NAME_IN_TEXT
+)
+#: "Jo Bloggs (Pastoral Manager, Ribble High) has agreed to act as lead professional".
+_NAME_THEN_LEAD = re.compile(
+    NAME_IN_TEXT + r"(\s*\([^)]{2,80}\)|,\s*[^,.]{2,60},)?\s+"
+    r"(?i:has agreed to|will|is going to|has been identified to|is happy to|has been asked to)\s+"
+    r"(?i:be|become|take on the role of|act as)\s+(?i:the\s+)?(?i:new\s+)?" + _LEAD + r"\b"
+)
+_ROLE_AT_AGENCY = re.compile(r"^(.{2,60}?)\s+(?:at|from|with|for|of)\s+([A-Z0-9].{1,80})$")
+_NOT_NEW = re.compile(r"\b(?:previous|former|current|outgoing|old|interim)\b", re.IGNORECASE)
+_AGENCY_ONLY = re.compile(r"^(?:from|at|of|with)\s+([A-Z0-9].{1,80})$")
+_SENTENCE_END = re.compile(r"\.(?:\s|$)")
 
 
 @dataclass(frozen=True)
@@ -123,7 +167,11 @@ def signed_lead(signature: list[tuple[str, str]]) -> SignedLead | None:
     if not signature:
         return None
     name = clean_name(signature[0][0])
-    if name is None or name != " ".join(signature[0][0].split()).strip(" ,"):
+    if (
+        name is None
+        or name != " ".join(signature[0][0].split()).strip(" ,")
+        or any(word.lower() in _ORGANISATION_WORDS for word in name.split())
+    ):
         return None  # "Tel: ..." or "Early Help Team": a sign-off without a personal name
     plain = [
         text
@@ -138,3 +186,59 @@ def signed_lead(signature: list[tuple[str, str]]) -> SignedLead | None:
         role, agency = clean_text(plain[0]), clean_text(plain[1])
     contact = "\n".join(text for text, _where in signature[1:])
     return SignedLead(name, role, agency, find_email(contact), find_phone(contact), signature[0][1])
+
+
+def _role_and_agency(details: str) -> tuple[str | None, str | None]:
+    """Role and agency from what follows (or precedes) a name: "Pastoral Manager at Ribble High",
+    "(School Nurse, 0-19 Service)" or "Health Visitor, Lancashire Community Health"; None when unclear."""
+    parts = [
+        part.strip()
+        for part in re.split(r"[,()]|\s[-–]\s", details)
+        if part.strip() and find_email(part) is None and find_phone(part) is None
+    ]
+    parts = [part for part in parts if not re.match(r"(?i)(?:contact|tel|email|phone|mobile|on|who)\b", part)]
+    if not parts:
+        return None, None
+    agency_only = _AGENCY_ONLY.match(parts[0])
+    if agency_only is not None:
+        return None, clean_text(agency_only.group(1))  # "Jane Smith from Barnardo's"
+    if not parts[0][:1].isupper():
+        return None, None
+    at = _ROLE_AT_AGENCY.match(parts[0])
+    if at is not None:
+        return clean_text(at.group(1)), clean_text(at.group(2))
+    if len(parts) >= 2 and (parts[1][:1].isupper() or parts[1][:1].isdigit()):
+        return clean_text(parts[0]), clean_text(parts[1])
+    return clean_text(parts[0]), None
+
+
+def lead_in_prose(lines: list[tuple[str, str]]) -> SignedLead | None:
+    """The new lead professional named in a sentence, with role, agency and contact from that sentence.
+
+    Two sentences naming different people give None: precision over recall.
+    """
+    found: list[SignedLead] = []
+    for text, where in lines:
+        if "lead" not in text.lower() and "LP" not in text:
+            continue
+        for pattern in (_LEAD_THEN_NAME, _NAME_THEN_LEAD):
+            match = pattern.search(text)
+            if match is None:
+                continue
+            name = clean_name(match.group(1))
+            if name is None or _NOT_NEW.search(text[max(0, match.start() - 30) : match.end()]):
+                continue  # "the previous lead professional was ...": someone we do not want
+            if pattern is _LEAD_THEN_NAME:
+                end = _SENTENCE_END.search(text, match.end())
+                sentence = text[match.end() : end.start() if end else len(text)]
+                details = sentence
+            else:
+                end = _SENTENCE_END.search(text, match.end())
+                sentence = text[match.start() : end.start() if end else len(text)]
+                details = match.group(2) or ""
+            role, agency = _role_and_agency(details)
+            found.append(SignedLead(name, role, agency, find_email(sentence), find_phone(sentence), where))
+            break
+    if len({lead.name.casefold() for lead in found}) != 1:
+        return None
+    return found[0]

@@ -80,6 +80,7 @@ _CHILD_REN = re.compile(r"child\s*\(\s*ren\s*\)|child/ren|childs?\b|children(?:'
 _DOB = re.compile(r"d\.?\s?o\.?\s?b\.?(?![a-z])", re.IGNORECASE)
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
+_LETTERS = re.compile(r"[a-z]+")
 _CONSENT_WORD = re.compile(r"(?<![a-z])(?:consent|consents|consented|signed)(?![a-z])")
 
 
@@ -145,6 +146,7 @@ class FieldVocabulary:
     _raw_cache: dict[tuple[str, str | None], LabelMatch | None] = field(init=False, repr=False)
     _placeholder_cache: dict[str, bool] = field(init=False, repr=False)
     _heading_cache: dict[tuple[str, bool], tuple[str, int | None] | None] = field(init=False, repr=False)
+    _heading_vocabulary: frozenset[str] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         phrases = sorted(self.section_phrases, key=len, reverse=True)
@@ -155,6 +157,15 @@ class FieldVocabulary:
             section: {k: f for k, f in mapping.items() if " " in k}
             for section, mapping in self.fields.items()
         }
+        words = {word for phrase in self.section_phrases for word in phrase.split()}
+        self._heading_vocabulary = frozenset(
+            words
+            | {word + "s" for word in words}
+            | _HEADING_WORDS
+            | FILLERS
+            | set("abcdefghijklmnopqrstuvwxyz")
+            | {"children", "childs", "ren", "and"}
+        )
         self._cache = {}
         self._section_cache = {}
         self._raw_cache = {}
@@ -195,6 +206,8 @@ class FieldVocabulary:
         """
         if strict and text.count(" ") > _MAX_HEADING_SPACES:
             return None  # a sentence: no section phrase plus heading words runs this long
+        if strict and " " in text.strip() and not self._heading_words_only(text):
+            return None
         cache_key = (text, strict)
         if cache_key in self._heading_cache:
             return self._heading_cache[cache_key]
@@ -202,6 +215,14 @@ class FieldVocabulary:
         if len(self._heading_cache) < 50000:
             self._heading_cache[cache_key] = result
         return result
+
+    def _heading_words_only(self, text: str) -> bool:
+        """Cheap test before normalising: every word is one a strict heading may hold.
+
+        Never False for a real heading: normalising only merges words ("child's" -> "child"), so a
+        word outside section phrases, heading words and fillers stays in the label's remainder.
+        """
+        return all(word in self._heading_vocabulary for word in _LETTERS.findall(text.lower()))
 
     def _heading_section(self, text: str, *, strict: bool) -> tuple[str, int | None] | None:
         key, group = label_key(text)
