@@ -305,6 +305,9 @@ class _Facts:
         if lead is None:
             return
         record = self.lead_professional
+        labelled = record.best("name")
+        if labelled is not None and _comparable(labelled.value) != _comparable(lead.name):
+            return  # a form names someone else: never mix two people's details
         record.slot("name").add(lead.name, lead.where, 0.65)
         record.slot("role").add(lead.role, lead.where, 0.6)
         record.slot("agency").add(lead.agency, lead.where, 0.6)
