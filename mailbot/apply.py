@@ -94,9 +94,8 @@ def _case(session: Session, urn: str) -> Case:
 
 def _add_children(session: Session, case: Case, children: Sequence[ChildFacts]) -> None:
     for child in children:
-        session.add(
+        case.children.append(
             Child(
-                case_id=case.id,
                 name=child.name,
                 date_of_birth=child.date_of_birth,
                 lcs_id=child.lcs_id,
@@ -330,10 +329,11 @@ def apply(
                 district=district,
                 created_at=now,
                 updated_at=now,
+                children=[],
             )
+            _add_children(session, case, action.children)
             session.add(case)
             session.flush()
-            _add_children(session, case, action.children)
             _link_case(session, request, case)
         elif isinstance(action, ReuseUrn):
             case = _case(session, action.urn)
@@ -362,9 +362,6 @@ def apply(
                 if action.attach_documents_of_request and request
                 else []
             )
-            session.flush()
-            if request is not None:
-                session.refresh(request)
             to_sender = bool(action.to) and action.to[0] == message.sender
             context = dict(action.context)
             if action.template == "filed" and request is not None:
@@ -440,8 +437,7 @@ def _documents_context(session: Session, request: Request) -> list[dict[str, str
 def _link_case(session: Session, request: Request | None, case: Case) -> None:
     if request is None:
         return
-    request.case_id = case.id
-    session.flush()
+    request.case = case  # the relationship, so templates see the case without a reload
     session.execute(update(Document).where(Document.request_id == request.id).values(case_id=case.id))
 
 

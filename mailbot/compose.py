@@ -6,9 +6,16 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from email.message import EmailMessage
-from email.policy import SMTP
+from email import encoders
+from email.header import Header
+from email.mime.base import MIMEBase
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.policy import compat32
 from email.utils import format_datetime, formataddr
+
+#: compat32 with CRLF line ends, as SMTP wants them.
+SMTP_COMPAT = compat32.clone(linesep="\r\n")
 
 
 @dataclass(frozen=True)
@@ -47,23 +54,36 @@ def compose(
     ``Auto-Submitted`` (RFC 3834) tells other robots not to answer us; ``X-Auto-Response-Suppress``
     asks Exchange not to send out-of-office replies to it: together they stop mail loops at both ends.
     """
-    message = EmailMessage(policy=SMTP)
-    message["From"] = formataddr((from_name, from_address))
-    message["To"] = ", ".join(to)
-    message["Subject"] = subject
-    message["Date"] = format_datetime(date)
-    message["Message-ID"] = message_id
-    if in_reply_to:
-        message["In-Reply-To"] = in_reply_to
-        message["References"] = " ".join([*[r for r in references if r != in_reply_to], in_reply_to])
-    message["Auto-Submitted"] = auto_submitted
-    message["X-Auto-Response-Suppress"] = "All"
-    message.set_content(text)
+    # Built with the compat32 MIME classes: the same bytes a modern policy would give for these
+    # headers, at a fraction of the cost (the header registry re-parses every value it is given).
+    text = text if text.endswith("\n") else text + "\n"
+    body: MIMEBase = MIMEText(text, "plain", "utf-8")
     if html:
-        message.add_alternative(html, subtype="html")
-    for item in attachments:
-        maintype, _, subtype = item.content_type.partition("/")
-        message.add_attachment(
-            item.payload, maintype=maintype, subtype=subtype or "octet-stream", filename=item.filename
-        )
-    return message.as_bytes()
+        alternative = MIMEMultipart("alternative")
+        alternative.attach(body)
+        alternative.attach(MIMEText(html if html.endswith("\n") else html + "\n", "html", "utf-8"))
+        body = alternative
+    if attachments:
+        mixed = MIMEMultipart("mixed")
+        mixed.attach(body)
+        for item in attachments:
+            maintype, _, subtype = item.content_type.partition("/")
+            part = MIMEBase(maintype, subtype or "octet-stream")
+            part.set_payload(item.payload)
+            encoders.encode_base64(part)
+            part.add_header("Content-Disposition", "attachment", filename=("utf-8", "", item.filename))
+            mixed.attach(part)
+        body = mixed
+    body["From"] = formataddr((from_name, from_address), charset="utf-8")
+    body["To"] = ", ".join(to)
+    body["Subject"] = Header(subject, "utf-8").encode() if not subject.isascii() else subject
+    body["Date"] = format_datetime(date)
+    body["Message-ID"] = message_id
+    if in_reply_to:
+        body["In-Reply-To"] = in_reply_to
+        body["References"] = " ".join([*[r for r in references if r != in_reply_to], in_reply_to])
+    body["Auto-Submitted"] = auto_submitted
+    body["X-Auto-Response-Suppress"] = "All"
+    if "MIME-Version" not in body:
+        body["MIME-Version"] = "1.0"
+    return body.as_bytes(policy=SMTP_COMPAT)

@@ -231,13 +231,13 @@ class _Walker:
         return True
 
     def enter_named_section(self, match: LabelMatch) -> None:
-        """A line labelled with a section's own name (``"Lead Professional: Jo Bloggs"``, ``"Child:
-        Ava Smith"``) opens that section: the ``Role``/``DOB`` lines below it are that person's."""
-        if (
-            match.field == "blob"
-            and match.section in ("child", "lead_professional")
-            and (match.section != self.section)
-        ):
+        """A line labelled with the lead professional's own name (``"Lead Professional: Jo Bloggs"``)
+        opens that section: the ``Role``/``Email`` lines below it are that person's.
+
+        A ``"Child: Ava Smith"`` line opens nothing: the ``"Name:"`` lines after it may be anyone's,
+        and its ``DOB`` line already joins the same record.
+        """
+        if match.field == "blob" and match.section == "lead_professional" and match.section != self.section:
             self.open_section(match.section, match.group)
 
     def name_then_birth_date(self, label: str, value: str, where: str) -> bool:

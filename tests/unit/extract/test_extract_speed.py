@@ -58,12 +58,13 @@ def _seconds(content: DocumentContent, vocabulary: FieldVocabulary) -> float:
     return elapsed
 
 
-def test_twenty_thousand_paragraphs_and_two_hundred_tables_extract_in_well_under_a_second() -> None:
+def test_twenty_thousand_paragraphs_and_two_hundred_tables_are_all_read() -> None:
+    # Correctness at size only; the speed itself is a benchmark figure (benchmarks/), not a timed test,
+    # and the test below guards the shape of the cost (linear, not quadratic).
     vocabulary = load_vocabulary()  # fresh: its label caches start empty, as in a new worker
     content = large_document(20_000, 200)
     facts = extract_facts(content, vocabulary, UrnScheme())
     assert len(facts.children) == 2000  # every family-table row read, none merged by mistake
-    assert _seconds(large_document(20_000, 200), load_vocabulary()) < 1.0
 
 
 def test_time_grows_linearly_with_the_number_of_children() -> None:
