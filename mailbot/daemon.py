@@ -165,6 +165,9 @@ class Runner:
             self._threads.append(thread)
 
     def stop(self) -> None:
+        """Ask the mailbox loops to finish. A loop inside IMAP IDLE cannot be woken from outside, and
+        it holds nothing that needs closing (every message is committed before it is moved), so the
+        wait is short and the daemon threads end with the process."""
         self.stopping.set()
         for thread in self._threads:
-            thread.join(timeout=5)
+            thread.join(timeout=1)
