@@ -216,6 +216,35 @@ def register_show(ctx: click.Context, urn: str) -> None:
         store.close()
 
 
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_context
+def status(ctx: click.Context, fmt: str) -> None:
+    """Health for operators and monitoring: exits 1 when mail is stuck or sending has failed."""
+    from datetime import UTC, datetime
+
+    from mailbot.register.database import Register
+    from mailbot.register.export import health
+
+    settings = _settings(ctx)
+    store = Register(settings.database_url)
+    try:
+        with store.transaction() as session:
+            figures = health(session, datetime.now(UTC))
+    finally:
+        store.close()
+    if fmt == "json":
+        click.echo(json.dumps(figures, indent=2))
+    else:
+        for key, value in figures.items():
+            click.echo(f"{key}: {value}")
+    unhealthy = (
+        figures["outbox_failed"] or figures["outbox_stuck"] or figures["oldest_waiting_seconds"] > 3600
+    )
+    if unhealthy:
+        ctx.exit(EXIT_PROBLEM)
+
+
 @main.command("read-document")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["json"]), default="json", show_default=True)

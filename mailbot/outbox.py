@@ -103,15 +103,23 @@ class OutboxSender:
                 .values(state="sent", sent_at=self.now(), last_error=None)
             )
 
-    def _claim(self, rows: list[Outbox]) -> None:
-        """Mark a batch ``sending`` in one transaction before any of it is handed to the transport."""
+    def _claim(self, rows: list[Outbox]) -> list[Outbox]:
+        """Mark a batch ``sending`` in one transaction before any of it is handed to the transport.
+
+        The UPDATE only matches a row still in the state it was read in, so when two instances
+        drain one register each row is claimed (and sent) by exactly one; returns the rows won.
+        """
+        won: list[Outbox] = []
         with self.register.transaction() as session:
             for row in rows:
-                session.execute(
+                claimed = session.execute(
                     update(Outbox)
-                    .where(Outbox.id == row.id)
+                    .where(Outbox.id == row.id, Outbox.state == row.state, Outbox.attempts == row.attempts)
                     .values(state="sending", attempts=row.attempts + 1)
                 )
+                if claimed.rowcount == 1:  # type: ignore[attr-defined]
+                    won.append(row)
+        return won
 
     def _after_failure(self, rows: list[tuple[Outbox, Exception]], result: DrainResult) -> None:
         with self.register.transaction() as session:
@@ -152,8 +160,9 @@ class OutboxSender:
         result.recovered = len(recovered)
         to_send = [row for row in due if row.id not in set(recovered)]
         for start in range(0, len(to_send), BATCH):
-            batch = to_send[start : start + BATCH]
-            self._claim(batch)
+            batch = self._claim(to_send[start : start + BATCH])
+            if not batch:
+                continue
             outcomes = self.transport.send_many(
                 [
                     OutgoingMail(

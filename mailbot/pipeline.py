@@ -180,7 +180,9 @@ class Pipeline:
         references = find_request_references(parsed.subject, written)
         thread_ids = thread_message_ids(parsed)
         with self.register.transaction() as session:
-            row = session.get(Message, item.row_id)
+            # FOR UPDATE (PostgreSQL): a second instance working the same mailbox waits here, then
+            # sees the message already processed. SQLite has one writer at a time anyway.
+            row = session.get(Message, item.row_id, with_for_update=True)
             assert row is not None
             if row.state != "received":
                 return  # another runner got here first

@@ -13,6 +13,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 
 from mailbot.chase import run_chases
+from mailbot.retention import purge
 from mailbot.weekly_digest import queue_digest
 
 if TYPE_CHECKING:
@@ -34,6 +35,10 @@ def digest_job(app: App) -> None:
         queue_digest(session, app.shell, now.astimezone(app.settings.zone).date(), now)
 
 
+def retention_job(app: App) -> None:
+    purge(app.register, app.shell.storage, app.settings.retention_days, app.now())
+
+
 def start_scheduler(app: App, runner: Runner) -> BackgroundScheduler:
     """Start the background schedules; returns the scheduler so the caller can shut it down."""
     workflow = app.settings.workflow
@@ -41,6 +46,7 @@ def start_scheduler(app: App, runner: Runner) -> BackgroundScheduler:
     scheduler.add_job(
         runner.drain_outbox, "interval", seconds=60, id="outbox-retry", max_instances=1, coalesce=True
     )
+
     # Chase at 09:00 on weekdays; bank holidays are skipped inside run_chases (no working day passes).
     def chase_then_send() -> None:
         chase_job(app)
@@ -71,6 +77,14 @@ def start_scheduler(app: App, runner: Runner) -> BackgroundScheduler:
         coalesce=True,
         misfire_grace_time=6 * 3600,
     )
+    if app.settings.retention_days > 0:
+        scheduler.add_job(
+            lambda: retention_job(app),
+            CronTrigger(hour=2, minute=30, timezone=app.settings.timezone),
+            id="retention",
+            max_instances=1,
+            coalesce=True,
+        )
     scheduler.start()
     log.info("scheduler started jobs=%s", len(scheduler.get_jobs()))
     return scheduler

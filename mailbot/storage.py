@@ -43,3 +43,11 @@ class Storage:
 
     def get(self, relative: str) -> bytes:
         return (self.root / relative).read_bytes()
+
+    def delete(self, relative: str) -> bool:
+        """Remove a stored file; True if it was there (retention)."""
+        try:
+            (self.root / relative).unlink()
+        except FileNotFoundError:
+            return False
+        return True

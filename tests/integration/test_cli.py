@@ -84,13 +84,19 @@ def _request() -> bytes:
 
 def test_run_once_answers_exactly_once_and_register_shows_it(mail: Any, tmp_path: Path) -> None:
     config, environment = _config(mail, tmp_path)
-    check = subprocess.run([*MAILBOT, "--config", str(config), "check-config"], env=environment, capture_output=True, text=True)
+    check = subprocess.run(
+        [*MAILBOT, "--config", str(config), "check-config"], env=environment, capture_output=True, text=True
+    )
     assert check.returncode == 0, check.stderr
     mail.smtp_send(_request(), SW, CAF)
     mail.wait_for(lambda: mail.imap_messages(CAF))
     for _ in range(2):  # a second run finds nothing new and sends nothing
         done = subprocess.run(
-            [*MAILBOT, "--config", str(config), "run", "--once"], env=environment, capture_output=True, text=True, timeout=120
+            [*MAILBOT, "--config", str(config), "run", "--once"],
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
         assert done.returncode == 0, done.stderr
     replies = mail.wait_for(lambda: mail.imap_messages(SW))
@@ -104,29 +110,48 @@ def test_run_once_answers_exactly_once_and_register_shows_it(mail: Any, tmp_path
         json.loads(line)
     exported = subprocess.run(
         [*MAILBOT, "--config", str(config), "register", "export", "--format", "json"],
-        env=environment, capture_output=True, text=True, check=True,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     register = json.loads(exported.stdout)
     assert [c["urn"] for c in register["cases"]] == [urn]
     assert register["cases"][0]["children"][0]["name"] == "Ruby Sample"
     assert [(r["type"], r["state"], r["urn"]) for r in register["requests"]] == [("urn_request", "done", urn)]
-    assert [(o["template"], o["state"], o["to"]) for o in register["outbox"]] == [("urn_issued", "sent", [SW])]
+    assert [(o["template"], o["state"], o["to"]) for o in register["outbox"]] == [
+        ("urn_issued", "sent", [SW])
+    ]
     shown = subprocess.run(
         [*MAILBOT, "--config", str(config), "register", "show", urn.lower().replace("-", " ")],
-        env=environment, capture_output=True, text=True, check=True,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert json.loads(shown.stdout)["urn"] == urn
     missing = subprocess.run(
         [*MAILBOT, "--config", str(config), "register", "show", UrnScheme().format(99)],
-        env=environment, capture_output=True, text=True,
+        env=environment,
+        capture_output=True,
+        text=True,
     )
     assert missing.returncode == 1
+    status = subprocess.run(
+        [*MAILBOT, "--config", str(config), "status", "--format", "json"], env=environment, capture_output=True, text=True
+    )
+    assert status.returncode == 0, status.stdout
+    figures = json.loads(status.stdout)
+    assert (figures["messages_waiting"], figures["outbox_failed"], figures["review_open"]) == (0, 0, 0)
 
 
 def test_daemon_answers_with_idle_and_stops_on_sigterm(mail: Any, tmp_path: Path) -> None:
     config, environment = _config(mail, tmp_path)
     daemon = subprocess.Popen(
-        [*MAILBOT, "--config", str(config), "run"], env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        [*MAILBOT, "--config", str(config), "run"],
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
     try:
         time.sleep(3)  # connected and idling
@@ -146,8 +171,12 @@ def test_daemon_answers_with_idle_and_stops_on_sigterm(mail: Any, tmp_path: Path
 
 def test_check_config_explains_every_mistake(tmp_path: Path) -> None:
     config = tmp_path / "mailbot.toml"
-    config.write_text('[mailbot]\ntimezone = "Mars/Olympus"\n[council]\ntrusted_domains = []\n', encoding="utf-8")
-    result = subprocess.run([*MAILBOT, "--config", str(config), "check-config"], capture_output=True, text=True)
+    config.write_text(
+        '[mailbot]\ntimezone = "Mars/Olympus"\n[council]\ntrusted_domains = []\n', encoding="utf-8"
+    )
+    result = subprocess.run(
+        [*MAILBOT, "--config", str(config), "check-config"], capture_output=True, text=True
+    )
     assert result.returncode == 2
     assert "mailbot.timezone: unknown time zone 'Mars/Olympus'" in result.stderr
     assert "council.trusted_domains" in result.stderr

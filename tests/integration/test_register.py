@@ -151,3 +151,49 @@ def test_view_finds_children_by_lcs_id_and_date_of_birth(register_url: str) -> N
     assert {c.urn for c in view.child_candidates} == {"LAN-000001-5"}
     assert view.replies_to_sender_last_hour == 0
     register.close()
+
+
+def test_retention_purges_files_of_finished_requests_only(register_url: str, tmp_path: Path) -> None:
+    from mailbot.register.export import health
+    from mailbot.retention import PURGED, purge
+
+    register = Register(register_url)
+    storage = Storage(tmp_path / "storage")
+    old, recent, open_one = (
+        intake(register, storage, SourceMessage("caf", "INBOX", 1, uid, RAW + str(uid).encode()), NOW)
+        for uid in (1, 2, 3)
+    )
+    with register.transaction() as session:
+        for result, state, processed in (
+            (old, "done", NOW - timedelta(days=400)),
+            (recent, "done", NOW - timedelta(days=10)),
+            (open_one, "incomplete", NOW - timedelta(days=400)),
+        ):
+            request = Request(
+                mailbox="caf",
+                type="urn_request",
+                state=state,
+                sender="sw.one@lancashire.gov.uk",
+                missing=[],
+                facts={},
+                chase_count=0,
+                last_activity_at=NOW,
+                created_at=NOW,
+                updated_at=NOW,
+            )
+            session.add(request)
+            session.flush()
+            message = session.get(Message, result.message_row_id)
+            assert message is not None
+            message.state, message.processed_at, message.request_id = "processed", processed, request.id
+    outcome = purge(register, storage, 365, NOW)
+    assert (outcome.messages, outcome.files) == (1, 1)
+    assert purge(register, storage, 365, NOW).messages == 0  # idempotent
+    with register.transaction() as session:
+        paths = {row[0]: row[1] for row in session.execute(select(Message.id, Message.raw_path))}
+        figures = health(session, NOW)
+    assert paths[old.message_row_id] == PURGED
+    assert (tmp_path / "storage" / paths[recent.message_row_id]).exists()
+    assert (tmp_path / "storage" / paths[open_one.message_row_id]).exists()
+    assert figures["messages_waiting"] == 0 and figures["requests_by_state"] == {"done": 2, "incomplete": 1}
+    register.close()
