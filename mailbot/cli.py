@@ -68,6 +68,18 @@ def main(ctx: click.Context, config: str | None) -> None:
 def check_config(ctx: click.Context) -> None:
     """Validate the config file and say exactly what is wrong and where."""
     settings = _settings(ctx)
+    from mailbot.template_samples import SAMPLES
+    from mailbot.templates import TemplateRenderer
+
+    template_problems = TemplateRenderer(settings.templates_dir).check(SAMPLES)
+    if template_problems:
+        click.echo(
+            f"mailbot: the email templates in {settings.templates_dir or 'the package'} have problems:",
+            err=True,
+        )
+        for problem in template_problems:
+            click.echo(f"  - templates.{problem}", err=True)
+        ctx.exit(EXIT_CONFIG)
     click.echo(f"{settings.source_path}: OK")
     for mailbox in settings.mailboxes.values():
         kind = "imap" if mailbox.imap else "maildir"

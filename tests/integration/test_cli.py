@@ -138,7 +138,10 @@ def test_run_once_answers_exactly_once_and_register_shows_it(mail: Any, tmp_path
     )
     assert missing.returncode == 1
     status = subprocess.run(
-        [*MAILBOT, "--config", str(config), "status", "--format", "json"], env=environment, capture_output=True, text=True
+        [*MAILBOT, "--config", str(config), "status", "--format", "json"],
+        env=environment,
+        capture_output=True,
+        text=True,
     )
     assert status.returncode == 0, status.stdout
     figures = json.loads(status.stdout)
@@ -181,3 +184,20 @@ def test_check_config_explains_every_mistake(tmp_path: Path) -> None:
     assert "mailbot.timezone: unknown time zone 'Mars/Olympus'" in result.stderr
     assert "council.trusted_domains" in result.stderr
     assert "mailboxes: missing section [mailboxes]" in result.stderr
+
+
+def test_check_config_renders_the_councils_edited_templates(mail: Any, tmp_path: Path) -> None:
+    config, environment = _config(mail, tmp_path)
+    edited = tmp_path / "templates"
+    edited.mkdir()
+    original = (Path(__file__).parents[2] / "mailbot" / "templates_default" / "urn_issued.j2").read_text()
+    (edited / "urn_issued.j2").write_text(original.replace("{{ urn }}", "{{ urn_number }}"), encoding="utf-8")
+    config.write_text(
+        config.read_text().replace("[mailbot]\n", f'[mailbot]\ntemplates_dir = "{edited}"\n'),
+        encoding="utf-8",
+    )
+    result = subprocess.run(
+        [*MAILBOT, "--config", str(config), "check-config"], env=environment, capture_output=True, text=True
+    )
+    assert result.returncode == 2
+    assert "templates.urn_issued: 'urn_number' is undefined" in result.stderr
