@@ -208,7 +208,11 @@ def _bounce_reason(message: ParsedMessage) -> str | None:
 
 def _loop_reason(message: ParsedMessage, own: set[str], own_message_id_domain: str | None) -> str | None:
     if message.sender is not None and message.sender.email.lower() in own:
-        return "sent from one of our own addresses"
+        # A mailbox writing to itself is a loop. One of our mailboxes writing to the other is not:
+        # WPEHS staff email CAF@ from preventionearlyhelp@ with a new lead professional's details.
+        recipients = {a.email.lower() for a in (*message.to, *message.cc)}
+        if message.sender.email.lower() in recipients or not recipients:
+            return "sent from one of our own addresses"
     if (
         own_message_id_domain
         and message.message_id

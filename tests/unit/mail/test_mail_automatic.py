@@ -212,3 +212,14 @@ def test_is_own_message_id() -> None:
     # Staff mail from the council's own domain is not ours: only the outbox's prefix marks our ids.
     assert not is_own_message_id("<a.b@mailbot.lancashire.gov.uk>", "mailbot.lancashire.gov.uk")
     assert not is_own_message_id("<a@b>", "")
+
+
+def test_one_of_our_mailboxes_writing_to_the_other_is_not_a_loop() -> None:
+    # WPEHS staff tell CAF@ the new lead professional from the shared preventionearlyhelp@ mailbox.
+    human = ParsedMessage(
+        message_id="<AM0PR01MB1234@eurprd01.prod.exchangelabs.com>",
+        subject="New LP for LAN-004217-K",
+        sender=Address("preventionearlyhelp@lancashire.gov.uk"),
+        to=(Address("CAF@lancashire.gov.uk"),),
+    )
+    assert classify_automatic(human, OWN) is None
