@@ -25,6 +25,8 @@ from mailbot.extract.layout import Entry, Walk, walk
 from mailbot.extract.prose import (
     ProseChild,
     children_in_prose,
+    home_postcode,
+    join_wrapped,
     lead_in_prose,
     signed_lead,
     writer_is_lead,
@@ -41,6 +43,7 @@ from mailbot.extract.values import (
     level_in_option,
     parse_level,
     parse_yes_no,
+    person_parts,
     statement_consent,
 )
 from mailbot.extract.vocabulary import DOCUMENT_SECTION, FieldVocabulary, normalise_label
@@ -126,6 +129,8 @@ class _Facts:
         self.consent = _Record()
         self.document = _Record()
         self.prose_children: list[ProseChild] = []
+        self.people: list[dict[str, tuple[str, str]]] = []
+        self.prose_postcode: tuple[str, str] | None = None
 
     # --- reading entries --------------------------------------------------------------------------
     def read(self, entry: Entry) -> None:
@@ -189,6 +194,8 @@ class _Facts:
             return
         if name == "address":
             name = "postcode"
+        if name == "relationship" and entry.context not in (None, "child", "household"):
+            return  # "Relationship to child: Mother" under a consent signature is the signer's
         value = self.child_value(entry, name)
         if value is None:
             return
@@ -217,9 +224,9 @@ class _Facts:
             record.slot("phone").add(find_phone(value), where, confidence * 0.85)
             if name == "blob":
                 # "Andrew Ainsworth, Early Help Practitioner, Blackpool Better Start. Contact ..."
-                parts = [p.strip() for p in re.split(r"[\n,;(|]| - | – |\.\s", value)]
+                parts = person_parts(value) or [""]
                 record.slot("name").add(clean_name(parts[0]), where, confidence * 0.7)
-                plain = [p for p in parts[1:3] if p and not any(c.isdigit() or c == "@" for c in p)]
+                plain = [p for p in parts[1:3] if p and find_email(p) is None and find_phone(p) is None]
                 if clean_name(parts[0]) is not None and len(plain) == 2:
                     record.slot("role").add(clean_text(plain[0]), where, confidence * 0.6)
                     record.slot("agency").add(clean_text(plain[1]), where, confidence * 0.6)
@@ -299,7 +306,9 @@ class _Facts:
             if section not in self.vocabulary.ignored_sections
         ]
         self.prose_children = children_in_prose(lines, latest_year, self.dob_latest_year)
-        lead = lead_in_prose(lines)
+        joined = join_wrapped(lines)
+        self.prose_postcode = home_postcode(joined)
+        lead = lead_in_prose(joined)
         if lead is None and found.signature and writer_is_lead(lines):
             lead = signed_lead(found.signature)
         if lead is None:
@@ -389,6 +398,15 @@ class _Facts:
                     provenance[f"children[{index}].postcode"] = family_postcode.where
                     confidence[f"children[{index}].postcode"] = 0.7
 
+        self._complete_from_people()
+        if self.prose_postcode is not None and all(child.postcode is None for child in children):
+            # No address labelled anywhere: the one a sentence says the family lives at.
+            postcode, where = self.prose_postcode
+            for index, child in enumerate(children):
+                children[index] = replace(child, postcode=postcode)
+                provenance[f"children[{index}].postcode"] = where
+                confidence[f"children[{index}].postcode"] = 0.6
+
         lead = LeadProfessional(
             name=self._lp_name(take),
             role=take(self.lead_professional, "role", "lead_professional.role"),
@@ -434,6 +452,32 @@ class _Facts:
             "provenance": provenance,
             "confidence": confidence,
         }
+
+    def _complete_from_people(self) -> None:
+        """Fill the lead professional's missing role, agency and contact from their own row of a people
+        table (attendees, professionals involved): only when exactly one row carries their name."""
+        named = self.lead_professional.best("name")
+        if named is None:
+            return
+        key = _comparable(named.value)
+        rows = [
+            row
+            for row in self.people
+            if "name" in row and _comparable(clean_name(row["name"][0]) or "") == key
+        ]
+        if len(rows) != 1:
+            return
+        row = rows[0]
+        record = self.lead_professional
+        for name in ("role", "agency"):
+            if name in row and record.best(name) is None and not self.vocabulary.is_placeholder(row[name][0]):
+                record.slot(name).add(clean_text(row[name][0]), row[name][1], 0.6)
+        contact = " ".join(row[name][0] for name in ("email", "phone", "contact") if name in row)
+        where = next((row[name][1] for name in ("contact", "email", "phone") if name in row), named.where)
+        if record.best("email") is None:
+            record.slot("email").add(find_email(contact), where, 0.6)
+        if record.best("phone") is None:
+            record.slot("phone").add(find_phone(contact), where, 0.6)
 
     def _lp_name(self, take: Any) -> str | None:
         name: str | None = take(self.lead_professional, "name", "lead_professional.name")
@@ -599,6 +643,7 @@ def _extract(
     facts = _Facts(vocabulary, latest)
     for entry in found.entries:
         facts.read(entry)
+    facts.people = found.people
     facts.read_options(found)
     facts.read_free_text(found)
     if kind != "email":  # an email body has its own sentence readers (email.py) and no sign-off

@@ -22,6 +22,10 @@ _MAX_LABEL = 90
 _DATE_HINT = re.compile(r"\d{1,2}\s?[/.\-]\s?\d{1,2}\s?[/.\-]\s?\d{2,4}|\b(?:dob|born)\b", re.IGNORECASE)
 _GAP = re.compile(r"\s{2,}|\t")
 _SIGNATURE_LINES = 5
+#: Where a second "Label:" starts on one line: after a gap, a tab or the end of a sentence.
+_NEXT_LABEL = re.compile(r"(?:\s{2,}|\t|(?<=[.;])\s+)(?=[A-Z][^:\n]{0,40}:(?:\s|$))")
+#: A value that only lists the choices ("Yes / No"): the question is still unanswered on this line.
+_OPTIONS_PROMPT = re.compile(r"\s*(?:yes|y)\s*(?:/|or|\|)\s*(?:no|n)\s*", re.IGNORECASE)
 #: A list item's bullet (Word's Symbol-font bullet is U+F0B7): the text after it is the item.
 _BULLET = re.compile(
     r"^(?:[\u2022\u00b7\u25aa\u25cf\u25e6\u2023\u2043\u2219\uf0b7\uf0a7\uf076\uf0d8*\-–]|o(?=\t))\s+"
@@ -39,6 +43,8 @@ class Entry:
     group: Hashable | None
     instance: int
     confidence: float
+    #: the section the walker was in when it read this value (a label may name another section).
+    context: str | None = None
 
 
 @dataclass(frozen=True)
@@ -62,6 +68,9 @@ class Walk:
     free_text: list[tuple[str, str, str | None]] = field(default_factory=list)
     #: the lines of the first sign-off block ("Yours sincerely," then name, role, contact), as written.
     signature: list[tuple[str, str]] = field(default_factory=list)
+    #: rows of people tables (attendees, professionals involved): ``{field: (value, where)}`` per row,
+    #: kept so a lead professional named elsewhere can be completed from their own row.
+    people: list[dict[str, tuple[str, str]]] = field(default_factory=list)
 
 
 class _Walker:
@@ -105,7 +114,16 @@ class _Walker:
         if group is None and self.section_group is not None and match.section == self.section:
             group = ("n", self.section_group)
         self.walk.entries.append(
-            Entry(match.section, match.field, value.strip(), where, group, self.instance, match.confidence)
+            Entry(
+                match.section,
+                match.field,
+                value.strip(),
+                where,
+                group,
+                self.instance,
+                match.confidence,
+                self.section,
+            )
         )
 
     def classify(self, label: str) -> LabelMatch | None:
@@ -182,12 +200,23 @@ class _Walker:
         return self.labelled_line(text, where)
 
     def labelled_line(self, line: str, where: str) -> bool:
+        segments = self.segments(line)
+        if len(segments) > 1:
+            for segment in segments:
+                self.labelled_line(segment, where)
+            return True
         label, sep, value = line.partition(":")
         if label[-1:].isdigit() and value[:1].isdigit():
             sep = ""  # "10:00" is a time, not a label
         if sep and value.strip() and len(label) <= _MAX_LABEL and not label.strip().isdigit():
             match = self.classify(label)
             if match is None and self.name_then_birth_date(label, value, where):
+                return True
+            if match is not None and match.field is not None and _OPTIONS_PROMPT.fullmatch(value):
+                # "I give my consent (delete as appropriate): Yes / No": the answer is on the next line.
+                self.flush()
+                self.enter_named_section(match)
+                self.pending = match
                 return True
             if match is not None:
                 self.flush()
@@ -209,6 +238,26 @@ class _Walker:
                 self.record_options(line[first_box:], where, match)
                 return True
         return self.tabbed_line(line, where)
+
+    def segments(self, line: str) -> list[str]:
+        """Split ``"Name: Jo Bloggs    Date: 1/2/24"`` or ``"Consent: Yes. Given by: Jo Bloggs."`` into
+        its labelled parts; a part whose label we do not know stays with the part before it."""
+        if ":" not in line or line.count(":") < 2:
+            return [line]
+        cuts = [0]
+        for found in _NEXT_LABEL.finditer(line):
+            start = found.end()
+            label = line[start : line.index(":", start)]
+            match = self.classify(label)
+            if match is not None and match.field is not None and start > cuts[-1]:
+                cuts.append(start)
+        if len(cuts) == 1:
+            return [line]
+        parts = [line[a:b] for a, b in zip(cuts, [*cuts[1:], len(line)], strict=True)]
+        return [
+            part.strip().rstrip(".;").strip() if found_dot else part.strip()
+            for part, found_dot in ((p, p.rstrip().endswith((".", ";"))) for p in parts)
+        ]
 
     def tabbed_line(self, line: str, where: str) -> bool:
         """Read ``"Label<TAB>value"``: a two-column layout flattened to text (PDF, plain text, RTF).
@@ -239,6 +288,11 @@ class _Walker:
         """
         if match.field == "blob" and match.section == "lead_professional" and match.section != self.section:
             self.open_section(match.section, match.group)
+        elif (
+            match.section == "consent" and self.section != "consent" and match.field in ("given", "signed_by")
+        ):
+            # "Consent given by: Jo Bloggs" then "Date: ...": the lines after it are the consent's.
+            self.open_section(match.section, None)
 
     def name_then_birth_date(self, label: str, value: str, where: str) -> bool:
         """Read ``"Maisie Quayle   Date of birth: 17/6/14"``: a name, a gap, then a labelled DOB."""
@@ -288,11 +342,18 @@ class _Walker:
         width = max((len(row) for row in rows), default=0)
         header: list[LabelMatch | None] | None = None
         columns: dict[int, int] | None = None
+        people: dict[int, str] | None = None
         for index, row in enumerate(rows):
             texts = [cell.text.strip() for cell in row]
             filled = [text for text in texts if text]
             if not filled:
                 continue
+            if people is not None and len(filled) > 1:
+                self.walk.people.append(
+                    {name: (texts[col], row[col].where) for col, name in people.items() if col < len(texts)}
+                )
+            elif index + 1 < len(rows) and len(filled) > 2:
+                people = self.people_header(texts)
             if len(set(filled)) == 1 and (
                 len(row) == 1 or (width > 1 and len(filled) < len(texts)) or len(filled) > 1
             ):
@@ -385,6 +446,27 @@ class _Walker:
         # "Father" or "Social worker" in a value row names a person, it is no label.
         return all(not text or _field_of(self.classify(text)) is None for text in following)
 
+    def is_field_label(self, text: str) -> bool:
+        """True when ``text`` is itself a label of a field we read ("Agency", "Telephone"), so never a value."""
+        if any(c.isdigit() or c == "@" for c in text) or len(text.split()) > 4:
+            return False
+        match = self.classify(text)
+        return match is not None and match.field not in (None, "blob")
+
+    def people_header(self, texts: list[str]) -> dict[int, str] | None:
+        """``{column: field}`` when a row heads a table of people ("Name | Role | Agency | Contact")."""
+        columns: dict[int, str] = {}
+        for col, text in enumerate(texts):
+            if not text:
+                continue
+            match = self.vocabulary.classify(text.strip().rstrip(":?*").strip(), "lead_professional")
+            if match is not None and match.section == "lead_professional" and match.field is not None:
+                columns[col] = match.field
+        fields = set(columns.values())
+        if "name" not in fields or len(fields & {"role", "agency", "email", "phone", "contact"}) < 2:
+            return None
+        return columns
+
     def pairs(self, row: tuple[Cell, ...], texts: list[str]) -> None:
         """Label|value pairs along a row (2 or 4 columns), then whatever cells hold on their own."""
         col = 0
@@ -398,6 +480,10 @@ class _Walker:
                 value_col = col + 1
                 while value_col < len(texts) and not texts[value_col] and value_col - col < 2:
                     value_col += 1
+                if value_col < len(texts) and texts[value_col] and self.is_field_label(texts[value_col]):
+                    # An empty grid "Name | | Agency | ": the next label is no value of this one.
+                    col = value_col
+                    continue
                 if value_col < len(texts) and texts[value_col]:
                     value = texts[value_col]
                     if is_box_only(value):

@@ -16,6 +16,7 @@ from mailbot.extract.dates import iter_british_dates, parse_british_date
 from mailbot.extract.values import (
     NAME_IN_TEXT,
     NAME_WITH_BIRTH_DATE,
+    POSTCODE,
     clean_name,
     clean_text,
     find_email,
@@ -79,6 +80,27 @@ _NAME_THEN_LEAD = re.compile(
     NAME_IN_TEXT + r"(\s*\([^)]{2,80}\)|,\s*[^,.]{2,60},)?\s+"
     r"(?i:has agreed to|will|is going to|has been identified to|is happy to|has been asked to)\s+"
     r"(?i:be|become|take on the role of|act as)\s+(?i:the\s+)?(?i:new\s+)?" + _LEAD + r"\b"
+)
+#: "I will be the lead professional for the plan: Jo Bloggs, Health Visitor, 0-19 Service."
+_LEAD_COLON_NAME = re.compile(_LEAD + r"\b[^:.\n]{0,60}:\s*" + NAME_IN_TEXT)
+#: "... knows the family well and has agreed to be the lead professional": the subject is earlier.
+_AGREED_LEAD = re.compile(
+    r"(?i:\b(?:has|have)\s+(?:kindly\s+|now\s+)?agreed\s+to\s+(?:be|become|act\s+as|take\s+on\s+the\s+role\s+of)"
+    r"\s+(?:the\s+)?(?:new\s+|named\s+|family's\s+)?)" + _LEAD + r"\b"
+)
+#: "Our Pastoral Lead, Jo Bloggs, ...": a role, then the person's name, at the start of a sentence.
+_ROLE_THEN_NAME = re.compile(
+    r"^\s*(?:Our|The|Their|Her|His|My)\s+([A-Z][A-Za-z'’\-]*(?:\s+[A-Za-z'’\-]+){0,5}?)\s*,\s*"
+    + NAME_IN_TEXT
+    + r"\s*,"
+)
+_NAME_AT_START = re.compile(r"^\s*" + NAME_IN_TEXT + r"\b")
+#: "Jo can be contacted at Ribble High on ...": the agency a contact sentence names.
+_CONTACT_AT = re.compile(
+    r"\b(?:contacted|reached|based|found)\s+at\s+([A-Z0-9][^,;:]{1,80}?)\s+(?:on|by|via|or|at)\b"
+)
+_CONTACT_START = re.compile(
+    r"^\s*(?:he|she|they|tel|telephone|phone|mobile|email|e-mail|contact)\b", re.IGNORECASE
 )
 _ROLE_AT_AGENCY = re.compile(r"^(.{2,60}?)\s+(?:at|from|with|for|of)\s+([A-Z0-9].{1,80})$")
 _NOT_NEW = re.compile(r"\b(?:previous|former|current|outgoing|old|interim)\b", re.IGNORECASE)
@@ -212,6 +234,75 @@ def _role_and_agency(details: str) -> tuple[str | None, str | None]:
     return clean_text(parts[0]), None
 
 
+def join_wrapped(lines: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """PDF lines of one page that wrap a sentence (no full stop, colon or question mark at the end)
+    joined into one line, so a sentence split over two lines is read whole. Linear."""
+    joined: list[tuple[str, str]] = []
+    for text, where in lines:
+        if (
+            joined
+            and where.startswith("page")
+            and joined[-1][1] == where
+            and not joined[-1][0].rstrip().endswith((".", ":", "?", "!", ";"))
+        ):
+            joined[-1] = (joined[-1][0].rstrip() + " " + text.strip(), where)
+        else:
+            joined.append((text, where))
+    return joined
+
+
+def _sentences(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence of ``text``."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for end in _SENTENCE_END.finditer(text):
+        spans.append((start, end.start()))
+        start = end.end()
+    if start < len(text):
+        spans.append((start, len(text)))
+    return spans
+
+
+def _contact_text(text: str, start: int, end: int, name: str) -> str:
+    """The lead's sentence and the next one when it goes on about them ("Jo can be contacted on ...")."""
+    first = name.split()[0]
+    rest = text[end:].lstrip(". ")
+    for sentence_start, sentence_end in _sentences(rest):
+        following = rest[sentence_start:sentence_end]
+        if following.lstrip().startswith(first) or _CONTACT_START.match(following):
+            return text[start:end] + ". " + following
+        break
+    return text[start:end]
+
+
+def _agreed_lead(text: str, where: str) -> SignedLead | None:
+    """ "Our Pastoral Lead, Jo Bloggs, knows the family and has agreed to be the lead professional."""
+    for sentence_start, sentence_end in _sentences(text):
+        sentence = text[sentence_start:sentence_end]
+        agreed = _AGREED_LEAD.search(sentence)
+        if agreed is None or _NOT_NEW.search(sentence[: agreed.end()]):
+            continue
+        subject = sentence[: agreed.start()]
+        role: str | None = None
+        appositive = _ROLE_THEN_NAME.match(subject)
+        if appositive is not None:
+            role, name = clean_text(appositive.group(1)), clean_name(appositive.group(2))
+        else:
+            at_start = _NAME_AT_START.match(subject)
+            name = clean_name(at_start.group(1)) if at_start is not None else None
+        if (
+            name is None
+            or name.split()[0] in ("I", "We", "Our", "The")
+            or any(word.lower() in _ORGANISATION_WORDS for word in name.split())
+        ):
+            continue  # "Children's Social Care has agreed ...": a service, not a person
+        contact = _contact_text(text, sentence_start, sentence_end, name)
+        at = _CONTACT_AT.search(contact)
+        agency = clean_text(at.group(1)) if at is not None else None
+        return SignedLead(name, role, agency, find_email(contact), find_phone(contact), where)
+    return None
+
+
 def lead_in_prose(lines: list[tuple[str, str]]) -> SignedLead | None:
     """The new lead professional named in a sentence, with role, agency and contact from that sentence.
 
@@ -221,14 +312,23 @@ def lead_in_prose(lines: list[tuple[str, str]]) -> SignedLead | None:
     for text, where in lines:
         if "lead" not in text.lower() and "LP" not in text:
             continue
-        for pattern in (_LEAD_THEN_NAME, _NAME_THEN_LEAD):
+        agreed = _agreed_lead(text, where) if "agreed" in text else None
+        if agreed is not None:
+            found.append(agreed)
+            continue
+        for pattern in (_LEAD_THEN_NAME, _NAME_THEN_LEAD, _LEAD_COLON_NAME):
             match = pattern.search(text)
             if match is None:
                 continue
             name = clean_name(match.group(1))
             if name is None or _NOT_NEW.search(text[max(0, match.start() - 30) : match.end()]):
                 continue  # "the previous lead professional was ...": someone we do not want
-            if pattern is _LEAD_THEN_NAME:
+            if pattern is _LEAD_COLON_NAME:
+                end = _SENTENCE_END.search(text, match.end())
+                stop = end.start() if end else len(text)
+                details = text[match.end() : stop]
+                sentence = _contact_text(text, match.end(), stop, name)
+            elif pattern is _LEAD_THEN_NAME:
                 end = _SENTENCE_END.search(text, match.end())
                 sentence = text[match.end() : end.start() if end else len(text)]
                 details = sentence
@@ -242,3 +342,46 @@ def lead_in_prose(lines: list[tuple[str, str]]) -> SignedLead | None:
     if len({lead.name.casefold() for lead in found}) != 1:
         return None
     return found[0]
+
+
+#: Where a sentence says the family lives: "Lily lives with mum at 61 Priory Walk, Stockton, YO24 1AB".
+_LIVES = re.compile(
+    r"\b(?:lives?|living|resides?|residing|home address|family home|moved\s+(?:in)?to)\b", re.IGNORECASE
+)
+#: A place that is not the family's home: a postcode after one of these is the school's, GP's, agency's.
+_INSTITUTION = re.compile(
+    r"\b(?:school|academy|college|nursery|surgery|practice|gp|clinic|hospital|centre|center|hub|office|"
+    r"council|team|service|church|library)\b",
+    re.IGNORECASE,
+)
+#: Words before "lives" that make the address someone else's or a past one.
+_NOT_HOME = re.compile(r"\b(?:not|no longer|previously|formerly|used to|never)\b", re.IGNORECASE)
+#: How far after "lives" the address's postcode may be, within one sentence.
+_HOME_WINDOW = 160
+
+
+def home_postcode(lines: list[tuple[str, str]]) -> tuple[str, str] | None:
+    """The family's postcode from a sentence saying where they live, with where it was read.
+
+    Only an address that follows "lives"/"living"/"resides" in the same sentence counts, and not one
+    that names a school, surgery or other agency on the way; two different postcodes give None.
+    """
+    found: dict[str, str] = {}
+    for text, where in lines:
+        if not _LIVES.search(text):
+            continue
+        for lives in _LIVES.finditer(text):
+            before = text[max(0, lives.start() - 30) : lives.start()]
+            before = before[before.rfind(". ") + 1 :]
+            if _ADULT_NEAR.search(before) or _NOT_HOME.search(before):
+                continue  # "Dad lives at ...", "no longer lives at ...": not where the child lives
+            window = text[lives.end() : lives.end() + _HOME_WINDOW]
+            stop = _SENTENCE_END.search(window)
+            window = window[: stop.start()] if stop else window
+            postcode = POSTCODE.search(window)
+            if postcode is None or _INSTITUTION.search(window[: postcode.start()]):
+                continue
+            found.setdefault(f"{postcode.group(1).upper()} {postcode.group(2).upper()}", where)
+    if len(found) != 1:
+        return None
+    return next(iter(found.items()))

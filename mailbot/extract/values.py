@@ -190,7 +190,10 @@ def parse_yes_no(text: str) -> bool | None:
         ticked = {option.lower() for option, on in ticked_options(text) if on}
         answers = {_yes_no_word(option) for option in ticked} - {None}
         return answers.pop() if len(answers) == 1 else None
-    return _yes_no_word(collapse(text))
+    return _yes_no_word(_ANSWER_PREFIX.sub("", collapse(text), count=1))
+
+
+_ANSWER_PREFIX = re.compile(r"^(?:answer|response|reply|answered|family response)\s*[:\-–]\s*", re.IGNORECASE)
 
 
 def _yes_no_word(text: str) -> bool | None:
@@ -257,3 +260,42 @@ def consent_in_sentence(text: str) -> bool | None:
     if no and not yes:
         return False
     return None
+
+
+def person_parts(text: str) -> list[str]:
+    """``"Jo Bloggs (Family Worker, Early Help Team (East))."`` as ``["Jo Bloggs", "Family Worker",
+    "Early Help Team (East)"]``: split at top-level commas, semicolons, bars, dashes and sentence ends.
+
+    A bracket right after the first part (the name) holds that person's details and is split like
+    them; a bracket inside a part ("Team (East)") stays with it. Linear in the text's length.
+    """
+    value = collapse(text).rstrip(" .")
+    parts: list[str] = []
+    current: list[str] = []
+    depth = 0
+    details_open = False
+    index = 0
+    while index < len(value):
+        char = value[index]
+        step = 1
+        separator = False
+        if char == "(" and depth == 0 and not parts and "".join(current).strip():
+            details_open, separator = True, True
+        elif char == "(":
+            depth += 1
+        elif char == ")" and depth == 0 and details_open:
+            details_open, separator = False, True
+        elif char == ")":
+            depth = max(depth - 1, 0)
+        elif depth == 0 and char in ",;|\n":
+            separator = True
+        elif depth == 0 and value.startswith((" - ", " – ", ". "), index):
+            separator, step = True, 2
+        if separator:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+        index += step
+    parts.append("".join(current))
+    return [clean for part in parts if (clean := part.strip(" .,;:-"))]

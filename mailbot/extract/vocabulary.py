@@ -81,7 +81,7 @@ _DOB = re.compile(r"d\.?\s?o\.?\s?b\.?(?![a-z])", re.IGNORECASE)
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 _LETTERS = re.compile(r"[a-z]+")
-_CONSENT_WORD = re.compile(r"(?<![a-z])(?:consent|consents|consented|signed)(?![a-z])")
+_CONSENT_WORD = re.compile(r"(?<![a-z])(?:consent|consents|consented|signed|agree|agrees|agreed)(?![a-z])")
 
 
 def normalise_label(text: str) -> str:
@@ -297,7 +297,10 @@ class FieldVocabulary:
             if found is not None:
                 return LabelMatch(named, found[0], None, 0.95 if found[1] else 0.75)
             found_doc = self._lookup(DOCUMENT_SECTION, key)
-            if found_doc is not None:
+            if found_doc is not None and not (
+                named == "lead_professional" and found_doc[0] == "consent_given"
+            ):
+                # "I am happy to be the lead professional: ..." is the writer taking the lead, no consent.
                 return LabelMatch(DOCUMENT_SECTION, found_doc[0], None, 0.7)
             return None
         if not key:
@@ -320,6 +323,11 @@ class FieldVocabulary:
             found = self._lookup(effective, key)
             if found is not None:
                 return LabelMatch(effective, found[0], None, 0.9 if found[1] else 0.7)
+            if effective != "child" and "child" in self.fields:
+                # "Date of birth" beside a child's name on a consent form: only a child has one here.
+                found = self._lookup("child", key)
+                if found is not None and found[1] and found[0] in _CHILD_ONLY_FIELDS:
+                    return LabelMatch("child", found[0], None, 0.7)
         if section is None:
             # No section yet: read child fields, marked weak so only whole child records are kept.
             found = self._lookup("child", key)
@@ -381,6 +389,9 @@ class FieldVocabulary:
             self._placeholder_cache[value] = result
         return result
 
+
+#: Child fields whose label means the child's wherever it appears outside a named person's section.
+_CHILD_ONLY_FIELDS = frozenset(["date_of_birth", "lcs_id"])
 
 _HEADING_WORDS = frozenset(
     [
