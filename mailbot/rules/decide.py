@@ -32,6 +32,7 @@ from mailbot.rules.merge import RequestFacts, merge_history
 from mailbot.rules.names import names_match, normalise_name
 from mailbot.rules.requirements import Missing, missing_items
 from mailbot.rules.view import RegisterView
+from mailbot.template_samples import MISSING_FACTS
 from mailbot.urn import UrnScheme
 
 #: Request states after which a reply no longer reopens the request.
@@ -73,24 +74,7 @@ class Rules:
 
 
 #: Missing-item codes the chase-up template words itself; others are passed as their description.
-TEMPLATE_MISSING_CODES = frozenset(
-    {
-        "child_name",
-        "child_date_of_birth",
-        "child_identity",
-        "urn",
-        "assessment",
-        "plan",
-        "assessment_or_plan",
-        "consent",
-        "work_requested",
-        "lead_professional_name",
-        "lead_professional_agency",
-        "lead_professional_contact",
-        "meeting_date",
-        "taf_document",
-    }
-)
+TEMPLATE_MISSING_CODES = frozenset(MISSING_FACTS)
 
 
 def missing_context(missing: Sequence[Missing], facts: RequestFacts) -> dict[str, Any]:
