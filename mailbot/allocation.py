@@ -15,8 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mailbot.allocation_reply import AllocationProblem, parse_allocation_reply
-from mailbot.apply import Shell, queue_email, record_allocation, record_lead_professional, request_documents
+from mailbot.apply import record_allocation, record_lead_professional
 from mailbot.facts import LeadProfessional
+from mailbot.outgoing import Shell, queue_email, request_documents
 from mailbot.register.models import Case, Event, Message, Outbox, Request, ReviewItem
 from mailbot.rules.actions import RecordAllocation
 

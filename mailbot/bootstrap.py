@@ -7,12 +7,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from mailbot.apply import Shell
 from mailbot.config import MailboxSettings, Settings
 from mailbot.digest import next_allocations_meeting
 from mailbot.documents.pool import DocumentPool
 from mailbot.extract import load_vocabulary
 from mailbot.outbox import OutboxSender
+from mailbot.outgoing import Shell
 from mailbot.pipeline import Pipeline
 from mailbot.register.database import Register
 from mailbot.rules.decide import Rules

@@ -15,7 +15,7 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mailbot.apply import Shell, queue_email
+from mailbot.outgoing import Shell, queue_email
 from mailbot.parse import parse_message
 from mailbot.register.database import Register
 from mailbot.register.models import Event, Message, Request, ReviewItem

@@ -18,12 +18,13 @@ from typing import Protocol
 from sqlalchemy import select
 
 from mailbot.allocation import apply_digest_reply, is_digest_reply
-from mailbot.apply import Incoming, Shell, StoredDocument, apply
+from mailbot.apply import Incoming, StoredDocument, apply
 from mailbot.automatic import classify_automatic
 from mailbot.documents.content import InputFile
 from mailbot.extract import FieldVocabulary, extract_message_facts
 from mailbot.facts import DocumentFacts
 from mailbot.message import AutomaticMail, ParsedMessage
+from mailbot.outgoing import Shell
 from mailbot.parse import parse_message
 from mailbot.quoting import new_text
 from mailbot.register.database import Register

@@ -11,9 +11,9 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mailbot.apply import Shell, queue_email
 from mailbot.digest import DigestEntry, build_digest, initials, next_allocations_meeting, redact_names
 from mailbot.districts import district_for_postcode
+from mailbot.outgoing import Shell, queue_email
 from mailbot.register.models import Outbox, Request
 from mailbot.register.queries import request_view
 from mailbot.rules.merge import merge_facts
@@ -97,7 +97,7 @@ def digest_context(session: Session, shell: Shell, as_of: date, now: datetime) -
 
 def preview_digest(session: Session, shell: Shell, as_of: date, now: datetime) -> RenderedEmail:
     """Render the digest without queueing it (``mailbot digest --preview``)."""
-    from mailbot.apply import standard_context
+    from mailbot.outgoing import standard_context
 
     wpehs = shell.settings.mailbox_by_role("wpehs")
     context = {**standard_context(shell, None, wpehs.name, now), **digest_context(session, shell, as_of, now)}

@@ -70,6 +70,8 @@ _LEVEL_SENTENCE = re.compile(
     re.IGNORECASE,
 )
 
+#: Where a people table's role cell joins a job title to a part in the meeting ("X - Lead Professional").
+_ROLE_PARTS = re.compile(r"\s+[—–-]\s+|[(),/;|]")
 _NEED_WORD = re.compile(r"\b(?:need|continuum|con|threshold)\b", re.IGNORECASE)
 
 
@@ -183,6 +185,17 @@ class _Facts:
 
     def read_child(self, entry: Entry) -> None:
         name = entry.field
+        if name == "blob" and ";" in entry.value:
+            # "Ava Lee (3/4/15); Sam Lee (9/9/18)": several children listed in one cell.
+            parts = [part.strip() for part in entry.value.split(";") if part.strip()]
+            if len(parts) > 1 and all(
+                clean_name(part) is not None
+                and parse_british_date(part, latest_year=self.dob_latest_year) is not None
+                for part in parts
+            ):
+                for part in parts:
+                    self.read_child(replace(entry, value=part))
+                return
         if name == "blob":
             child_name = clean_name(entry.value)
             dob = parse_british_date(entry.value, latest_year=self.dob_latest_year)
@@ -398,7 +411,9 @@ class _Facts:
                     provenance[f"children[{index}].postcode"] = family_postcode.where
                     confidence[f"children[{index}].postcode"] = 0.7
 
+        self._lead_from_people()
         self._complete_from_people()
+        _share_family_postcode(children, provenance, confidence)
         if self.prose_postcode is not None and all(child.postcode is None for child in children):
             # No address labelled anywhere: the one a sentence says the family lives at.
             postcode, where = self.prose_postcode
@@ -452,6 +467,38 @@ class _Facts:
             "provenance": provenance,
             "confidence": confidence,
         }
+
+    def _lead_from_people(self) -> None:
+        """The lead professional marked in a people table's role column ("Youth Worker - Lead
+        Professional"): only when no label names one and exactly one row is so marked."""
+        if self.lead_professional.best("name") is not None:
+            return
+        marked: list[tuple[dict[str, tuple[str, str]], str | None]] = []
+        for row in self.people:
+            if "name" not in row or "role" not in row:
+                continue
+            role_parts = _ROLE_PARTS.split(row["role"][0])
+            sections = [self.vocabulary.find_section(normalise_label(part))[0] for part in role_parts]
+            if "lead_professional" not in sections:
+                continue
+            rest = [
+                collapse(part)
+                for part, section in zip(role_parts, sections, strict=True)
+                if section != "lead_professional" and collapse(part)
+            ]
+            marked.append((row, rest[0] if len(rest) == 1 else None))
+        if len(marked) != 1:
+            return
+        row, role = marked[0]
+        name = clean_name(row["name"][0])
+        if name is None:
+            return
+        record, where = self.lead_professional, row["name"][1]
+        record.slot("name").add(name, where, 0.7)
+        record.slot("role").add(role, row["role"][1], 0.65)
+        agency = row.get("agency")
+        if agency is not None and not self.vocabulary.is_placeholder(agency[0]):
+            record.slot("agency").add(clean_text(agency[0]), agency[1], 0.65)
 
     def _complete_from_people(self) -> None:
         """Fill the lead professional's missing role, agency and contact from their own row of a people
@@ -523,6 +570,24 @@ class _Facts:
                 )
             return index
         return None
+
+
+def _share_family_postcode(
+    children: list[Child], provenance: dict[str, str], confidence: dict[str, float]
+) -> None:
+    """Brothers and sisters of one surname whose form gives an address for only some of them live at
+    the one postcode given: filled only when exactly one postcode is given and every child shares it."""
+    given = {child.postcode for child in children if child.postcode is not None}
+    surnames = {child.name.split()[-1].casefold() for child in children if child.name}
+    if len(given) != 1 or len(surnames) != 1 or any(child.name is None for child in children):
+        return
+    postcode = given.pop()
+    source = next(i for i, child in enumerate(children) if child.postcode == postcode)
+    for index, child in enumerate(children):
+        if child.postcode is None:
+            children[index] = replace(child, postcode=postcode)
+            provenance[f"children[{index}].postcode"] = provenance.get(f"children[{source}].postcode", "")
+            confidence[f"children[{index}].postcode"] = 0.6
 
 
 def _title_lines(content: DocumentContent) -> list[str]:

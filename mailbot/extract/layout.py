@@ -19,6 +19,8 @@ from mailbot.extract.vocabulary import DOCUMENT_SECTION, FieldVocabulary, LabelM
 #: Fields whose value may run over several paragraphs after a heading-like label.
 LONG_TEXT_FIELDS = frozenset({"work_requested", "work_requested_fallback"})
 _MAX_LABEL = 90
+#: Sections holding one person's record; a document title naming them ("Family Plan") opens none.
+_PERSON_SECTIONS = frozenset({"child", "household", "parent"})
 _DATE_HINT = re.compile(r"\d{1,2}\s?[/.\-]\s?\d{1,2}\s?[/.\-]\s?\d{2,4}|\b(?:dob|born)\b", re.IGNORECASE)
 _GAP = re.compile(r"\s{2,}|\t")
 _SIGNATURE_LINES = 5
@@ -83,6 +85,8 @@ class _Walker:
         self.pending: LabelMatch | None = None
         self.pending_parts: list[tuple[str, str]] = []
         self.signature_open = False
+        #: every table cell's text by its ``where``, so a nested table can find its parent cell.
+        self.cell_text: dict[str, str] = {}
 
     # --- sections and pending labels -------------------------------------------------------------
     def open_section(self, section: str, group: int | None) -> None:
@@ -143,8 +147,23 @@ class _Walker:
             if self.labelled_text(text, block.where):
                 return
             heading = self.vocabulary.heading_section(text, strict=False)
+            if (
+                heading is not None
+                and heading[0] in _PERSON_SECTIONS
+                and block.heading_level == 1
+                and self.vocabulary.kind_of(text)
+            ):
+                heading = None  # "Family Plan", "Child's Plan": the document's title, no one's record
             if heading is not None:
                 self.open_section(*heading)
+                # "Child 2 - date of birth" as a heading, its value the paragraph below: a label too.
+                match = self.classify(text)
+                if (
+                    match is not None
+                    and match.section in (heading[0], DOCUMENT_SECTION)
+                    and _label_heading(match)
+                ):
+                    self.pending = match
                 return
             match = self.classify(text)
             # A heading we do not know (a title, "Summary of needs") leaves no section: only whole
@@ -345,6 +364,9 @@ class _Walker:
         people: dict[int, str] | None = None
         for index, row in enumerate(rows):
             texts = [cell.text.strip() for cell in row]
+            for cell, text in zip(row, texts, strict=True):
+                if text:
+                    self.cell_text[cell.where] = text
             filled = [text for text in texts if text]
             if not filled:
                 continue
@@ -381,10 +403,35 @@ class _Walker:
                 continue
             if self.is_header(texts, rows, index):
                 header = [self.classify(text) if text else None for text in texts]
+                if any(m is not None and m.section == "child" for m in header):
+                    # "Child's name | Date of birth | Address": every column of a row per child is
+                    # the child's, whatever section the table sits in.
+                    header = [
+                        m if m is not None or not text else self.vocabulary.classify(text, "child")
+                        for m, text in zip(
+                            header, (t.strip().rstrip(":?*").strip() for t in texts), strict=True
+                        )
+                    ]
                 continue
             header = None
             self.pairs(row, texts)
         self.flush()
+
+    def nested_table_section(self, block: Table) -> None:
+        """A nested table is read in the section its parent cell names ("Subject 2", "Consent").
+
+        Readers emit every nested table after its whole parent table, so the section the walker is in
+        by then is the parent's last row's; the parent cell's own text says which record this one is.
+        """
+        parent = _nested_parent(block.where)
+        text = self.cell_text.get(parent, "") if parent is not None else ""
+        if not text or "\n" in text or len(text) > _MAX_LABEL:
+            return
+        heading = self.vocabulary.heading_section(text, strict=False)
+        if heading is not None:
+            self.open_section(*heading)
+        else:
+            self.open_unknown()
 
     def title_cell(self, text: str, cell: Cell) -> None:
         if self.labelled_text(text, cell.where):
@@ -515,6 +562,20 @@ class _Walker:
             col += 1
 
 
+def _label_heading(match: LabelMatch) -> bool:
+    """A section heading that also names one field, so the paragraph under it is that field's value.
+
+    A child's whole-record ("blob") heading ("Children") is not: the text under it may be anything.
+    """
+    return match.field is not None and (match.field != "blob" or match.section == "lead_professional")
+
+
+def _nested_parent(where: str) -> str | None:
+    """The parent cell's ``where`` of a nested table (``"table 1 row 2 cell 1, nested table 1"``)."""
+    parent, sep, _ = where.rpartition(", nested table")
+    return parent if sep else None
+
+
 def _field_of(match: LabelMatch | None) -> str | None:
     return match.field if match is not None else None
 
@@ -533,6 +594,7 @@ def walk(content: DocumentContent, vocabulary: FieldVocabulary) -> Walk:
                 continue
             walker.paragraph(block)
         elif isinstance(block, Table):
+            walker.nested_table_section(block)
             walker.table(block)
         else:
             walker.form_field(block)

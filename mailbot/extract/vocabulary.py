@@ -84,6 +84,10 @@ _LETTERS = re.compile(r"[a-z]+")
 _CONSENT_WORD = re.compile(r"(?<![a-z])(?:consent|consents|consented|signed|agree|agrees|agreed)(?![a-z])")
 
 
+#: A form's own numbering before a heading: "Section 3:", "Part 2 -", "Step 4.".
+_SECTION_NUMBER = re.compile(r"^\s*(?:section|part|step|stage)\s+\d{1,2}[a-z]?\s*[:.)\-–—]\s*", re.IGNORECASE)
+
+
 def normalise_label(text: str) -> str:
     """Lower-case words of a label with punctuation, possessives and identifier styles flattened."""
     text = text.replace("\u2019", "'").replace("\u2018", "'").replace("&", " and ")
@@ -208,6 +212,8 @@ class FieldVocabulary:
             return None  # a sentence: no section phrase plus heading words runs this long
         if strict and " " in text.strip() and not self._heading_words_only(text):
             return None
+        # "Section 1: Details of the child": a form's section number is no child's number.
+        text = _SECTION_NUMBER.sub("", text, count=1)
         cache_key = (text, strict)
         if cache_key in self._heading_cache:
             return self._heading_cache[cache_key]
