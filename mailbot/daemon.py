@@ -133,20 +133,19 @@ class Runner:
                     mailbox_cycle(self.app, name, source)
                 failures = 0
                 source.wait_for_mail(self.idle_timeout)
-            except SourceError as error:
-                failures += 1
-                delay = min(300.0, 2.0**failures) * (0.5 + random.random() / 2)
-                log.warning(
-                    "mailbox unavailable mailbox=%s error=%s retry_in=%.0fs",
-                    name,
-                    type(error).__name__,
-                    delay,
-                )
-                self.stopping.wait(delay)
             except Exception as error:  # once per mailbox loop: never let one cycle stop the service
+                if self.stopping.is_set():
+                    break  # the stop interrupted a wait or a cycle; everything done so far is committed
                 failures += 1
-                log.exception("mailbox cycle failed mailbox=%s error=%s", name, type(error).__name__)
-                self.stopping.wait(min(300.0, 2.0**failures))
+                if isinstance(error, SourceError):
+                    delay = min(300.0, 2.0**failures) * (0.5 + random.random() / 2)
+                    log.warning(
+                        "mailbox unavailable mailbox=%s error=%s retry_in=%.0fs", name, type(error).__name__, delay
+                    )
+                else:
+                    delay = min(300.0, 2.0**failures)
+                    log.exception("mailbox cycle failed mailbox=%s error=%s", name, type(error).__name__)
+                self.stopping.wait(delay)
 
     def drain_outbox(self) -> None:
         """Scheduled retry of the outbox (rows waiting for their backoff to expire)."""
@@ -165,9 +164,10 @@ class Runner:
             self._threads.append(thread)
 
     def stop(self) -> None:
-        """Ask the mailbox loops to finish. A loop inside IMAP IDLE cannot be woken from outside, and
-        it holds nothing that needs closing (every message is committed before it is moved), so the
-        wait is short and the daemon threads end with the process."""
+        """Ask the mailbox loops to finish: wake any that wait in IMAP IDLE, then wait for them, so
+        no thread still uses a connection when the sources are closed."""
         self.stopping.set()
+        for source in self.app.sources.values():
+            source.interrupt()
         for thread in self._threads:
-            thread.join(timeout=1)
+            thread.join(timeout=10)

@@ -417,6 +417,19 @@ class ImapSource:
 
         return self._run(search, "sent search")
 
+    def interrupt(self) -> None:
+        """Wake a ``wait_for_mail`` blocked in IDLE in another thread (the daemon is stopping).
+
+        Shuts the socket down without a LOGOUT: a LOGOUT would interleave with the IDLE exchange the
+        other thread is reading. The waiting thread sees the connection end and returns.
+        """
+        client = self._client
+        if client is not None:
+            try:
+                client.shutdown()
+            except Exception:  # already closed; nothing left to wake
+                log.debug("mailbox %s: connection already closed", self.mailbox)
+
     def close(self) -> None:
         """Log out politely; a broken connection is simply dropped."""
         client, self._client, self._selected = self._client, None, None
@@ -424,8 +437,12 @@ class ImapSource:
             return
         try:
             client.logout()
-        except (IMAPClientError, *_CONNECTION_LOST):
-            client.shutdown()
+        except (IMAPClientError, *_CONNECTION_LOST, ValueError):
+            # ValueError: imaplib's file is already closed (``interrupt`` shut the socket down).
+            try:
+                client.shutdown()
+            except (OSError, ValueError):
+                log.debug("mailbox %s: connection was already closed", self.mailbox)
 
 
 def _says_new_mail(responses: list[Any]) -> bool:

@@ -96,6 +96,9 @@ class MaildirSource:
             waited += step
         return any((self.path / "new").iterdir())
 
+    def interrupt(self) -> None:
+        """Nothing to wake: ``wait_for_mail`` polls and the loop checks for a stop between polls."""
+
     def append_sent(self, raw: bytes) -> None:
         self._folder(self._sent_folder).add(raw)
 
