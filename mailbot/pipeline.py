@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from mailbot.allocation import apply_digest_reply, is_digest_reply
 from mailbot.apply import Incoming, StoredDocument, apply
+from mailbot.attachments import sort_attachments
 from mailbot.automatic import classify_automatic
 from mailbot.documents.content import InputFile
 from mailbot.extract import FieldVocabulary, extract_message_facts
@@ -53,6 +54,7 @@ class Prepared:
     files: tuple[InputFile, ...]
     stored_paths: dict[str, str]
     automatic: AutomaticMail | None
+    known: tuple[DocumentFacts, ...] = ()
 
 
 class Pipeline:
@@ -103,12 +105,13 @@ class Pipeline:
         if automatic is not None:
             # Never read an auto-reply's or bounce's attachments: nothing in them is acted on.
             return Prepared(row_id, mailbox, parsed, (), {}, automatic)
+        attachments = sort_attachments(parsed.attachments)
         stored: dict[str, str] = {}
-        for index, attachment in enumerate(parsed.attachments):
+        for index, attachment in enumerate(attachments.to_read):
             # Not fsynced: an attachment can always be recovered from the durable raw message.
             _sha, path = self.shell.storage.put("documents", attachment.payload, durable=False)
             stored[f"{index}:{attachment.filename}"] = path
-        return Prepared(row_id, mailbox, parsed, parsed.attachments, stored, None)
+        return Prepared(row_id, mailbox, parsed, attachments.to_read, stored, None, attachments.facts)
 
     def process(self, ids: Sequence[int]) -> None:
         """Process messages in order, streaming: while the worker pool reads one message's documents,
@@ -132,7 +135,7 @@ class Pipeline:
 
     def _finish(self, item: Prepared, reading: Future[list[DocumentFacts]] | None) -> None:
         try:
-            documents = reading.result() if reading is not None else []
+            documents = [*item.known, *(reading.result() if reading is not None else [])]
             self._decide_and_apply(item, documents)
         except Exception as error:  # one broad catch per message: record it, move on
             self._fail(item.row_id, error)

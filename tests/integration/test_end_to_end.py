@@ -193,3 +193,24 @@ def test_idle_answers_within_a_second(mail: Any, tmp_path: Path, monkeypatch: py
         runner.stop()
         threading.Event().wait(0.1)
         app.close()
+
+
+def test_a_signed_email_is_answered_without_mentioning_its_signature(mail: Any, settings: Any) -> None:
+    # NHSmail and police mail carry an S/MIME signature part; it is not a document to chase about.
+    raw = email(
+        "Dr Kim Nurse <sw.three@lancashire.gov.uk>",
+        CAF,
+        "URN request",
+        "Please can I request a URN for the attached assessment. Consent has been given.",
+        [
+            ("Assessment.docx", DOCX, assessment_docx([("Leo Sample", "05/06/2017", "LCS424242")])),
+            ("smime.p7s", "application/pkcs7-signature", b"0\x82\x06\x86\x06\t*\x86H\x86\xf7\r\x01\x07\x02"),
+        ],
+    )
+    mail.append(CAF, "INBOX", raw)
+    app = make_app(settings)
+    run_once(app)
+    app.close()
+    replies = mail.wait_for(lambda: mail.imap_messages("sw.three@lancashire.gov.uk"))
+    assert UrnScheme().format(1) in parsed(replies[0])["Subject"]
+    assert "p7s" not in text_of(replies[0])
