@@ -7,12 +7,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email import encoders
+from email.charset import QP, Charset
 from email.header import Header
 from email.mime.base import MIMEBase
 from email.mime.multipart import MIMEMultipart
-from email.mime.text import MIMEText
+from email.mime.nonmultipart import MIMENonMultipart
 from email.policy import compat32
 from email.utils import format_datetime, formataddr
+
+#: UTF-8 bodies as quoted-printable: readable in any mail source view, and 7-bit safe.
+UTF8_QP = Charset("utf-8")
+UTF8_QP.body_encoding = QP
 
 #: compat32 with CRLF line ends, as SMTP wants them.
 SMTP_COMPAT = compat32.clone(linesep="\r\n")
@@ -32,6 +37,12 @@ def deterministic_message_id(dedupe_key: str, domain: str) -> str:
     """
     digest = hashlib.sha256(dedupe_key.encode()).hexdigest()[:32]
     return f"<mailbot.{digest}@{domain}>"
+
+
+def _text_part(text: str, subtype: str) -> MIMENonMultipart:
+    part = MIMENonMultipart("text", subtype)
+    part.set_payload(text, UTF8_QP)  # sets the charset and Content-Transfer-Encoding: quoted-printable
+    return part
 
 
 def compose(
@@ -57,11 +68,11 @@ def compose(
     # Built with the compat32 MIME classes: the same bytes a modern policy would give for these
     # headers, at a fraction of the cost (the header registry re-parses every value it is given).
     text = text if text.endswith("\n") else text + "\n"
-    body: MIMEBase = MIMEText(text, "plain", "utf-8")
+    body: MIMEBase = _text_part(text, "plain")
     if html:
         alternative = MIMEMultipart("alternative")
         alternative.attach(body)
-        alternative.attach(MIMEText(html if html.endswith("\n") else html + "\n", "html", "utf-8"))
+        alternative.attach(_text_part(html if html.endswith("\n") else html + "\n", "html"))
         body = alternative
     if attachments:
         mixed = MIMEMultipart("mixed")
@@ -76,7 +87,7 @@ def compose(
         body = mixed
     body["From"] = formataddr((from_name, from_address), charset="utf-8")
     body["To"] = ", ".join(to)
-    body["Subject"] = Header(subject, "utf-8").encode() if not subject.isascii() else subject
+    body["Subject"] = subject if subject.isascii() else Header(subject, "utf-8", header_name="Subject")  # type: ignore[assignment]
     body["Date"] = format_datetime(date)
     body["Message-ID"] = message_id
     if in_reply_to:
