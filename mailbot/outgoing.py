@@ -6,6 +6,7 @@ Used by every part that emails: decisions (``apply``), chase-ups, the weekly dig
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,6 +30,27 @@ class Shell:
     settings: Settings
     renderer: TemplateRenderer
     storage: Storage
+
+
+_BRACKETED = re.compile(r"\s*[\(\[][^)\]]*[\)\]]")
+
+
+def greeting_name(display_name: str | None) -> str | None:
+    """The name to greet a sender by, from their display name as mail systems write it.
+
+    NHSmail and many councils add the organisation in brackets ("Nurse Kim (LANCASHIRE AND SOUTH
+    CUMBRIA NHS FOUNDATION TRUST)"); directories write "Worker, Sam". Returns None when nothing
+    usable is left (then the email says "Hello,").
+    """
+    if not display_name:
+        return None
+    name = _BRACKETED.sub("", display_name).strip(" \t\"'")
+    if name.count(",") == 1:
+        surname, _, given = name.partition(",")
+        name = f"{given.strip()} {surname.strip()}"
+    if "@" in name or not any(ch.isalpha() for ch in name):
+        return None
+    return " ".join(name.split()) or None
 
 
 def _child_initials(case: Case | None) -> str | None:
@@ -58,7 +80,7 @@ def standard_context(
         "mailbox_address": mailbox.address,
         "caf_mailbox": settings.mailbox_by_role("caf").address,
         "wpehs_mailbox": settings.mailbox_by_role("wpehs").address,
-        "recipient_name": recipient_name or None,
+        "recipient_name": greeting_name(recipient_name),
         "request_type": request.type if request is not None else None,
         "urn": case.urn if case is not None else None,
         "child_initials": _child_initials(case),

@@ -46,6 +46,10 @@ def classify(mailbox_role: str, text: str, facts: RequestFacts) -> str:
             return "meeting_representation"
         return "step_down_wpehs"
     kinds = set(facts.document_kinds)
+    if not (facts.urns or facts.invalid_urns) and _URN_REQUEST.search(text) and "taf_minutes" not in kinds:
+        # Asking for a URN, with none given, is a URN request, even when the sender also says they
+        # are taking over as lead professional (every other CAF@ route needs an existing URN).
+        return "urn_request"
     if "taf_minutes" in kinds or _TAF.search(text):
         return "taf_minutes"
     if _NEW_LP.search(text) or (facts.lead_professional and facts.lead_professional.name and facts.urns):

@@ -84,7 +84,9 @@ def _documents(settings: Any) -> list[tuple[str, str]]:
 
 
 def _children(register: dict[str, Any]) -> list[tuple[str, str | None, str | None]]:
-    return [(c["name"], c["date_of_birth"], c["lcs_id"]) for case in register["cases"] for c in case["children"]]
+    return [
+        (c["name"], c["date_of_birth"], c["lcs_id"]) for case in register["cases"] for c in case["children"]
+    ]
 
 
 def _assert_urn_issued(mail: Any, settings: Any, to: str, child: tuple[str, str, str]) -> dict[str, Any]:
@@ -121,9 +123,10 @@ def test_outlook365_html_with_inline_logo_and_docx_gets_a_urn(mail: Any, setting
     assert [name for name, _ in _documents(settings)] == ["EHA - M Example.docx"]
 
 
-def test_exchange_automatic_reply_is_never_answered(mail: Any, settings: Any) -> None:
+@pytest.mark.parametrize("internal", [False, True], ids=["external_oof", "internal_oof_no_auto_submitted"])
+def test_exchange_automatic_reply_is_never_answered(mail: Any, settings: Any, internal: bool) -> None:
     _, subject, message_id = _first_urn_request(mail, settings)
-    mail.append(CAF, "INBOX", real.exchange_oof(subject, message_id))
+    mail.append(CAF, "INBOX", real.exchange_oof(subject, message_id, internal=internal))
     _run(settings)
     register = _register(settings)
     assert len(mail.imap_messages(SW)) == 1
@@ -133,9 +136,12 @@ def test_exchange_automatic_reply_is_never_answered(mail: Any, settings: Any) ->
     assert mail.imap_messages(CAF) == []
 
 
-def test_exchange_ndr_for_our_reply_fails_that_outbox_row_and_goes_to_review(mail: Any, settings: Any) -> None:
+@pytest.mark.parametrize("full_original", [False, True], ids=["headers_returned", "message_returned"])
+def test_exchange_ndr_for_our_reply_fails_that_outbox_row_and_goes_to_review(
+    mail: Any, settings: Any, full_original: bool
+) -> None:
     _, subject, message_id = _first_urn_request(mail, settings)
-    mail.append(CAF, "INBOX", real.exchange_ndr(SW, subject, message_id))
+    mail.append(CAF, "INBOX", real.exchange_ndr(SW, subject, message_id, full_original=full_original))
     _run(settings)
     register = _register(settings)
     assert register["outbox"][0]["state"] == "failed", register["outbox"]
@@ -154,11 +160,20 @@ def test_outlook_reply_to_our_chase_with_the_plan_completes_the_step_down(mail: 
     chase = parsed(replies[1])
     register = _register(settings)
     step_down = register["requests"][1]
-    assert (step_down["type"], step_down["state"], step_down["urn"]) == ("step_down_wpehs", "incomplete", urn), step_down
-    assert "plan" in step_down["missing"] and "assessment" not in step_down["missing"]
+    assert (step_down["type"], step_down["state"], step_down["urn"]) == (
+        "step_down_wpehs",
+        "incomplete",
+        urn,
+    ), step_down
+    # The register words what is missing for people ("the plan"); the assessment was received.
+    assert [m for m in step_down["missing"] if "plan" in m] and not [
+        m for m in step_down["missing"] if "assess" in m
+    ]
     assert register["outbox"][1]["template"] == "chase_up"
     assert "[SD-000002]" in chase["Subject"]
-    mail.append(WPEHS, "INBOX", real.outlook_reply_with_plan(str(chase["Subject"]), str(chase["Message-ID"]), urn))
+    mail.append(
+        WPEHS, "INBOX", real.outlook_reply_with_plan(str(chase["Subject"]), str(chase["Message-ID"]), urn)
+    )
     _run(settings)
     mail.wait_for(lambda: len(mail.imap_messages(SW)) == 3)
     register = _register(settings)
@@ -169,10 +184,14 @@ def test_outlook_reply_to_our_chase_with_the_plan_completes_the_step_down(mail: 
     assert "[SD-000002]" in parsed(mail.imap_messages(SW)[2])["Subject"]
 
 
-def test_forward_as_attachment_reads_the_assessment_inside_the_forwarded_message(mail: Any, settings: Any) -> None:
+def test_forward_as_attachment_reads_the_assessment_inside_the_forwarded_message(
+    mail: Any, settings: Any
+) -> None:
     mail.append(CAF, "INBOX", real.outlook_forward_as_attachment())
     _run(settings)
-    _assert_urn_issued(mail, settings, "sw.two@lancashire.gov.uk", ("Oliver Sample", "2016-09-12", "LCS778899"))
+    _assert_urn_issued(
+        mail, settings, "sw.two@lancashire.gov.uk", ("Oliver Sample", "2016-09-12", "LCS778899")
+    )
 
 
 def test_gmail_inline_forward_from_a_trusted_partner(mail: Any, settings: Any) -> None:
@@ -187,9 +206,14 @@ def test_gmail_inline_forward_from_a_trusted_partner(mail: Any, settings: Any) -
 def test_outlook_desktop_winmail_dat_attachments_are_read(mail: Any, settings: Any) -> None:
     mail.append(CAF, "INBOX", real.outlook_desktop_winmail())
     _run(settings)
-    _assert_urn_issued(mail, settings, "sw.three@lancashire.gov.uk", ("Noah Fixture", "2014-11-30", "LCS101010"))
-    names = [name for name, _ in _documents(settings)]
-    assert "Early Help Assessment - Noah.docx" in names and "Family Plan - Noah.pdf" in names
+    _assert_urn_issued(
+        mail, settings, "sw.three@lancashire.gov.uk", ("Noah Fixture", "2014-11-30", "LCS101010")
+    )
+    # Documents inside winmail.dat are recorded under it ("winmail.dat/<name>"), each with its kind.
+    assert _documents(settings) == [
+        ("winmail.dat/Early Help Assessment - Noah.docx", "assessment"),
+        ("winmail.dat/Family Plan - Noah.pdf", "plan"),
+    ]
 
 
 def test_apple_mail_inline_pdf_is_read_as_the_assessment(mail: Any, settings: Any) -> None:
@@ -207,7 +231,9 @@ def test_iphone_docx_with_sent_from_my_iphone(mail: Any, settings: Any) -> None:
 def test_octet_stream_docx_with_rfc2231_long_utf8_name(mail: Any, settings: Any) -> None:
     mail.append(CAF, "INBOX", real.thunderbird_octet_stream_long_name())
     _run(settings)
-    _assert_urn_issued(mail, settings, "yot.worker@lancashire.gov.uk", ("Harry Specimen", "2013-01-01", "LCS303030"))
+    _assert_urn_issued(
+        mail, settings, "yot.worker@lancashire.gov.uk", ("Harry Specimen", "2013-01-01", "LCS303030")
+    )
     assert _documents(settings) == [(real.LONG_NAME, "assessment")]
 
 
@@ -218,3 +244,33 @@ def test_nhsmail_smime_signed_request_is_answered_normally(mail: Any, settings: 
     _run(settings)
     _assert_urn_issued(mail, settings, NURSE, ("Leo Sample", "2017-06-05", "LCS424242"))
     assert "p7s" not in text_of(mail.imap_messages(NURSE)[0])
+
+
+def test_urn_request_from_a_professional_taking_over_as_lead_is_still_a_urn_request(
+    mail: Any, settings: Any
+) -> None:
+    """ "URN request" + "please issue a URN", no URN anywhere: a URN request, whoever will be the lead.
+
+    A new-lead-professional request needs a known URN; with none given, asking for one is the request.
+    """
+    if not mail.dovecot.has_user(NURSE):
+        mail.add_user(NURSE)
+    mail.append(CAF, "INBOX", real.nhsmail_signed(real.NHS_TAKING_OVER))
+    _run(settings)
+    _assert_urn_issued(mail, settings, NURSE, ("Leo Sample", "2017-06-05", "LCS424242"))
+
+
+def test_outlook_thank_you_reply_to_our_urn_email_is_not_answered(mail: Any, settings: Any) -> None:
+    """A "RE: … [SD-000001]" saying thanks (logo inline, our text quoted) needs no reply and no new request."""
+    urn, subject, message_id = _first_urn_request(mail, settings)
+    mail.append(CAF, "INBOX", real.outlook_thanks_reply(subject, message_id, urn))
+    _run(settings)
+    register = _register(settings)
+    assert len(register["requests"]) == 1 and register["requests"][0]["state"] == "done", register["requests"]
+    assert [o["template"] for o in register["outbox"]] == ["urn_issued"], register["outbox"]
+    assert len(mail.imap_messages(SW)) == 1
+    assert len(register["cases"]) == 1
+    assert register["review"] == [] and [state for _, state in _incoming(settings)] == [
+        "processed",
+        "processed",
+    ]

@@ -141,3 +141,13 @@ def test_compose_is_deterministic_apart_from_multipart_boundaries() -> None:
     second = build(html="<p>x</p>", attachments=[FileToAttach("a.txt", b"a", "text/plain")])
     assert len(boundary.findall(first)) >= 4
     assert boundary.sub(b"B", first) == boundary.sub(b"B", second)
+
+
+def test_greeting_names_drop_organisations_and_reorder_directory_names() -> None:
+    from mailbot.outgoing import greeting_name
+
+    assert greeting_name("Nurse Kim (LANCASHIRE AND SOUTH CUMBRIA NHS FOUNDATION TRUST)") == "Nurse Kim"
+    assert greeting_name("Worker, Sam") == "Sam Worker"
+    assert greeting_name('"Sam Worker [CSC]"') == "Sam Worker"
+    assert greeting_name("sam.worker@lancashire.gov.uk") is None
+    assert greeting_name("") is None
