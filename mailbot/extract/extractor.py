@@ -72,6 +72,34 @@ _LEVEL_SENTENCE = re.compile(
 
 #: Where a people table's role cell joins a job title to a part in the meeting ("X - Lead Professional").
 _ROLE_PARTS = re.compile(r"\s+[—–-]\s+|[(),/;|]")
+#: Words naming an organisation: "Northgate High School" or "Families First" is never a person.
+_ORGANISATION_WORD = re.compile(
+    r"\b(?:school|academy|college|nursery|council|services?|team|trust|nhs|centre|center|partnership|"
+    r"hub|unit|project|programme|program|families|agency|department|police|hospital|practice|surgery|"
+    r"university|ltd|limited|foundation|charity|clinic|children's|health|first)\b",
+    re.IGNORECASE,
+)
+_ADULT_AGE = 18
+#: An email address or phone number ending a part, with the dash or colon before it.
+_CONTACT_TAIL = re.compile(
+    r"\s*(?:[—–\-:]|\b(?:email|e-mail|tel|telephone|phone|mobile)\b)?\s*"
+    r"(?:[A-Za-z0-9._%+\-']+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}|(?:\+44\s?|0)\d[\d\s]{8,12})\s*$",
+    re.IGNORECASE,
+)
+#: "Jo Smith has consented", "Jo Smith has given consent", "Jo Smith agreed to": who consented.
+_CONSENTER = re.compile(
+    r"\b([A-Z][a-zA-Z'’\-]+(?:\s+[A-Z][a-zA-Z'’\-]+){1,3})\s+(?:has\s+|have\s+)?"
+    r"(?:consented|given\s+(?:her\s+|his\s+|their\s+)?consent|agreed|agrees)\b"
+)
+#: "Consent recorded on", "consent was given on": the date follows.
+_CONSENT_ON = re.compile(
+    r"\bconsent\s+(?:was\s+|has\s+been\s+)?(?:recorded|given|obtained|received|signed)\s+on\s+", re.IGNORECASE
+)
+#: A line ending inside a date of birth ("... Ayla Smith, born 19"): the date runs onto the next line.
+_CUT_BIRTH_DATE = re.compile(
+    r"\b(?:born|dob|d\.o\.b\.?|date of birth)[\s:]*(?:on\s+)?(?:\d{1,2}(?:st|nd|rd|th)?(?:\s+[A-Za-z]+)?)?\s*$",
+    re.IGNORECASE,
+)
 _NEED_WORD = re.compile(r"\b(?:need|continuum|con|threshold)\b", re.IGNORECASE)
 
 
@@ -222,7 +250,7 @@ class _Facts:
         if self.vocabulary.is_placeholder(value):
             return
         if name in ("name", "first_name", "surname"):
-            record.slot(name).add(clean_name(value), where, confidence)
+            record.slot(name).add(_person_name(value), where, confidence)
             if name == "name":
                 record.slot("email").add(find_email(value), where, confidence * 0.8)
                 record.slot("phone").add(find_phone(value), where, confidence * 0.8)
@@ -238,9 +266,11 @@ class _Facts:
             if name == "blob":
                 # "Andrew Ainsworth, Early Help Practitioner, Blackpool Better Start. Contact ..."
                 parts = person_parts(value) or [""]
-                record.slot("name").add(clean_name(parts[0]), where, confidence * 0.7)
-                plain = [p for p in parts[1:3] if p and find_email(p) is None and find_phone(p) is None]
-                if clean_name(parts[0]) is not None and len(plain) == 2:
+                record.slot("name").add(_person_name(parts[0]), where, confidence * 0.7)
+                # "Norwich Family Hub — jo@hub.org": the part before a trailing address is the agency.
+                trimmed = [_CONTACT_TAIL.sub("", p) for p in parts[1:3]]
+                plain = [p for p in trimmed if p and find_email(p) is None and find_phone(p) is None]
+                if _person_name(parts[0]) is not None and len(plain) == 2:
                     record.slot("role").add(clean_text(plain[0]), where, confidence * 0.6)
                     record.slot("agency").add(clean_text(plain[1]), where, confidence * 0.6)
 
@@ -301,7 +331,10 @@ class _Facts:
             lowered = text.lower()
             if section not in self.vocabulary.ignored_sections:
                 if "consent" in lowered or "agreed" in lowered:
-                    self.consent.slot("sentence_given").add(consent_in_sentence(text), where, 0.6)
+                    given = consent_in_sentence(text)
+                    self.consent.slot("sentence_given").add(given, where, 0.6)
+                    if given is not None:
+                        self.read_consent_sentence(text, where)
                 if "meeting" in lowered:
                     for meeting in _MEETING_SENTENCE.finditer(text):
                         when = parse_british_date(text[meeting.end() : meeting.end() + 60])
@@ -311,6 +344,20 @@ class _Facts:
                     if _NEED_WORD.search(text):
                         self.document.slot("sentence_level").add(int(match.group(1)), where, 0.6)
 
+    def read_consent_sentence(self, text: str, where: str) -> None:
+        """Who consented and when, from "Jo Smith has consented to ... Consent recorded on 1/2/25".
+
+        Both or neither: a sentence saying someone agreed, with no date recorded, names no signer.
+        """
+        who, when = _CONSENTER.search(text), _CONSENT_ON.search(text)
+        if who is None or when is None:
+            return  # only a consent recorded with its date stands for a signature
+        dated = parse_british_date(text[when.end() : when.end() + 40])
+        signer = _person_name(who.group(1))
+        if dated is not None and signer is not None:
+            self.consent.slot("sentence_signed_by").add(signer, where, 0.6)
+            self.consent.slot("sentence_date").add(dated, where, 0.6)
+
     def read_prose(self, found: Walk, latest_year: int | None) -> None:
         """Children named with a birth date in prose, and the writer's sign-off when they take the lead."""
         lines = [
@@ -318,7 +365,8 @@ class _Facts:
             for text, where, section in found.free_text
             if section not in self.vocabulary.ignored_sections
         ]
-        self.prose_children = children_in_prose(lines, latest_year, self.dob_latest_year)
+        # A PDF wraps "born 19 / August 2017" over two lines: such a cut date of birth is joined.
+        self.prose_children = children_in_prose(_join_cut_dates(lines), latest_year, self.dob_latest_year)
         joined = join_wrapped(lines)
         self.prose_postcode = home_postcode(joined)
         lead = lead_in_prose(joined)
@@ -365,8 +413,12 @@ class _Facts:
             relation = relationship.value if relationship is not None else None
             if relation is not None and relation in self.vocabulary.relationships.get("adult", frozenset()):
                 continue
-            if is_household and relation not in self.vocabulary.relationships.get("child", frozenset()):
-                continue
+            if (
+                is_household
+                and relation not in self.vocabulary.relationships.get("child", frozenset())
+                and (relation is not None or not self._under_18(record))
+            ):
+                continue  # a family table's row is a child by its relationship, or else by its age
             name_reading = record.best("name")
             if name_reading is None:
                 first, last = record.best("first_name"), record.best("surname")
@@ -438,6 +490,10 @@ class _Facts:
             given = take(self.consent, "sentence_given", "consent.given")
         signed_by = take(self.consent, "signed_by", "consent.signed_by")
         consent_date = take(self.consent, "date", "consent.date")
+        if given is not None and signed_by is None and consent_date is None:
+            # No signature block: the sentence that records the consent says who gave it and when.
+            signed_by = take(self.consent, "sentence_signed_by", "consent.signed_by")
+            consent_date = take(self.consent, "sentence_date", "consent.date")
         if (
             given is None
             and signed_by is not None
@@ -525,6 +581,11 @@ class _Facts:
             record.slot("email").add(find_email(contact), where, 0.6)
         if record.best("phone") is None:
             record.slot("phone").add(find_phone(contact), where, 0.6)
+
+    def _under_18(self, record: _Record) -> bool:
+        """True when the record's date of birth makes the person a child in the document's year."""
+        dob = record.best("date_of_birth")
+        return dob is not None and dob.value.year > self.dob_latest_year - _ADULT_AGE
 
     def _lp_name(self, take: Any) -> str | None:
         name: str | None = take(self.lead_professional, "name", "lead_professional.name")
@@ -707,6 +768,8 @@ def _extract(
     found = walk(content, vocabulary)
     facts = _Facts(vocabulary, latest)
     for entry in found.entries:
+        if entry.field == "lcs_id" and urn_scheme.find(entry.value):
+            continue  # "Case number: LAN-004217-K" is the council's URN, never a child's LCS id
         facts.read(entry)
     facts.people = found.people
     facts.read_options(found)
@@ -730,3 +793,27 @@ def _extract(
         sha256=content.sha256,
         **resolved,
     )
+
+
+def _person_name(text: str) -> str | None:
+    """A person's name (``clean_name``) that is no organisation's: a school or service names nobody."""
+    name = clean_name(text)
+    if name is None or _ORGANISATION_WORD.search(name):
+        return None
+    return name
+
+
+def _join_cut_dates(lines: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Lines of one PDF page joined where a date of birth is cut by the wrap; the rest as written."""
+    joined: list[tuple[str, str]] = []
+    for text, where in lines:
+        if (
+            joined
+            and where.startswith("page")
+            and joined[-1][1] == where
+            and _CUT_BIRTH_DATE.search(joined[-1][0])
+        ):
+            joined[-1] = (joined[-1][0].rstrip() + " " + text.strip(), where)
+        else:
+            joined.append((text, where))
+    return joined

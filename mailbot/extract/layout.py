@@ -24,6 +24,15 @@ _PERSON_SECTIONS = frozenset({"child", "household", "parent"})
 _DATE_HINT = re.compile(r"\d{1,2}\s?[/.\-]\s?\d{1,2}\s?[/.\-]\s?\d{2,4}|\b(?:dob|born)\b", re.IGNORECASE)
 _GAP = re.compile(r"\s{2,}|\t")
 _SIGNATURE_LINES = 5
+#: A date of birth's label then the date, with no colon between ("D.O.B. 10/07/2021").
+_DOB_THEN_DATE = re.compile(
+    r"(d\.?\s?o\.?\s?b\.?|date of birth)\s*:?\s*(\d{1,2}\s?[/.\-]\s?\d{1,2}\s?[/.\-]\s?\d{2,4}|\d{1,2}\s+[A-Za-z]{3,9}\s+\d{4})",
+    re.IGNORECASE,
+)
+#: A cell holding a level of need ("Level 3"): a value, although "Level" alone is a label.
+_LEVEL_VALUE = re.compile(r"\s*level\s*[1-4]\s*", re.IGNORECASE)
+#: Column labels that make a header row a table of children ("Child's name | Date of birth").
+_CHILD_KEYS = frozenset({"name", "first_name", "date_of_birth", "lcs_id"})
 #: Where a second "Label:" starts on one line: after a gap, a tab or the end of a sentence.
 _NEXT_LABEL = re.compile(r"(?:\s{2,}|\t|(?<=[.;])\s+)(?=[A-Z][^:\n]{0,40}:(?:\s|$))")
 #: A value that only lists the choices ("Yes / No"): the question is still unanswered on this line.
@@ -32,6 +41,12 @@ _OPTIONS_PROMPT = re.compile(r"\s*(?:yes|y)\s*(?:/|or|\|)\s*(?:no|n)\s*", re.IGN
 _BULLET = re.compile(
     r"^(?:[\u2022\u00b7\u25aa\u25cf\u25e6\u2023\u2043\u2219\uf0b7\uf0a7\uf076\uf0d8*\-–]|o(?=\t))\s+"
 )
+
+
+#: A form's section number before its title ("Section B: Lead Practitioner", "Part 2 - Consent").
+_SECTION_NUMBER = re.compile(r"^(?:section|part|step)\s+[A-Z0-9]{1,3}\s*[:.\-–—)]\s*(?=\S)", re.IGNORECASE)
+#: A line that starts a new labelled answer ("Parent aware of this referral:"), so no wrapped text.
+_LABEL_LINE = re.compile(r"^[A-Z][^:.!?\n]{0,60}[:?](?:\s|$)")
 
 
 @dataclass(frozen=True)
@@ -138,15 +153,34 @@ class _Walker:
 
     # --- text: paragraphs, cells, form fields ------------------------------------------------------
     def paragraph(self, block: Paragraph) -> None:
-        text = _BULLET.sub("", block.text.strip())
+        text = _SECTION_NUMBER.sub("", _BULLET.sub("", block.text.strip()))
         if not text:
             return
+        if self.pending is not None and self.pending_parts and self.ends_long_text(text, block.where):
+            self.flush()
         if self.section == "sender" and self.signature_open and len(self.walk.signature) < _SIGNATURE_LINES:
             self.walk.signature.append((text, block.where))
         if block.heading_level is not None:
             if self.labelled_text(text, block.where):
                 return
+            own = self.classify(text) if self.section is not None else None
+            if own is not None and own.field not in (None, "blob") and own.section == self.section:
+                # A bold label above its value ("Designation" under "Lead Professional", "Signed
+                # (parent/carer)" under "Agreement") is a label of the section we are in, no new section.
+                self.flush()
+                self.pending = own
+                return
             heading = self.vocabulary.heading_section(text, strict=False)
+            if (
+                heading is not None
+                and heading[0] in self.vocabulary.ignored_sections
+                and block.heading_level == 1
+                and not self.walk.entries
+                and self.vocabulary.heading_section(text, strict=True) is None
+            ):
+                # The document's title ("Pupil Attendance – Request for Early Help") is about the family:
+                # a word in it ("attendance", "school") opens no list of other people.
+                heading = None
             if (
                 heading is not None
                 and heading[0] in _PERSON_SECTIONS
@@ -154,6 +188,11 @@ class _Walker:
                 and self.vocabulary.kind_of(text)
             ):
                 heading = None  # "Family Plan", "Child's Plan": the document's title, no one's record
+            if heading is None and block.heading_level == 1 and self.vocabulary.kind_of(text):
+                # The document's title ("Step Down Plan – Social Care to One Point") labels nothing.
+                self.open_unknown()
+                self.walk.free_text.append((text, block.where, None))
+                return
             if heading is not None:
                 self.open_section(*heading)
                 # "Child 2 - date of birth" as a heading, its value the paragraph below: a label too.
@@ -195,6 +234,9 @@ class _Walker:
                 self.flush()
             return
         if has_box(text):
+            if self.section != "consent" and _is_consent_statement(text):
+                # "☒ I do not agree to information being shared": the signature lines below are the consent's.
+                self.open_section("consent", None)
             self.record_options(text, block.where, None)
             return
         if self.section == "child" and _DATE_HINT.search(text) and clean_name(text) is not None:
@@ -202,6 +244,16 @@ class _Walker:
             self.add(LabelMatch("child", "blob", None, 0.85), text, block.where)
             return
         self.walk.free_text.append((text, block.where, self.section))
+
+    def ends_long_text(self, text: str, where: str) -> bool:
+        """True when ``text`` cannot continue the pending long answer: a labelled line, a check-box
+        line, or (on a PDF page) a new paragraph after a finished sentence rather than a line wrap."""
+        if has_box(text) or _LABEL_LINE.match(text):
+            return True
+        last, last_where = self.pending_parts[-1]
+        if last_where.startswith("page") and where.startswith("page"):
+            return last_where != where or last.rstrip().endswith((".", "!", "?", ";", ":"))
+        return False
 
     def labelled_text(self, text: str, where: str) -> bool:
         """Read ``"Label: value"`` lines, ``"Label ☒ Yes ☐ No"`` and label-above-value text."""
@@ -236,6 +288,12 @@ class _Walker:
                 self.flush()
                 self.enter_named_section(match)
                 self.pending = match
+                return True
+            if match is not None and match.field in LONG_TEXT_FIELDS and where.startswith("page"):
+                # "Support requested: ... and help with" / "housing": a PDF line wrap continues it.
+                self.flush()
+                self.pending = match
+                self.pending_parts = [(value.strip(), where)]
                 return True
             if match is not None:
                 self.flush()
@@ -289,6 +347,8 @@ class _Walker:
         if not tab or not value or "\t" in value or len(label) > _MAX_LABEL or has_box(label):
             return False
         match = self.classify(label)
+        if match is None and self.name_then_birth_date(f"{label}  {value}".replace(":", " ", 1), "", where):
+            return True
         if match is None or match.field is None or _field_of(self.classify(value)) is not None:
             return False
         self.flush()
@@ -320,6 +380,12 @@ class _Walker:
         parts = _GAP.split(label.strip(), maxsplit=1)
         if len(parts) != 2:
             return False
+        if not value:
+            # "Reuben Smith<TAB>D.O.B. 10/07/2021": the date follows its label without a colon.
+            dated = _DOB_THEN_DATE.fullmatch(parts[1].strip())
+            if dated is None or clean_name(parts[0]) is None:
+                return False
+            parts[1], value = dated.group(1), dated.group(2)
         tail = parts[1].strip().rstrip(":?*").strip()
         tail_match = self.vocabulary.classify(tail, "child") if len(tail) <= _MAX_LABEL else None
         if tail_match is None or tail_match.field != "date_of_birth" or tail_match.section != "child":
@@ -403,15 +469,21 @@ class _Walker:
                 continue
             if self.is_header(texts, rows, index):
                 header = [self.classify(text) if text else None for text in texts]
-                if any(m is not None and m.section == "child" for m in header):
+                if any(m is not None and m.section == "child" and m.field in _CHILD_KEYS for m in header):
                     # "Child's name | Date of birth | Address": every column of a row per child is
                     # the child's, whatever section the table sits in.
                     header = [
-                        m if m is not None or not text else self.vocabulary.classify(text, "child")
+                        (self.vocabulary.classify(text, "child") or m)
+                        if text and (m is None or m.section in (self.section, "household"))
+                        else m
                         for m, text in zip(
                             header, (t.strip().rstrip(":?*").strip() for t in texts), strict=True
                         )
                     ]
+                # An action plan's column ("Needs to happen") lists tasks, never the work requested.
+                header = [
+                    None if m is not None and m.field == "work_requested_fallback" else m for m in header
+                ]
                 continue
             header = None
             self.pairs(row, texts)
@@ -490,8 +562,17 @@ class _Walker:
         following = [cell.text.strip() for cell in rows[index + 1]]
         if len(following) != len(texts) or not any(following):
             return False
-        # "Father" or "Social worker" in a value row names a person, it is no label.
-        return all(not text or _field_of(self.classify(text)) is None for text in following)
+        if len(filled) == 2 and _field_of(matches[1]) in (None, "blob"):
+            return False  # "Role | Key Worker": a label and its value, the value naming a section
+        # A value row holds no labels; "Child", "Key Worker" or "Level 3" there is a value naming a
+        # relationship, a role or a level.
+        return all(
+            not text
+            or (_LEVEL_VALUE.fullmatch(text) and not _LEVEL_VALUE.fullmatch(label))
+            or (text.startswith("(") and text.endswith(")"))  # "(signed)": a note in a value cell
+            or _field_of(self.classify(text)) in (None, "blob")
+            for label, text in zip(texts, following, strict=True)
+        )
 
     def is_field_label(self, text: str) -> bool:
         """True when ``text`` is itself a label of a field we read ("Agency", "Telephone"), so never a value."""
@@ -600,3 +681,9 @@ def walk(content: DocumentContent, vocabulary: FieldVocabulary) -> Walk:
             walker.form_field(block)
     walker.flush()
     return walker.walk
+
+
+def _is_consent_statement(text: str) -> bool:
+    """A ticked-box line stating the family's consent ("☒ I agree to ...", "☒ I do NOT consent")."""
+    lowered = text.lower()
+    return re.search(r"\b(?:i|we)\b[^.]{0,20}\b(?:agree|consent)", lowered) is not None

@@ -165,7 +165,16 @@ def find_postcode(text: str) -> str | None:
     return f"{match.group(1).upper()} {match.group(2).upper()}"
 
 
+#: An address cut by a narrow cell's line wrap ("jo.bloggs@coun\ncil.gov.uk"): its domain has no TLD yet.
+_WRAPPED_EMAIL = re.compile(
+    r"(@[\w.\-]*?)(?<!\.[a-z]{2})(?<!\.[a-z]{3})[ \t]*\n[ \t]*(?=[\w.\-]+\.[a-z]{2,})"
+)
+
+
 def find_email(text: str) -> str | None:
+    """The first email address in ``text`` (a wrapped cell's address joined), or None."""
+    if "@" in text and "\n" in text:
+        text = _WRAPPED_EMAIL.sub(r"\1", text)
     match = EMAIL.search(text.replace("mailto:", " "))
     return match.group(0).rstrip(".") if match else None
 
