@@ -55,7 +55,7 @@ _ADDRESS_LINE = re.compile(
     r"\s*(?:to|re|from|cc|date|subject|dear|ref|our ref|your ref)\b\s*:?", re.IGNORECASE
 )
 _MEETING_SENTENCE = re.compile(
-    r"\b(?:multi[\s-]?agency|TAF|team around the family|CIN|child in need|step[\s-]?down|core group)"
+    r"\b(?:multi[\s-]?agency|TAF|team around the family|CIN|child in need|step[\s-]?down|core group|family|family plan(?:ning)?)"
     r"\s+(?:review\s+)?meeting\b(?:\s+(?:has been|is|was|will be))?\s+(?:called|booked|arranged|held|scheduled)?"
     r"\s*(?:for|on)\b",
     re.IGNORECASE,
@@ -682,8 +682,8 @@ def document_kind(content: DocumentContent, vocabulary: FieldVocabulary) -> Docu
         return "other"
     for line in [*_title_lines(content), content.file.rsplit("/", 1)[-1].rsplit(".", 1)[0]]:
         kind = vocabulary.kind_of(line)
-        if kind in ("assessment", "plan", "taf_minutes", "consent"):
-            return kind  # type: ignore[return-value]
+        if kind in ("assessment", "plan", "taf_minutes", "consent", "other"):
+            return kind  # type: ignore[return-value]  # a title naming "other" settles it too
     return "other"
 
 

@@ -19,6 +19,7 @@ from mailbot.extract.vocabulary import DOCUMENT_SECTION, FieldVocabulary, LabelM
 #: Fields whose value may run over several paragraphs after a heading-like label.
 LONG_TEXT_FIELDS = frozenset({"work_requested", "work_requested_fallback"})
 _MAX_LABEL = 90
+_WRAPPED_LINE = re.compile(r"[a-z][a-z\s'/,()-]*[?:]?$")  # words going on in lower case, no "@" or digits
 #: Sections holding one person's record; a document title naming them ("Family Plan") opens none.
 _PERSON_SECTIONS = frozenset({"child", "household", "parent"})
 _DATE_HINT = re.compile(r"\d{1,2}\s?[/.\-]\s?\d{1,2}\s?[/.\-]\s?\d{2,4}|\b(?:dob|born)\b", re.IGNORECASE)
@@ -151,6 +152,14 @@ class _Walker:
             return None
         return self.vocabulary.classify(label, self.section)
 
+    def wrapped_label(self, text: str) -> LabelMatch | None:
+        """A label cell a PDF wrapped onto lines that each go on in lower case ("... the school" /
+        "nursing team?"), read as the one label it is; None for "Label" above its own value."""
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        if len(lines) < 2 or not all(_WRAPPED_LINE.match(line) for line in lines[1:]):
+            return None
+        return self.classify(" ".join(lines))
+
     # --- text: paragraphs, cells, form fields ------------------------------------------------------
     def paragraph(self, block: Paragraph) -> None:
         text = _SECTION_NUMBER.sub("", _BULLET.sub("", block.text.strip()))
@@ -258,6 +267,8 @@ class _Walker:
     def labelled_text(self, text: str, where: str) -> bool:
         """Read ``"Label: value"`` lines, ``"Label ☒ Yes ☐ No"`` and label-above-value text."""
         lines = [line.strip() for line in text.splitlines() if line.strip()]
+        if len(lines) > 1 and self.wrapped_label(text) is not None:
+            return False  # one wrapped label with its value left blank, no label above a value
         if len(lines) > 1:
             first = self.classify(lines[0])
             if first is not None and ":" not in lines[0].rstrip(":"):
@@ -603,7 +614,7 @@ class _Walker:
             if not text:
                 col += 1
                 continue
-            match = self.classify(text) if "\n" not in text else None
+            match = self.classify(text) if "\n" not in text else self.wrapped_label(text)
             if match is not None:
                 value_col = col + 1
                 while value_col < len(texts) and not texts[value_col] and value_col - col < 2:

@@ -283,6 +283,16 @@ class FieldVocabulary:
             return LabelMatch(qualified[0], qualified[1], None, 0.95)
         named, rest = self.find_section(key)
         if named is not None:
+            asked = self._lookup(DOCUMENT_SECTION, key)
+            if asked is not None and asked[0] == "work_requested":
+                # "What support would you like from the school nursing team?": a question asking for
+                # work stays one, whoever it names.
+                return LabelMatch(DOCUMENT_SECTION, asked[0], None, 0.7)
+            if named not in self.ignored_sections and named != "consent" and _CONSENT_WORD.search(key):
+                # "Has the family consented to this referral?": the family's consent, not a family member.
+                found_consent = self._lookup("consent", key)
+                if found_consent is not None and found_consent[0] == "given":
+                    return LabelMatch("consent", "given", None, 0.8)
             if named in self.ignored_sections and _CONSENT_WORD.search(key) and "consent" in self.fields:
                 # "Signed by (parent/carer)", "Parent/carer consents to sharing": consent, not a parent.
                 return self._consent_label(key)

@@ -317,9 +317,11 @@ def test_work_requested_section_text_and_fallback_label(
     assert facts.work_requested == "Support with routines and school attendance. Parenting course."
     assert facts.provenance["work_requested"] == "paragraph 3"
     only_fallback = extract_facts(
-        doc(para("Reason for step down:   CIN plan complete.", 1)), vocabulary, scheme
+        doc(para("What needs to change:   regular bedtimes.", 1)), vocabulary, scheme
     )
-    assert only_fallback.work_requested == "CIN plan complete."
+    assert only_fallback.work_requested == "regular bedtimes."
+    only_reason = extract_facts(doc(para("Reason for step down: CIN plan complete.", 1)), vocabulary, scheme)
+    assert only_reason.work_requested is None  # why a case steps down is no request of Early Help
 
 
 def test_meeting_date_is_the_meeting_the_document_is_about(
