@@ -51,6 +51,16 @@ KNOWN_FACT_REQUIREMENTS = {
 }
 
 
+def is_trusted_address(address: str, trusted_domains: tuple[str, ...]) -> bool:
+    """True when ``address``'s domain is one of ``trusted_domains`` or a subdomain of one.
+
+    The one rule for invariant 4, used by the rules (who gets personal data) and by the outbox
+    guard (which refuses it anyway), so the two can never disagree.
+    """
+    domain = address.rpartition("@")[2].strip().lower().rstrip(">")
+    return bool(domain) and any(domain == d or domain.endswith("." + d) for d in trusted_domains)
+
+
 @dataclass(frozen=True)
 class ImapSettings:
     host: str
@@ -159,8 +169,7 @@ class Settings:
 
     def is_trusted(self, address: str) -> bool:
         """True when ``address`` is in a trusted domain (or a subdomain of one)."""
-        domain = address.rpartition("@")[2].strip().lower().rstrip(">")
-        return any(domain == d or domain.endswith("." + d) for d in self.trusted_domains)
+        return is_trusted_address(address, self.trusted_domains)
 
     @property
     def own_addresses(self) -> tuple[str, ...]:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
+from mailbot.config import is_trusted_address
 from mailbot.digest import redact_names
 from mailbot.facts import Child, DocumentFacts
 from mailbot.message import AutomaticMail
@@ -69,8 +70,7 @@ class Rules:
     urn_scheme: UrnScheme = field(default_factory=UrnScheme)
 
     def is_trusted(self, address: str) -> bool:
-        domain = address.rpartition("@")[2].lower()
-        return any(domain == d or domain.endswith("." + d) for d in self.trusted_domains)
+        return is_trusted_address(address, self.trusted_domains)
 
 
 #: Missing-item codes the chase-up template words itself; others are passed as their description.

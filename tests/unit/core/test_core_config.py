@@ -373,3 +373,14 @@ def test_relative_paths_are_relative_to_the_config_file(tmp_path: Path) -> None:
     settings = load_settings(path)
     assert settings.mailbox_by_role("caf").maildir == MaildirSettings(tmp_path / "etc" / "mail/caf")
     assert settings.database_url == f"sqlite:///{tmp_path}/etc/var/mailbot.sqlite3"
+
+
+def test_trust_is_by_whole_domain_or_subdomain_never_by_lookalike() -> None:
+    from mailbot.config import is_trusted_address
+
+    trusted = ("lancashire.gov.uk", "nhs.net")
+    assert is_trusted_address("sam.worker@lancashire.gov.uk", trusted)
+    assert is_trusted_address("<Kim@Schools.Lancashire.gov.uk>", trusted)
+    assert not is_trusted_address("sam@evil-lancashire.gov.uk", trusted)
+    assert not is_trusted_address("sam@lancashire.gov.uk.example.com", trusted)
+    assert not is_trusted_address("no-domain", trusted)
