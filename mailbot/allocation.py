@@ -34,6 +34,7 @@ class AllocationError(Exception):
 class AllocationOutcome:
     request_reference: str
     urn: str
+    allocation_id: int = 0
 
 
 def waiting_request(session: Session, urn: str) -> Request | None:
@@ -60,14 +61,22 @@ def allocate(
     team: str | None,
     source: str,
     now: datetime,
+    request_id: int | None = None,
 ) -> AllocationOutcome:
-    """Allocate the step down waiting for ``urn``; raises AllocationError when there is none."""
+    """Allocate the step down waiting for ``urn`` (the oldest, or ``request_id`` when given, as the
+    console's board does); raises AllocationError when there is none."""
     settings = shell.settings
     request = waiting_request(session, urn)
+    if request_id is not None:
+        chosen = session.get(Request, request_id, with_for_update=True)
+        ready = chosen is not None and chosen.state in ALLOCATABLE_STATES
+        request = chosen if ready and chosen is not None and chosen.case and chosen.case.urn == urn else None
     if request is None or request.case is None:
         raise AllocationError(f"no step down for {urn} is waiting for allocation")
     case = request.case
-    record_allocation(session, request, RecordAllocation(urn, worker_name, worker_email, team), source, now)
+    allocation = record_allocation(
+        session, request, RecordAllocation(urn, worker_name, worker_email, team), source, now
+    )
     lead = LeadProfessional(
         name=worker_name,
         role="Early Help worker",
@@ -101,7 +110,7 @@ def allocate(
         template="allocation_feedback",
         to=[request.sender],
         context=context,
-        dedupe_key=f"r{request.id}:allocation_feedback",
+        dedupe_key=f"a{allocation.id}:allocation_feedback",
         mailbox_name=request.mailbox,
         request=request,
         now=now,
@@ -114,7 +123,7 @@ def allocate(
         template="caf_lp_update",
         to=[settings.mailbox_by_role("caf").address],
         context={**context, "attachments": [a.filename for a in attachments]},
-        dedupe_key=f"r{request.id}:caf_lp_update",
+        dedupe_key=f"a{allocation.id}:caf_lp_update",
         mailbox_name=request.mailbox,
         request=request,
         now=now,
@@ -122,10 +131,16 @@ def allocate(
         auto_submitted="auto-generated",
     )
     session.add(
-        Event(at=now, kind="allocated", request_id=request.id, case_id=case.id, detail={"source": source})
+        Event(
+            at=now,
+            kind="allocated",
+            request_id=request.id,
+            case_id=case.id,
+            detail={"source": source, "allocation": allocation.id},
+        )
     )
     log.info("allocation recorded request=%s source=%s", request.id, source)
-    return AllocationOutcome(request.reference, urn)
+    return AllocationOutcome(request.reference, urn, allocation.id)
 
 
 def is_digest_reply(session: Session, subject: str, thread_ids: list[str]) -> bool:
@@ -140,6 +155,23 @@ def is_digest_reply(session: Session, subject: str, thread_ids: list[str]) -> bo
         ).first()
         is not None
     )
+
+
+def refuse_digest_reply(session: Session, message: Message, now: datetime) -> None:
+    """A reply to the digest from someone who is not a configured allocator: nothing is allocated or
+    sent; a person looks at it (it may be a manager missing from ``workflow.allocators``)."""
+    session.add(
+        ReviewItem(
+            reason="allocation_not_allowed",
+            detail="a reply to the weekly digest came from an address that is not a configured allocator",
+            state="open",
+            message_row_id=message.id,
+            created_at=now,
+        )
+    )
+    message.state = "review"
+    message.processed_at = now
+    session.add(Event(at=now, kind="digest_reply_refused", message_row_id=message.id, detail={}))
 
 
 def apply_digest_reply(

@@ -37,6 +37,7 @@ from mailbot.register.models import (
     Sequence as SequenceRow,
 )
 from mailbot.rules.actions import (
+    Action,
     AttachCase,
     Decision,
     Ignore,
@@ -93,6 +94,33 @@ def _add_children(session: Session, case: Case, children: Sequence[ChildFacts]) 
 
 
 @dataclass(frozen=True)
+class Origin:
+    """What a decision answers, for threading and deduplicating its emails: a message that arrived
+    (``m<row id>``) or a person's action on the console (``r<review item>``, ``p<request>``...)."""
+
+    dedupe_prefix: str
+    mailbox: str
+    message_row_id: int | None
+    sender: str | None
+    sender_name: str | None = None
+    message_id: str | None = None
+    references: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, incoming: Incoming) -> Origin:
+        row = incoming.row
+        return cls(
+            f"m{row.id}",
+            row.mailbox,
+            row.id,
+            row.sender,
+            incoming.sender_name,
+            incoming.message_id,
+            incoming.references,
+        )
+
+
+@dataclass(frozen=True)
 class Incoming:
     """The message being applied: its register row, ids for threading, facts of its body and files."""
 
@@ -113,7 +141,6 @@ def apply(
     now: datetime,
 ) -> Request | None:
     """Carry out ``decision`` for ``incoming``; returns the request it now belongs to (if any)."""
-    settings = shell.settings
     message = incoming.row
     if decision.request_type is not None and request is None:
         request = Request(
@@ -156,7 +183,39 @@ def apply(
                 created_at=now,
             )
         )
-    for action in decision.actions:
+    carry_out(session, shell, decision.actions, request, Origin.of(incoming), now)
+    message.state = decision.message_state
+    message.processed_at = now
+    session.add(
+        Event(
+            at=now,
+            kind="decision",
+            request_id=request.id if request else None,
+            case_id=request.case_id if request else None,
+            message_row_id=message.id,
+            detail={
+                "request_type": decision.request_type,
+                "state": decision.state,
+                "actions": [type(a).__name__ for a in decision.actions],
+                "explanation": list(decision.explanation),
+            },
+        )
+    )
+    return request
+
+
+def carry_out(
+    session: Session,
+    shell: Shell,
+    actions: Sequence[Action],
+    request: Request | None,
+    origin: Origin,
+    now: datetime,
+) -> None:
+    """Carry out ``actions`` for ``request``: the one place a decision's actions become rows, whether
+    the decision answered a message (``apply``) or a person made it on the console."""
+    settings = shell.settings
+    for action in actions:
         if isinstance(action, IssueUrn):
             district = (
                 district_for_postcode(action.district_postcode, settings.districts)
@@ -202,7 +261,7 @@ def apply(
                 if action.attach_documents_of_request and request
                 else []
             )
-            to_sender = bool(action.to) and action.to[0] == message.sender
+            to_sender = bool(action.to) and action.to[0] == origin.sender
             context = dict(action.context)
             if action.template == "filed" and request is not None:
                 context.setdefault("documents", _documents_context(session, request))
@@ -212,14 +271,14 @@ def apply(
                 template=action.template,
                 to=action.to,
                 context=context,
-                recipient_name=incoming.sender_name if to_sender else None,
-                dedupe_key=f"m{message.id}:{action.template}:{action.key}",
-                mailbox_name=message.mailbox,
+                recipient_name=origin.sender_name if to_sender else None,
+                dedupe_key=f"{origin.dedupe_prefix}:{action.template}:{action.key}",
+                mailbox_name=origin.mailbox,
                 request=request,
                 now=now,
                 personal=action.personal,
-                in_reply_to=incoming.message_id if to_sender else None,
-                references=incoming.references,
+                in_reply_to=origin.message_id if to_sender else None,
+                references=origin.references,
                 attachments=attachments,
             )
         elif isinstance(action, Review):
@@ -229,7 +288,7 @@ def apply(
                     detail=action.detail,
                     state="open",
                     request_id=request.id if request else None,
-                    message_row_id=message.id,
+                    message_row_id=origin.message_row_id,
                     created_at=now,
                 )
             )
@@ -241,24 +300,6 @@ def apply(
             )
         elif isinstance(action, Ignore):
             pass
-    message.state = decision.message_state
-    message.processed_at = now
-    session.add(
-        Event(
-            at=now,
-            kind="decision",
-            request_id=request.id if request else None,
-            case_id=request.case_id if request else None,
-            message_row_id=message.id,
-            detail={
-                "request_type": decision.request_type,
-                "state": decision.state,
-                "actions": [type(a).__name__ for a in decision.actions],
-                "explanation": list(decision.explanation),
-            },
-        )
-    )
-    return request
 
 
 def _documents_context(session: Session, request: Request) -> list[dict[str, str]]:

@@ -56,11 +56,34 @@ def _settings(ctx: click.Context) -> Settings:
     metavar="PATH",
     help="Config file (default: $MAILBOT_CONFIG, ./mailbot.toml, config/mailbot.toml, /etc/mailbot/mailbot.toml).",
 )
+@click.option(
+    "--as",
+    "acting_as",
+    metavar="NAME",
+    help="Who is running this command, for the audit trail (default: your login name).",
+)
 @click.pass_context
-def main(ctx: click.Context, config: str | None) -> None:
+def main(ctx: click.Context, config: str | None, acting_as: str | None) -> None:
     """mailbot: automates the CAF@ and preventionearlyhelp@ step-down mailboxes."""
     ctx.ensure_object(dict)
     ctx.obj["config"] = config
+    ctx.obj["actor"] = f"cli:{acting_as or _login_name()}"
+
+
+def _login_name() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry for the uid (some containers)
+        return f"uid{os.getuid()}"
+
+
+def _register(ctx: click.Context, settings: Settings) -> Any:
+    """The register, acting for the person running the command (recorded on every event)."""
+    from mailbot.register.database import Register
+
+    return Register(settings.database_url, actor=ctx.obj.get("actor"))
 
 
 @main.command("check-config")
@@ -96,10 +119,13 @@ def _app(ctx: click.Context, with_sources: bool = True) -> Any:
     settings = _settings(ctx)
     configure_logging(settings.log_level)
     try:
-        return build_app(settings, with_sources=with_sources)
+        app = build_app(settings, with_sources=with_sources)
     except SourceError as error:
         click.echo(f"mailbot: a mailbox could not be reached: {error}", err=True)
         ctx.exit(EXIT_SERVICE)
+    if ctx.info_name != "run":
+        app.register.actor = ctx.obj.get("actor")  # the service itself acts as mailbot (no actor)
+    return app
 
 
 @main.command()
@@ -191,11 +217,10 @@ def register() -> None:
 @click.pass_context
 def register_export(ctx: click.Context, fmt: str) -> None:
     """Print the whole register as JSON, or the cases as CSV (one row per child)."""
-    from mailbot.register.database import Register
     from mailbot.register.export import export_csv, export_register
 
     settings = _settings(ctx)
-    store = Register(settings.database_url)
+    store = _register(ctx, settings)
     try:
         with store.transaction() as session:
             if fmt == "json":
@@ -211,12 +236,11 @@ def register_export(ctx: click.Context, fmt: str) -> None:
 @click.pass_context
 def register_show(ctx: click.Context, urn: str) -> None:
     """Everything about the case with URN (any spelling of it)."""
-    from mailbot.register.database import Register
     from mailbot.register.export import show_case
 
     settings = _settings(ctx)
     normalised = settings.urn.normalise(urn) or urn.strip().upper()
-    store = Register(settings.database_url)
+    store = _register(ctx, settings)
     try:
         with store.transaction() as session:
             record = show_case(session, normalised)
@@ -235,11 +259,10 @@ def status(ctx: click.Context, fmt: str) -> None:
     """Health for operators and monitoring: exits 1 when mail is stuck or sending has failed."""
     from datetime import UTC, datetime
 
-    from mailbot.register.database import Register
     from mailbot.register.export import health
 
     settings = _settings(ctx)
-    store = Register(settings.database_url)
+    store = _register(ctx, settings)
     try:
         with store.transaction() as session:
             figures = health(session, datetime.now(UTC))
@@ -390,11 +413,10 @@ def review() -> None:
 @click.pass_context
 def review_list(ctx: click.Context, include_resolved: bool, fmt: str) -> None:
     """List open review items."""
-    from mailbot.register.database import Register
     from mailbot.review import list_items
 
     settings = _settings(ctx)
-    store = Register(settings.database_url)
+    store = _register(ctx, settings)
     try:
         with store.transaction() as session:
             items = list_items(session, include_resolved)
@@ -420,11 +442,10 @@ def review_resolve(ctx: click.Context, item_id: int, action: str, note: str) -> 
     """Resolve a review item: dismiss it, reprocess its message, or close its request."""
     from datetime import UTC, datetime
 
-    from mailbot.register.database import Register
     from mailbot.review import ReviewError, resolve
 
     settings = _settings(ctx)
-    store = Register(settings.database_url)
+    store = _register(ctx, settings)
     try:
         with store.transaction() as session:
             resolve(session, item_id, action, note, datetime.now(UTC))  # type: ignore[arg-type]

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from mailbot.documents.content import DocumentLimits
 from mailbot.errors import ConfigError
 from mailbot.urn import UrnScheme
+from mailbot.web.settings import WebSettings, parse_web
 
 TlsMode = Literal["implicit", "starttls", "none"]
 MailboxRole = Literal["caf", "wpehs"]
@@ -133,6 +134,12 @@ class WorkflowSettings:
     untrusted_policy: Literal["acknowledge", "silent"] = "acknowledge"
     bank_holiday_region: str = "ENG"
     requirements: dict[str, dict[str, list[str]]] = field(default_factory=lambda: dict(DEFAULT_REQUIREMENTS))
+    #: Addresses whose replies to the weekly digest may allocate (lower-case); anyone else's reply is
+    #: a review item and nothing is sent.
+    allocators: tuple[str, ...] = ()
+
+    def may_allocate(self, address: str) -> bool:
+        return address.strip().lower() in self.allocators
 
 
 @dataclass(frozen=True)
@@ -156,6 +163,7 @@ class Settings:
     log_level: str = "INFO"
     retention_days: int = 0
     source_path: Path | None = None
+    web: WebSettings | None = None
 
     @property
     def zone(self) -> ZoneInfo:
@@ -401,7 +409,16 @@ def _workflow(reader: _Reader, raw: dict[str, Any]) -> WorkflowSettings:
         or "acknowledge",
         bank_holiday_region=reader.get(table, "bank_holiday_region", where, str, "ENG"),
         requirements=requirements,
+        allocators=_allocators(reader, table, where),
     )
+
+
+def _allocators(reader: _Reader, table: Mapping[str, Any], where: str) -> tuple[str, ...]:
+    addresses = reader.get(table, "allocators", where, list, [])
+    bad = [a for a in addresses if not isinstance(a, str) or "@" not in a]
+    if bad:
+        reader.problems.append(f"{where}allocators: each item must be an email address; got {bad[0]!r}")
+    return tuple(a.strip().lower() for a in addresses if isinstance(a, str) and "@" in a)
 
 
 def _documents(reader: _Reader, raw: dict[str, Any]) -> DocumentLimits:
@@ -456,6 +473,8 @@ def parse_settings(raw: dict[str, Any], base_dir: Path, source_path: Path | None
     districts_table = reader.table(raw, "districts", "", required=False)
     districts = {str(k).upper().replace(" ", ""): str(v) for k, v in districts_table.items()}
     mailboxes = _mailboxes(reader, raw)
+    web, web_problems = parse_web(raw.get("web"), base_dir)
+    reader.problems.extend(web_problems)
     first_mailbox = next(iter(mailboxes.values()), None)
     settings = Settings(
         council_name=reader.get(council, "name", "council.", str, "Lancashire County Council"),
@@ -482,6 +501,7 @@ def parse_settings(raw: dict[str, Any], base_dir: Path, source_path: Path | None
         or "INFO",
         retention_days=reader.get(top, "retention_days", "mailbot.", int, 0),
         source_path=source_path,
+        web=web,
     )
     for mailbox in settings.mailboxes.values():
         if not settings.is_trusted(mailbox.address):

@@ -17,7 +17,7 @@ from typing import Protocol
 
 from sqlalchemy import select
 
-from mailbot.allocation import apply_digest_reply, is_digest_reply
+from mailbot.allocation import apply_digest_reply, is_digest_reply, refuse_digest_reply
 from mailbot.apply import Incoming, StoredDocument, apply
 from mailbot.attachments import sort_attachments
 from mailbot.automatic import classify_automatic
@@ -197,6 +197,10 @@ class Pipeline:
                 and settings.is_trusted(sender)
                 and is_digest_reply(session, parsed.subject, thread_ids)
             ):
+                if not settings.workflow.may_allocate(sender):
+                    refuse_digest_reply(session, row, now)
+                    log.info("digest reply from a sender who may not allocate row=%s", item.row_id)
+                    return
                 outcomes, problems = apply_digest_reply(session, self.shell, parsed.body_text, row, now)
                 log.info(
                     "digest reply processed row=%s allocations=%s problems=%s",

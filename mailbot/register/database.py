@@ -14,6 +14,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from mailbot.register.models import Event
+
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -52,21 +54,50 @@ def upgrade(engine: Engine) -> None:
     command.upgrade(alembic_config(engine), "head")
 
 
+def _stamp_actor(session: Session, _context: Any, _instances: Any) -> None:
+    """Every event written in a person's transaction names that person (the audit trail's "who")."""
+    actor = session.info.get("actor")
+    if actor is None:
+        return
+    for row in session.new:
+        if isinstance(row, Event) and row.actor is None:
+            row.actor = actor
+
+
 class Register:
     """The opened register: an engine with its schema up to date, and a session factory."""
 
-    def __init__(self, url: str, migrate: bool = True) -> None:
+    def __init__(self, url: str, migrate: bool = True, actor: str | None = None) -> None:
         self.url = url
+        #: Who every transaction acts for unless it names someone (the CLI sets ``cli:<user>``).
+        self.actor = actor
         self.engine = create_register_engine(url)
         if migrate:
             upgrade(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        event.listen(self._sessions, "before_flush", _stamp_actor)
 
     @contextmanager
-    def transaction(self) -> Iterator[Session]:
-        """One unit of work: committed when the block ends, rolled back if it raises."""
+    def transaction(self, actor: str | None = None) -> Iterator[Session]:
+        """One unit of work: committed when the block ends, rolled back if it raises.
+
+        ``actor`` (``console:jo@council``, ``cli:jo``) is recorded on every event the block writes.
+        """
         with self._sessions() as session, session.begin():
+            session.info["actor"] = actor or self.actor
             yield session
+
+    @contextmanager
+    def rehearsal(self, actor: str | None = None) -> Iterator[Session]:
+        """A unit of work that is always rolled back: the console previews an action's exact emails by
+        carrying it out here and reading the outbox rows it wrote."""
+        with self._sessions() as session:
+            session.begin()
+            session.info["actor"] = actor or self.actor
+            try:
+                yield session
+            finally:
+                session.rollback()
 
     def session(self) -> Session:
         return self._sessions()

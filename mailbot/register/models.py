@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -102,6 +103,11 @@ class Child(Base):
     case: Mapped[Case] = relationship(back_populates="children")
 
 
+# The console finds a child by name or LCS id in any letter case, at a million cases (migration 0003).
+Index("ix_children_name_lower", func.lower(Child.name))
+Index("ix_children_lcs_id_upper", func.upper(Child.lcs_id))
+
+
 class LeadProfessional(Base):
     """A lead professional on a case; history is kept: the current one has ``ended_at`` None."""
 
@@ -123,6 +129,7 @@ class Request(Base):
     """One submission by a social worker (URN request, step down, new LP, TAF minutes...)."""
 
     __tablename__ = "requests"
+    __table_args__ = (Index("ix_requests_mailbox_state", "mailbox", "state"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     mailbox: Mapped[str] = mapped_column(String(40))
     type: Mapped[str] = mapped_column(String(40))
@@ -214,8 +221,10 @@ class Allocation(Base):
     worker_name: Mapped[str] = mapped_column(String(200))
     worker_email: Mapped[str | None] = mapped_column(String(254))
     team: Mapped[str | None] = mapped_column(String(200))
-    source: Mapped[str] = mapped_column(String(30))  # "email" or "cli"
+    source: Mapped[str] = mapped_column(String(30))  # "email", "cli" or "console"
     allocated_at: Mapped[datetime]
+    #: Set when the allocation was undone at the meeting (the row stays, for the record).
+    undone_at: Mapped[datetime | None]
 
 
 class Outbox(Base):
@@ -263,10 +272,17 @@ class ReviewItem(Base):
 
 
 class Event(Base):
-    """Append-only audit log: every decision with the inputs that explain it."""
+    """Append-only audit log: every decision with the inputs that explain it, and who made it.
+
+    ``actor`` is the person (``console:<user>`` signed in, ``cli:<OS user or --as>``); None when
+    mailbot decided by itself. ``Register.transaction(actor=...)`` stamps it on every event written.
+    """
 
     __tablename__ = "events"
-    __table_args__ = (Index("ix_events_request_at", "request_id", "at"),)
+    __table_args__ = (
+        Index("ix_events_request_at", "request_id", "at"),
+        Index("ix_events_case_at", "case_id", "at"),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime]
     kind: Mapped[str] = mapped_column(String(60))
@@ -274,3 +290,4 @@ class Event(Base):
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
     message_row_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    actor: Mapped[str | None] = mapped_column(String(200))

@@ -100,7 +100,12 @@ def attachment_names(message: EmailMessage) -> list[str]:
 @pytest.fixture
 def world(mail: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
     settings = settings_for(
-        mail.dovecot, mail.smtp, tmp_path, f"sqlite:///{tmp_path / 'register.sqlite3'}", monkeypatch
+        mail.dovecot,
+        mail.smtp,
+        tmp_path,
+        f"sqlite:///{tmp_path / 'register.sqlite3'}",
+        monkeypatch,
+        allocators=[MANAGER],
     )
     clock = Clock(datetime.now(UTC))
     app = make_app(settings, now=clock)
@@ -245,6 +250,48 @@ def test_full_wpehs_journey(world: World) -> None:
         "caf_lp_update",
     ]
     assert all(o["state"] == "sent" for o in register["outbox"])
+
+
+def test_digest_reply_from_someone_not_an_allocator_allocates_nothing(world: World) -> None:
+    urn = _issue_urn(world)
+    world.send(
+        email(
+            f"Sam Worker <{SW}>",
+            WPEHS,
+            f"Step down {urn}",
+            f"Step down {urn}.\n\n{WORK}",
+            [_assessment(urn), _plan(urn)],
+        ),
+        SW,
+        WPEHS,
+    )
+    world.run()
+    world.inbox(SW, 1)  # the acknowledgement
+    now = world.clock()
+    with world.app.register.transaction() as session:
+        assert queue_digest(session, world.app.shell, now.date(), now) is not None
+    assert world.app.outbox is not None
+    world.app.outbox.drain()
+    (digest,) = world.inbox(WPEHS, 1)
+    # The social worker (trusted domain, not an allocator) answers the digest with an allocation line.
+    world.send(
+        email(
+            f"Sam Worker <{SW}>",
+            WPEHS,
+            f"RE: {digest['Subject']}",
+            f"{urn}: Sam Worker <{SW}>, Preston North WPEHS",
+            in_reply_to=digest["Message-ID"],
+        ),
+        SW,
+        WPEHS,
+    )
+    world.run()
+    register = world.register()
+    assert register["requests"][1]["state"] == "awaiting_allocation"
+    assert [o["template"] for o in register["outbox"]] == ["urn_issued", "acknowledgement", "weekly_digest"]
+    assert [(r["reason"], r["state"]) for r in register["review"]] == [("allocation_not_allowed", "open")]
+    assert world.mail.imap_messages(CAF) == []
+    assert len(world.mail.imap_messages(SW)) == 1
 
 
 # --- 2. chase-ups over working days, across Christmas 2026 -------------------------------------------
