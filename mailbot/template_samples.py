@@ -47,6 +47,9 @@ weekly_digest              ``mailbot.digest.build_digest(...)``: as_of, next_mee
                            widths, example_urn
 meeting_alert              urn, child_initials, district, meeting_date (date), next_allocations_meeting
                            (date), work_requested_summary or None
+staff_reply                recipient_name, message (what a member of the team wrote on the console)
+allocation_withdrawn       recipient_name, urn, child_initials, worker_name (an allocation undone at
+                           the meeting; to the social worker and CAF@)
 review_alert               reason (words for the team; never a child's name), received_at (datetime)
 escalation                 request_type, urn or None, child_initials or None, attempts, missing (as
                            chase_up), received_on (date)
@@ -257,6 +260,18 @@ SAMPLES: dict[str, dict[str, object]] = {
         **CAF,
         "reason": "the email names two children with different dates of birth in the assessment and the plan",
         "received_at": datetime(2025, 10, 14, 9, 30, tzinfo=ZoneInfo("Europe/London")),
+    },
+    "staff_reply": {
+        **CAF,
+        "recipient_name": "Sam Worker",
+        "message": "Thank you. We have checked the record with you by phone.\n\nThe case is now closed.",
+    },
+    "allocation_withdrawn": {
+        **WPEHS,
+        "recipient_name": "Sam Worker",
+        "urn": "LAN-004217-K",
+        "child_initials": "A.O.",
+        "worker_name": "Priya Shah",
     },
     "escalation": {
         **CAF,

@@ -95,7 +95,7 @@ def _summary(text: str | None, limit: int = 120) -> str | None:
     return flat if len(flat) <= limit else flat[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
-def _facts_context(facts: RequestFacts) -> dict[str, Any]:
+def facts_context(facts: RequestFacts) -> dict[str, Any]:
     lp = facts.lead_professional
     # The summary goes to whole teams (meeting alert, digest), which get initials only: the social
     # worker's own words often name the child, so the children's names are cut to initials.
@@ -322,7 +322,7 @@ def _urn_request(
                     "urn_existing",
                     (sender,),
                     {
-                        **_facts_context(facts),
+                        **facts_context(facts),
                         "matched_on": "LCS ID" if match.by_lcs_id else "name and date of birth",
                     },
                     key="urn",
@@ -333,7 +333,7 @@ def _urn_request(
     return Decision(
         "urn_request",
         "done",
-        (IssueUrn(facts.children, postcode), Send("urn_issued", (sender,), _facts_context(facts), key="urn")),
+        (IssueUrn(facts.children, postcode), Send("urn_issued", (sender,), facts_context(facts), key="urn")),
         explanation=("new URN issued",),
     )
 
@@ -390,7 +390,7 @@ def _case_request(
         # all name it while the rest is awaited.
         return _chase(request_type, sender, missing, facts, (AttachCase(urn),) if urn else ())
     assert urn is not None  # "urn" is in every case route's requirements; checked above
-    context = {"request_type": request_type, **_facts_context(facts)}
+    context = {"request_type": request_type, **facts_context(facts)}
     actions: list[Action] = [AttachCase(urn)]
     if request_type == "new_lead_professional":
         assert facts.lead_professional is not None

@@ -24,6 +24,7 @@ AMERICANISMS = re.compile(
 EXPECTED = [
     "acknowledgement",
     "allocation_feedback",
+    "allocation_withdrawn",
     "caf_lp_update",
     "chase_up",
     "escalation",
@@ -32,6 +33,7 @@ EXPECTED = [
     "lp_recorded",
     "meeting_alert",
     "review_alert",
+    "staff_reply",
     "unknown_urn",
     "untrusted_acknowledgement",
     "urn_existing",
