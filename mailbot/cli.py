@@ -402,6 +402,45 @@ def allocate(ctx: click.Context, urn: str, worker: str, email: str | None, team:
         app.close()
 
 
+@main.command()
+@click.option("--host", help="Address to listen on (default: web.host).")
+@click.option("--port", type=int, help="Port to listen on (default: web.port).")
+@click.option("--no-send", is_flag=True, help="Leave sending to `mailbot run` (no SMTP from the console).")
+@click.pass_context
+def web(ctx: click.Context, host: str | None, port: int | None, no_send: bool) -> None:
+    """Serve the staff console (sign-in with the identity provider in [web.oidc])."""
+    import uvicorn
+
+    from mailbot.logs import configure_logging
+    from mailbot.web.app import create_app
+    from mailbot.web.console import build_console
+
+    settings = _settings(ctx)
+    if settings.web is None:
+        click.echo("mailbot: the config has no [web] section; see config/mailbot.example.toml", err=True)
+        ctx.exit(EXIT_CONFIG)
+    configure_logging(settings.log_level)
+    console = build_console(settings, send=not no_send)
+    try:
+        app = create_app(console)
+    except ConfigError as error:
+        click.echo(f"mailbot: {error}", err=True)
+        ctx.exit(EXIT_CONFIG)
+    web_settings = settings.web
+    try:
+        uvicorn.run(
+            app,
+            host=host or web_settings.host,
+            port=port or web_settings.port,
+            proxy_headers=True,
+            forwarded_allow_ips=web_settings.forwarded_allow_ips,
+            server_header=False,
+            log_config=None,
+        )
+    finally:
+        console.close()
+
+
 @main.group()
 def review() -> None:
     """The review queue: what the rules could not decide."""

@@ -23,9 +23,16 @@ MATCHED_BY_PERSON = "details, checked by a member of the CAF team"
 def link_to_case(sender: str, facts: RequestFacts, case: CaseView) -> Decision:
     """A URN request whose child is already on ``case``: reuse its URN and tell the sender.
 
-    Children in the request that the case does not hold yet are added to it (a sibling).
+    The person has said the request's child is the case's child, so a child with the same date of
+    birth as one on the case (or the same child by the usual test) is that child, however the name
+    was spelt; any other child in the request (a sibling) is added to the case.
     """
-    new_children = tuple(c for c in facts.children if not any(same_child(c, k) for k in case.children))
+    born = {k.date_of_birth for k in case.children if k.date_of_birth}
+    new_children = tuple(
+        c
+        for c in facts.children
+        if c.date_of_birth not in born and not any(same_child(c, k) for k in case.children)
+    )
     return Decision(
         "urn_request",
         "done",

@@ -172,7 +172,8 @@ def parse_web(raw: Any, base_dir: Path) -> tuple[WebSettings | None, list[str]]:
             session_max_hours=_number(raw, "session_max_hours", where, problems, 10),
             undo_minutes=_number(raw, "undo_minutes", where, problems, 180),
             assets_dir=assets_dir,
-            forwarded_allow_ips=_text(raw, "forwarded_allow_ips", where, problems, "127.0.0.1") or "127.0.0.1",
+            forwarded_allow_ips=_text(raw, "forwarded_allow_ips", where, problems, "127.0.0.1")
+            or "127.0.0.1",
         ),
         problems,
     )

@@ -34,6 +34,7 @@ def settings_for(
     directory: Path,
     database_url: str,
     monkeypatch: Any,
+    web: dict[str, Any] | None = None,
     **workflow: Any,
 ) -> Settings:
     """Settings for both mailboxes on the test Dovecot and the SMTP relay; passwords via env vars."""
@@ -80,6 +81,8 @@ def settings_for(
         "workflow": workflow,
         "districts": {"PR1": "Preston", "PR2": "Preston", "BB5": "Hyndburn"},
     }
+    if web is not None:
+        raw["web"] = web
     return parse_settings(raw, directory)
 
 

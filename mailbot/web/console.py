@@ -1,0 +1,92 @@
+"""What every page needs: the register, the shell that queues email, the outbox that sends it, rules.
+
+Built once per console process from the same config as ``mailbot run``. Nothing here is per-person
+state: sessions live in signed cookies, so any process behind the load balancer serves any request.
+After an action, the outbox is drained from a background task (the rows are claimed, so two console
+processes and the service never send one twice); ``mailbot run`` retries whatever is left.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from mailbot.bootstrap import build_source, build_transport, rules_factory, utc_now
+from mailbot.config import Settings
+from mailbot.outbox import OutboxSender
+from mailbot.outgoing import Shell
+from mailbot.register.database import Register
+from mailbot.rules.decide import Rules
+from mailbot.storage import Storage
+from mailbot.templates import TemplateRenderer
+from mailbot.web.settings import WebSettings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Console:
+    """The console's adapters, built from ``settings`` (which must have a ``[web]`` section)."""
+
+    settings: Settings
+    register: Register
+    shell: Shell
+    outbox: OutboxSender | None
+    rules_for: Callable[[datetime], Rules]
+    now: Callable[[], datetime] = utc_now
+    _sending: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def web(self) -> WebSettings:
+        assert self.settings.web is not None  # checked by build_console
+        return self.settings.web
+
+    @property
+    def undo_window(self) -> timedelta:
+        return timedelta(minutes=self.web.undo_minutes)
+
+    def send_now(self) -> None:
+        """Drain the outbox (run after a response, in a worker thread); failures stay for the retry."""
+        if self.outbox is None:
+            return
+        with self._sending:
+            try:
+                result = self.outbox.drain()
+                log.info("console drained outbox sent=%s failed=%s", result.sent, result.failed)
+            except Exception as error:  # the service's retry job picks up whatever is left
+                log.warning("console could not drain the outbox error=%s", type(error).__name__)
+
+    def close(self) -> None:
+        if self.outbox is not None:
+            self.outbox.transport.close()
+            for source in self.outbox.sources.values():
+                source.close()
+        self.register.close()
+
+
+def build_console(settings: Settings, *, now: Callable[[], datetime] = utc_now, send: bool = True) -> Console:
+    """Wire the console's adapters; ``send`` False leaves sending to ``mailbot run`` alone."""
+    if settings.web is None:
+        raise ValueError("the config has no [web] section")
+    register = Register(settings.database_url)
+    shell = Shell(
+        settings=settings,
+        renderer=TemplateRenderer(settings.templates_dir),
+        storage=Storage(settings.storage_dir),
+    )
+    outbox = None
+    if send:
+        sources = {name: build_source(mailbox) for name, mailbox in settings.mailboxes.items()}
+        outbox = OutboxSender(
+            register,
+            build_transport(settings),
+            sources,
+            {name: mailbox.address for name, mailbox in settings.mailboxes.items()},
+            max_attempts=settings.transport.max_attempts,
+            retry_base_seconds=settings.transport.retry_base_seconds,
+            now=now,
+        )
+    return Console(settings, register, shell, outbox, rules_factory(settings), now)

@@ -1,0 +1,107 @@
+"""Fixtures for the console's browser tests: the mail servers (from the integration tier), a real
+OpenID provider, headless Chromium, and one console per test over a fresh register."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Playwright, sync_playwright
+from support import console as web
+from support.apps import make_app, settings_for
+from support.mailservers import free_port
+
+from mailbot.bootstrap import App
+from mailbot.daemon import run_once
+from mailbot.web.console import Console, build_console
+
+
+@pytest.fixture(scope="session")
+def idp() -> Iterator[str]:
+    with web.identity_provider() as issuer:
+        yield issuer
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    if not Path(web.CHROMIUM).exists():
+        pytest.fail(f"{web.CHROMIUM} is missing: run scripts/install-test-deps.sh (Debian package chromium)")
+    chromium = playwright.chromium.launch(executable_path=web.CHROMIUM, args=web.CHROMIUM_ARGS)
+    yield chromium
+    chromium.close()
+
+
+def off_the_loop(job: Callable[[], object]) -> None:
+    """Run ``job`` on another thread and wait: Playwright's sync API keeps an event loop running on
+    this one, and the SMTP transport runs its own."""
+    failures: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            job()
+        except BaseException as error:  # handed to the test thread below
+            failures.append(error)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(timeout=120)
+    if failures:
+        raise failures[0]
+
+
+class ConsoleWorld:
+    """A mailbot (fed mail over SMTP/IMAP), its console served on loopback, and the provider."""
+
+    def __init__(
+        self, mail: Any, app: App, console: Console, base_url: str, issuer: str, browser: Browser
+    ) -> None:
+        self.mail = mail
+        self.app = app
+        self.console = console
+        self.base_url = base_url
+        self.issuer = issuer
+        self.browser = browser
+
+    def run_mailbot(self) -> None:
+        """``mailbot run --once``."""
+        off_the_loop(lambda: run_once(self.app))
+
+    def person(self, email: str, name: str, roles: list[str], *, bypass_csp: bool = False) -> Any:
+        """A new browser context signed in as ``email`` with ``roles``; returns its page."""
+        web.add_person(self.issuer, email, name, roles)
+        context = self.browser.new_context(bypass_csp=bypass_csp, accept_downloads=True)
+        page = context.new_page()
+        web.sign_in(page, self.base_url, email)
+        return page
+
+
+@pytest.fixture
+def world(
+    mail: Any, idp: str, browser: Browser, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[ConsoleWorld]:
+    port = free_port()
+    settings = settings_for(
+        mail.dovecot,
+        mail.smtp,
+        tmp_path,
+        f"sqlite:///{tmp_path / 'register.sqlite3'}",
+        monkeypatch,
+        web=web.web_config(idp, port, monkeypatch),
+    )
+    app = make_app(settings)
+    console = build_console(settings)
+    try:
+        with web.serve(console) as base_url:
+            yield ConsoleWorld(mail, app, console, base_url, idp, browser)
+    finally:
+        off_the_loop(console.close)
+        off_the_loop(app.close)
