@@ -75,6 +75,13 @@ class ConsoleWorld:
         """``mailbot run --once``."""
         off_the_loop(lambda: run_once(self.app))
 
+    def send(self, raw: bytes, sender: str, to: str) -> None:
+        """Email ``to`` as ``sender`` over SMTP, wait for delivery, then let mailbot answer it."""
+        before = len(self.mail.imap_messages(to))
+        self.mail.smtp_send(raw, sender, to)
+        self.mail.wait_for(lambda: len(self.mail.imap_messages(to)) > before)
+        self.run_mailbot()
+
     def person(self, email: str, name: str, roles: list[str], *, bypass_csp: bool = False) -> Any:
         """A new browser context signed in as ``email`` with ``roles``; returns its page."""
         web.add_person(self.issuer, email, name, roles)
