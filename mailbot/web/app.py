@@ -92,5 +92,5 @@ def create_app(console: Console) -> Starlette:
     )
     app.state.console = console
     app.state.oauth = auth.make_oauth(web)
-    app.state.jinja = environment()
+    app.state.jinja = environment(console.settings.zone)
     return app

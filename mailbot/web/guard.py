@@ -11,6 +11,7 @@ import functools
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import jinja2
 from starlette.concurrency import run_in_threadpool
@@ -29,7 +30,7 @@ ActionHandler = Callable[[Request, FormData, User], Response]
 TEMPLATES = Path(__file__).with_name("templates")
 
 
-def environment() -> jinja2.Environment:
+def environment(zone: ZoneInfo) -> jinja2.Environment:
     """Jinja2 with the console's templates and the GOV.UK Frontend macros (``govuk_frontend_jinja/...``)."""
     loader = jinja2.ChoiceLoader(
         [
@@ -39,7 +40,7 @@ def environment() -> jinja2.Environment:
     )
     # GOV.UK Frontend's macros read optional parameters that are not there, so undefined is lenient.
     env = jinja2.Environment(loader=loader, autoescape=True)
-    env.filters["when"] = lambda value: value.strftime("%d %b %Y %H:%M") if value else ""
+    env.filters["when"] = lambda value: value.astimezone(zone).strftime("%d %b %Y %H:%M") if value else ""
     env.filters["day"] = lambda value: value.strftime("%d/%m/%Y") if value else ""
     return env
 
@@ -53,6 +54,7 @@ def render(request: Request, template: str, context: dict[str, Any], status: int
             "user": user,
             "csrf_token": csrf.token(request) if user else "",
             "service_name": "Step-down register",
+            "council_name": request.app.state.console.settings.council_name,
             "path": request.url.path,
             **context,
         }
