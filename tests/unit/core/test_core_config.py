@@ -15,7 +15,13 @@ from mailbot.errors import ConfigError
 from mailbot.urn import UrnScheme
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "config" / "mailbot.example.toml"
-ENV_VARS = ("MAILBOT_CAF_IMAP_PASSWORD", "MAILBOT_WPEHS_IMAP_PASSWORD", "MAILBOT_SMTP_PASSWORD")
+ENV_VARS = (
+    "MAILBOT_CAF_IMAP_PASSWORD",
+    "MAILBOT_WPEHS_IMAP_PASSWORD",
+    "MAILBOT_SMTP_PASSWORD",
+    "MAILBOT_WEB_SESSION_SECRET",
+    "MAILBOT_WEB_OIDC_SECRET",
+)
 
 MINIMAL = """
 [mailbot]
@@ -331,9 +337,12 @@ def test_mailbox_roles_are_checked_even_when_other_sections_have_mistakes() -> N
 
 def test_the_shipped_example_config_validates(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ENV_VARS:
-        monkeypatch.setenv(name, "secret")
+        monkeypatch.setenv(name, "secret-of-at-least-thirty-two-characters")
     settings = load_settings(EXAMPLE)
     assert settings.source_path == EXAMPLE
+    assert settings.workflow.allocators == ("wpehs.manager@lancashire.gov.uk",)
+    assert settings.web is not None and settings.web.secure
+    assert settings.web.roles["viewer"] == ("33333333-3333-3333-3333-333333333333",)
     assert settings.mailbox_by_role("caf").address == "CAF@lancashire.gov.uk"
     assert settings.mailbox_by_role("wpehs").address == "preventionearlyhelp@lancashire.gov.uk"
     assert settings.transport.kind == "smtp"
@@ -349,6 +358,8 @@ def test_the_example_config_names_each_unset_password(monkeypatch: pytest.Monkey
     assert caught.value.problems == [
         "mailboxes.caf.imap.password_env: environment variable MAILBOT_CAF_IMAP_PASSWORD is not set",
         "mailboxes.wpehs.imap.password_env: environment variable MAILBOT_WPEHS_IMAP_PASSWORD is not set",
+        "web.session_secret_env: environment variable MAILBOT_WEB_SESSION_SECRET must hold at least 32 characters",
+        "web.oidc.client_secret_env: environment variable MAILBOT_WEB_OIDC_SECRET is not set",
         "transport.smtp.password_env: environment variable MAILBOT_SMTP_PASSWORD is not set",
     ]
 
