@@ -1,0 +1,90 @@
+"""The console's pure parts: roles from groups, permissions, config, CSRF origin check, dates."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from starlette.requests import Request
+
+from mailbot.web import csrf
+from mailbot.web.roles import PERMISSIONS, may, roles_from_groups
+from mailbot.web.search import parse_day
+from mailbot.web.settings import parse_web
+
+MAPPING = {"caf_team": ("g-caf",), "viewer": ("g-read",), "administrator": ("g-admin",)}
+
+
+def test_roles_come_from_the_groups_the_provider_names() -> None:
+    assert roles_from_groups(["g-read", "g-other"], MAPPING) == ("viewer",)
+    assert roles_from_groups(["g-caf", "g-admin"], MAPPING) == ("administrator", "caf_team")
+    assert roles_from_groups([], MAPPING) == ()
+
+
+def test_a_viewer_may_only_look() -> None:
+    assert may(["viewer"], "view")
+    assert [p for p in PERMISSIONS if may(["viewer"], p)] == ["view"]
+    assert may(["wpehs_allocator"], "allocate") and not may(["wpehs_allocator"], "review")
+    assert all(may(["administrator"], p) for p in PERMISSIONS)
+    assert not may([], "view")
+
+
+def _web(**overrides: object) -> dict[str, object]:
+    table: dict[str, object] = {
+        "base_url": "https://console.example.gov.uk/",
+        "session_secret_env": "T_SESSION",
+        "oidc": {"issuer": "https://idp.example", "client_id": "c", "client_secret_env": "T_OIDC"},
+        "roles": {"viewer": ["g-read"]},
+    }
+    table.update(overrides)
+    return table
+
+
+def test_web_config_is_read_and_every_mistake_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("T_SESSION", "s" * 32)
+    monkeypatch.setenv("T_OIDC", "secret")
+    web, problems = parse_web(_web(), Path("/etc/mailbot"))
+    assert problems == [] and web is not None
+    assert web.base_url == "https://console.example.gov.uk" and web.secure
+    assert web.oidc.metadata_url == "https://idp.example/.well-known/openid-configuration"
+    assert web.oidc.client_secret() == "secret"
+    monkeypatch.setenv("T_SESSION", "short")
+    web, problems = parse_web(
+        _web(roles={"boss": ["g"]}, oidc={"issuer": "ftp://x", "client_id": "c"}), Path("/etc/mailbot")
+    )
+    assert web is None
+    assert problems == [
+        "web.session_secret_env: environment variable T_SESSION must hold at least 32 characters",
+        "web.oidc.issuer: must be an https:// URL; got 'ftp://x'",
+        "web.oidc.: give exactly one of client_secret_env or client_certificate",
+        "web.roles.boss: unknown role; known: caf_team, wpehs_allocator, viewer, administrator",
+        "web.roles: map at least one identity-provider group to a role",
+    ]
+    assert parse_web(None, Path("/")) == (None, [])
+
+
+def _post(headers: dict[str, str]) -> Request:
+    raw = [(k.lower().encode(), v.encode()) for k, v in headers.items()]
+    return Request(
+        {"type": "http", "method": "POST", "headers": raw, "path": "/", "session": {"csrf": "tok"}}
+    )
+
+
+def test_csrf_refuses_another_origin_and_a_missing_or_wrong_token() -> None:
+    base = "https://console.example.gov.uk"
+    assert csrf.same_origin(_post({"Origin": base}), base)
+    assert csrf.same_origin(_post({"Referer": f"{base}/review/1"}), base)
+    assert csrf.same_origin(_post({}), base)  # no header: the token decides
+    assert not csrf.same_origin(_post({"Origin": "https://evil.example"}), base)
+    assert not csrf.same_origin(_post({"Origin": "http://console.example.gov.uk"}), base)
+    assert not csrf.same_origin(_post({"Origin": "null"}), base)
+    request = _post({})
+    assert csrf.valid(request, "tok")
+    assert not csrf.valid(request, "tok2") and not csrf.valid(request, "") and not csrf.valid(request, None)
+
+
+def test_dates_as_staff_write_them() -> None:
+    assert parse_day("03/04/2015") == date(2015, 4, 3)
+    assert parse_day("2015-04-03") == date(2015, 4, 3)
+    assert parse_day("31/02/2015") is None and parse_day("Maisie") is None
