@@ -9,12 +9,12 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from mailbot.digest import DigestEntry, build_digest, initials, next_allocations_meeting, redact_names
 from mailbot.districts import district_for_postcode
 from mailbot.outgoing import Shell, queue_email
-from mailbot.register.models import Outbox, Request
+from mailbot.register.models import Case, Outbox, Request
 from mailbot.register.queries import request_view
 from mailbot.rules.merge import merge_facts
 from mailbot.templates import RenderedEmail
@@ -43,6 +43,7 @@ def digest_entries(session: Session, shell: Shell, as_of: date) -> list[DigestEn
     requests = session.execute(
         select(Request)
         .where(Request.mailbox == wpehs, Request.state.in_(WAITING_STATES + INCOMPLETE_STATES))
+        .options(selectinload(Request.case).selectinload(Case.children))  # the board reads it live
         .order_by(Request.id)
     ).scalars()
     entries: list[DigestEntry] = []

@@ -62,6 +62,27 @@ path = "outgoing"
 
 [documents]
 workers = 2
+
+[workflow]
+allocators = ["wpehs.manager@lancashire.gov.uk"]
+
+# The staff console (scripts/demo-console.sh): a local test sign-in stands in for the council's
+# identity provider; its demo people are in the groups mapped to roles below.
+[web]
+base_url = "http://127.0.0.1:8080"
+port = 8080
+session_secret_env = "MAILBOT_DEMO_SESSION_SECRET"
+
+[web.oidc]
+issuer = "http://127.0.0.1:9400"
+client_id = "mailbot-demo-console"
+client_secret_env = "MAILBOT_DEMO_OIDC_SECRET"
+
+[web.roles]
+caf_team = ["demo-caf-team"]
+wpehs_allocator = ["demo-wpehs-allocators"]
+viewer = ["demo-viewers"]
+administrator = ["demo-administrators"]
 """
 
 
@@ -191,6 +212,15 @@ def main(target: Path) -> None:
             ],
         )
     )
+    caf.add(
+        email(
+            "Pat Health Visitor <pat.visitor@nhs.net>",
+            "CAF@lancashire.gov.uk",
+            "URN request",
+            "Hello,\n\nPlease can I have a URN for Maisy. Consent has been given.\n\nPat\n",
+            [("assessment.docx", docx_mime, assessment_docx("Maisy Example", "03/04/2015", "", "PR1 2AB", True))],
+        )
+    )
     wpehs.add(
         email(
             "Sam Social Worker <sam.worker@lancashire.gov.uk>",
@@ -208,7 +238,7 @@ def main(target: Path) -> None:
             ],
         )
     )
-    print(f"demo written to {target}: 4 emails for CAF@, 1 for preventionearlyhelp@")
+    print(f"demo written to {target}: 5 emails for CAF@, 1 for preventionearlyhelp@")
 
 
 def show(outgoing: Path) -> None:

@@ -3,6 +3,9 @@
 # embedded defaults (Maildir + SQLite + file transport), then show the replies and the register.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The demo config has a console section ([web]); these stand in for its secrets (demo only).
+export MAILBOT_DEMO_SESSION_SECRET="${MAILBOT_DEMO_SESSION_SECRET:-demo-session-secret-not-for-production-use}"
+export MAILBOT_DEMO_OIDC_SECRET="${MAILBOT_DEMO_OIDC_SECRET:-demo}"
 command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet uv
 uv sync --frozen --quiet
 uv run python scripts/demo.py demo
