@@ -14,6 +14,7 @@ import hashlib
 import logging
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from authlib.integrations.starlette_client import OAuth, OAuthError
@@ -45,15 +46,14 @@ class User:
         return may(self.roles, permission)
 
 
-def _certificate_auth(web: WebSettings) -> tuple[str, dict[str, Any]]:
+def _certificate_auth(web: WebSettings, certificate_path: Path) -> tuple[str, dict[str, Any]]:
     """For Entra ID's certificate credentials: the private key and ``private_key_jwt`` with the x5t
     header (the certificate's SHA-1 thumbprint, base64url), as Microsoft requires."""
     from authlib.oauth2.rfc7523 import PrivateKeyJWT
     from cryptography import x509
     from cryptography.hazmat.primitives.serialization import Encoding
 
-    assert web.oidc.client_certificate is not None
-    pem = web.oidc.client_certificate.read_text(encoding="utf-8")
+    pem = certificate_path.read_text(encoding="utf-8")
     certificate = x509.load_pem_x509_certificate(pem.encode())
     thumbprint = hashlib.sha1(certificate.public_bytes(Encoding.DER)).digest()  # noqa: S324 (x5t is SHA-1 by spec)
     x5t = base64.urlsafe_b64encode(thumbprint).rstrip(b"=").decode()
@@ -66,7 +66,7 @@ def make_oauth(web: WebSettings) -> OAuth:
     client_kwargs: dict[str, Any] = {"scope": web.oidc.scopes, "code_challenge_method": "S256"}
     secret = web.oidc.client_secret()
     if web.oidc.client_certificate is not None:
-        secret, extra = _certificate_auth(web)
+        secret, extra = _certificate_auth(web, web.oidc.client_certificate)
         client_kwargs.update(extra)
     oauth.register(
         "idp",

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from mailbot.bootstrap import build_source, build_transport, rules_factory, utc_now
 from mailbot.config import Settings
+from mailbot.errors import ConfigError
 from mailbot.outbox import OutboxSender
 from mailbot.outgoing import Shell
 from mailbot.register.database import Register
@@ -41,7 +42,8 @@ class Console:
 
     @property
     def web(self) -> WebSettings:
-        assert self.settings.web is not None  # checked by build_console
+        if self.settings.web is None:
+            raise ConfigError(["web: the config has no [web] section"])
         return self.settings.web
 
     @property
@@ -70,7 +72,7 @@ class Console:
 def build_console(settings: Settings, *, now: Callable[[], datetime] = utc_now, send: bool = True) -> Console:
     """Wire the console's adapters; ``send`` False leaves sending to ``mailbot run`` alone."""
     if settings.web is None:
-        raise ValueError("the config has no [web] section")
+        raise ConfigError(["web: the config has no [web] section"])
     register = Register(settings.database_url)
     shell = Shell(
         settings=settings,

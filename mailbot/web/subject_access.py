@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from mailbot.register.models import Allocation, Case, Child, Document, Event, Message, Outbox, Request
+from mailbot.register.models import Allocation, Child, Document, Event, Message, Outbox, Request
 from mailbot.storage import Storage
 
 
@@ -33,8 +33,7 @@ def _rows(items: list[Any], fields: tuple[str, ...]) -> list[dict[str, Any]]:
 
 def bundle_data(session: Session, child: Child) -> dict[str, Any]:
     """The register's data about ``child`` as plain values (no other child's identity in it)."""
-    case = session.get(Case, child.case_id)
-    assert case is not None
+    case = child.case
     requests = list(
         session.execute(select(Request).where(Request.case_id == case.id).order_by(Request.id)).scalars()
     )
@@ -120,8 +119,6 @@ def _csv(data: dict[str, Any]) -> str:
 def build_bundle(session: Session, storage: Storage, child: Child) -> bytes:
     """The zip file for ``child``."""
     data = bundle_data(session, child)
-    case = session.get(Case, child.case_id)
-    assert case is not None
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("data.json", json.dumps(data, indent=2, ensure_ascii=False))

@@ -88,3 +88,29 @@ def test_dates_as_staff_write_them() -> None:
     assert parse_day("03/04/2015") == date(2015, 4, 3)
     assert parse_day("2015-04-03") == date(2015, 4, 3)
     assert parse_day("31/02/2015") is None and parse_day("Maisie") is None
+
+
+def test_a_session_ends_when_idle_or_too_old(monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    from mailbot.web.auth import current_user
+
+    monkeypatch.setenv("T_SESSION", "s" * 32)
+    monkeypatch.setenv("T_OIDC", "secret")
+    web, _ = parse_web(_web(idle_timeout_minutes=30, session_max_hours=10), Path("/"))
+    assert web is not None
+    now = time.time()
+
+    def session(seen: float, since: float) -> Request:
+        user = {"sub": "s", "name": "Jo", "email": "jo@x", "roles": ["viewer"], "seen": seen, "since": since}
+        return Request(
+            {"type": "http", "method": "GET", "headers": [], "path": "/", "session": {"user": user}}
+        )
+
+    fresh = session(now - 60, now - 3600)
+    user = current_user(fresh, web)
+    assert user is not None and user.roles == ("viewer",) and user.actor == "console:jo@x"
+    assert fresh.session["user"]["seen"] >= int(now)  # the request counts as activity
+    idle = session(now - 31 * 60, now - 3600)
+    assert current_user(idle, web) is None and idle.session == {}
+    assert current_user(session(now - 60, now - 11 * 3600), web) is None
