@@ -41,20 +41,38 @@ from mailbot.urn import UrnScheme  # noqa: E402
 from mailbot.web.app import create_app  # noqa: E402
 from mailbot.web.console import build_console  # noqa: E402
 
-FIRST = ["Maisie", "Theo", "Aria", "Jayden", "Ruby", "Oscar", "Isla", "Noah", "Amelia", "Leo", "Freya", "Alfie"]
+FIRST = [
+    "Maisie",
+    "Theo",
+    "Aria",
+    "Jayden",
+    "Ruby",
+    "Oscar",
+    "Isla",
+    "Noah",
+    "Amelia",
+    "Leo",
+    "Freya",
+    "Alfie",
+]
 LAST = ["Example", "Sample", "Kershaw", "Ingham", "Crompton", "Fairclough", "Clegg", "Begum", "Shah", "Nowak"]
 SECRET = "benchmark-session-secret-0123456789abcdef"
 BATCH = 20_000
 
 
-def settings(folder: Path, database_url: str) -> Any:
+def settings(folder: Path, database_url: str, width: int) -> Any:
     os.environ["BENCH_SESSION"] = SECRET
     os.environ["BENCH_OIDC"] = "unused"
     raw = {
         "mailbot": {"database_url": database_url, "storage_dir": str(folder / "storage")},
         "council": {"trusted_domains": ["lancashire.gov.uk"]},
+        "urn": {"prefix": "LAN", "width": width},
         "mailboxes": {
-            "caf": {"address": "caf@lancashire.gov.uk", "role": "caf", "maildir": {"path": str(folder / "caf")}},
+            "caf": {
+                "address": "caf@lancashire.gov.uk",
+                "role": "caf",
+                "maildir": {"path": str(folder / "caf")},
+            },
             "wpehs": {
                 "address": "preventionearlyhelp@lancashire.gov.uk",
                 "role": "wpehs",
@@ -72,49 +90,92 @@ def settings(folder: Path, database_url: str) -> Any:
     return parse_settings(raw, folder)
 
 
+def width(cases: int) -> int:
+    """URN digits: six up to 999,999 cases, then seven (a council's config says which)."""
+    return 6 if cases < 1_000_000 else 7
+
+
 def fill(console: Any, cases: int, rng: random.Random) -> None:
     """Bulk-insert ``cases`` cases with their children, and the requests, reviews and events."""
     register = console.register
     with register.transaction() as session:
         if session.execute(select(func.count(Case.id))).scalar_one() >= cases:
+            session.execute(text("ANALYZE"))
             return
-    scheme = UrnScheme("LAN", 6 if cases < 1_000_000 else 7)
+    scheme = UrnScheme("LAN", width(cases))
     now = datetime.now(UTC)
     started = time.perf_counter()
     child_id = 0
     for start in range(1, cases + 1, BATCH):
         case_rows, child_rows = [], []
         for number in range(start, min(start + BATCH, cases + 1)):
-            case_rows.append({"id": number, "urn": scheme.format(number), "status": "open", "district": "Preston",
-                              "created_at": now, "updated_at": now})
+            case_rows.append(
+                {
+                    "id": number,
+                    "urn": scheme.format(number),
+                    "status": "open",
+                    "district": "Preston",
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
             for _ in range(rng.choice((1, 1, 1, 2, 3))):
                 child_id += 1
-                child_rows.append({
-                    "id": child_id, "case_id": number,
-                    "name": f"{rng.choice(FIRST)} {rng.choice(LAST)}-{rng.randrange(100000)}",
-                    "date_of_birth": date(2008, 1, 1) + timedelta(days=rng.randrange(6000)),
-                    "lcs_id": f"LCS{child_id:07d}", "postcode": "PR1 2AB",
-                })
+                child_rows.append(
+                    {
+                        "id": child_id,
+                        "case_id": number,
+                        "name": f"{rng.choice(FIRST)} {rng.choice(LAST)}-{rng.randrange(100000)}",
+                        "date_of_birth": date(2008, 1, 1) + timedelta(days=rng.randrange(6000)),
+                        "lcs_id": f"LCS{child_id:07d}",
+                        "postcode": "PR1 2AB",
+                    }
+                )
         with register.transaction() as session:
             session.execute(insert(Case), case_rows)
             session.execute(insert(Child), child_rows)
     with register.transaction() as session:
         requests = [
-            {"id": i, "mailbox": "wpehs", "type": "step_down_wpehs",
-             "state": "awaiting_allocation" if i <= 200 else "done", "sender": "sw@lancashire.gov.uk",
-             "case_id": rng.randrange(1, cases + 1), "missing": [], "facts": {"bodies": []}, "chase_count": 0,
-             "last_activity_at": now, "created_at": now - timedelta(days=rng.randrange(20)), "updated_at": now}
+            {
+                "id": i,
+                "mailbox": "wpehs",
+                "type": "step_down_wpehs",
+                "state": "awaiting_allocation" if i <= 200 else "done",
+                "sender": "sw@lancashire.gov.uk",
+                "case_id": rng.randrange(1, cases + 1),
+                "missing": [],
+                "facts": {"bodies": []},
+                "chase_count": 0,
+                "last_activity_at": now,
+                "created_at": now - timedelta(days=rng.randrange(20)),
+                "updated_at": now,
+            }
             for i in range(1, 5001)
         ]
         session.execute(insert(Request), requests)
-        session.execute(insert(ReviewItem), [
-            {"reason": "ambiguous_child_match", "detail": "", "state": "open", "request_id": i, "created_at": now}
-            for i in range(201, 301)
-        ])
-        session.execute(insert(Event), [
-            {"at": now, "kind": "decision", "request_id": r["id"], "case_id": r["case_id"], "detail": {}}
-            for r in requests
-        ])
+        session.execute(
+            insert(ReviewItem),
+            [
+                {
+                    "reason": "ambiguous_child_match",
+                    "detail": "",
+                    "state": "open",
+                    "request_id": i,
+                    "created_at": now,
+                }
+                for i in range(201, 301)
+            ],
+        )
+        session.execute(
+            insert(Event),
+            [
+                {"at": now, "kind": "decision", "request_id": r["id"], "case_id": r["case_id"], "detail": {}}
+                for r in requests
+            ],
+        )
+    with register.engine.connect() as connection:  # what autovacuum (or sqlite_stat1) would know
+        connection.execute(text("ANALYZE"))
+        connection.commit()
     print(f"filled {cases} cases, {child_id} children in {time.perf_counter() - started:.0f} s")
 
 
@@ -159,17 +220,28 @@ def main() -> None:
     args = parser.parse_args()
     args.folder.mkdir(parents=True, exist_ok=True)
     url = args.database_url or f"sqlite:///{args.folder / f'register-{args.cases}.sqlite3'}"
-    console = build_console(settings(args.folder, url), send=False)
+    console = build_console(settings(args.folder, url, width(args.cases)), send=False)
     rng = random.Random(7)
     fill(console, args.cases, rng)
     client = TestClient(create_app(console))
     now = int(time.time())
-    session = {"user": {"sub": "b", "name": "Bench", "email": "b@lancashire.gov.uk",
-                        "roles": ["administrator"], "seen": now, "since": now}}
+    session = {
+        "user": {
+            "sub": "b",
+            "name": "Bench",
+            "email": "b@lancashire.gov.uk",
+            "roles": ["administrator"],
+            "seen": now,
+            "since": now,
+        }
+    }
     client.cookies.set("mailbot_console", cookie(session))
     with console.register.transaction() as db:
-        children = db.execute(select(Child.name, Child.date_of_birth, Child.lcs_id, Case.urn)
-                              .join(Case).where(Child.id.in_(rng.sample(range(1, args.cases), args.runs)))).all()
+        children = db.execute(
+            select(Child.name, Child.date_of_birth, Child.lcs_id, Case.urn)
+            .join(Case)
+            .where(Child.id.in_(rng.sample(range(1, args.cases), args.runs)))
+        ).all()
     pages = {
         "search by URN": [f"/search?q={c.urn}" for c in children],
         "search by name": [f"/search?q={c.name.replace(' ', '+')}" for c in children],
@@ -181,7 +253,8 @@ def main() -> None:
         "review item": [f"/review/{i}" for i in range(1, min(args.runs, 100) + 1)],
         "outbox and health": ["/health"] * args.runs,
         "subject access search": [
-            f"/subject-access?name={c.name.replace(' ', '+')}&dob={c.date_of_birth:%d/%m/%Y}" for c in children
+            f"/subject-access?name={c.name.replace(' ', '+')}&dob={c.date_of_birth:%d/%m/%Y}"
+            for c in children
         ],
     }
     print(f"register: {console.register.dialect}, {args.cases} cases; server time per request (ms)")

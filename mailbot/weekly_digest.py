@@ -6,6 +6,7 @@ only reads the register and queues one email per week (dedupe key ``digest:<date
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import date, datetime
 
 from sqlalchemy import select
@@ -13,9 +14,9 @@ from sqlalchemy.orm import Session, selectinload
 
 from mailbot.digest import DigestEntry, build_digest, initials, next_allocations_meeting, redact_names
 from mailbot.districts import district_for_postcode
+from mailbot.facts import DocumentFacts
 from mailbot.outgoing import Shell, queue_email
-from mailbot.register.models import Case, Outbox, Request
-from mailbot.register.queries import request_view
+from mailbot.register.models import Case, Document, Outbox, Request
 from mailbot.rules.merge import merge_facts
 from mailbot.templates import RenderedEmail
 
@@ -40,16 +41,30 @@ def digest_entries(session: Session, shell: Shell, as_of: date) -> list[DigestEn
     """Every WPEHS request waiting for allocation or still incomplete, as digest rows."""
     settings = shell.settings
     wpehs = settings.mailbox_by_role("wpehs").name
-    requests = session.execute(
-        select(Request)
-        .where(Request.mailbox == wpehs, Request.state.in_(WAITING_STATES + INCOMPLETE_STATES))
-        .options(selectinload(Request.case).selectinload(Case.children))  # the board reads it live
-        .order_by(Request.id)
-    ).scalars()
+    requests = (
+        session.execute(
+            select(Request)
+            .where(Request.mailbox == wpehs, Request.state.in_(WAITING_STATES + INCOMPLETE_STATES))
+            .options(selectinload(Request.case).selectinload(Case.children))  # the board reads it live
+            .order_by(Request.id)
+        )
+        .scalars()
+        .all()
+    )
+    documents: dict[int, list[DocumentFacts]] = defaultdict(list)
+    ids = [r.id for r in requests]
+    if ids:  # every request's documents in one query, not one query a request
+        rows = session.execute(
+            select(Document.request_id, Document.facts)
+            .where(Document.request_id.in_(ids))
+            .order_by(Document.id)
+        )
+        for request_id, stored in rows:
+            documents[request_id].append(DocumentFacts.from_json(stored))
     entries: list[DigestEntry] = []
     for request in requests:
-        view = request_view(session, request)
-        facts = merge_facts(list(view.documents), list(view.bodies))
+        bodies = [DocumentFacts.from_json(b) for b in request.facts.get("bodies", [])]
+        facts = merge_facts(documents[request.id], bodies)
         case = request.case
         children = case.children if case is not None and case.children else []
         names = [c.name for c in children] or [c.name for c in facts.children]

@@ -48,7 +48,9 @@ class Found:
 
 
 def _children(query: Select[Child, Case]) -> Select[Child, Case]:
-    return query.order_by(Case.id, Child.id).limit(LIMIT)
+    # No ORDER BY in SQL: with one, PostgreSQL may walk the primary key in order hoping to find the
+    # first rows early instead of using the search's index. Results are sorted by the caller.
+    return query.limit(LIMIT)
 
 
 def children_named(name: str, born: date | None) -> Select[Child, Case]:
@@ -85,7 +87,8 @@ def search(session: Session, scheme: UrnScheme, text: str) -> list[Found]:
         query = _children(base.where(func.upper(Child.lcs_id) == text.upper()))
     else:
         query = children_named(text, None)
-    return [
+    found = [
         Found(case.urn, child.id, child.name, child.date_of_birth, child.lcs_id, case.district)
         for child, case in session.execute(query).all()
     ]
+    return sorted(found, key=lambda f: (f.urn, f.child_id or 0))
