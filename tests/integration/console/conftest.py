@@ -62,8 +62,16 @@ class ConsoleWorld:
     """A mailbot (fed mail over SMTP/IMAP), its console served on loopback, and the provider."""
 
     def __init__(
-        self, mail: Any, app: App, console: Console, base_url: str, issuer: str, browser: Browser
+        self,
+        mail: Any,
+        app: App,
+        console: Console,
+        base_url: str,
+        issuer: str,
+        browser: Browser,
+        another: Callable[[], Console],
     ) -> None:
+        self.another_console = another
         self.mail = mail
         self.app = app
         self.console = console
@@ -74,6 +82,9 @@ class ConsoleWorld:
     def run_mailbot(self) -> None:
         """``mailbot run --once``."""
         off_the_loop(lambda: run_once(self.app))
+
+    def close_console(self, console: Console) -> None:
+        off_the_loop(console.close)
 
     def send(self, raw: bytes, sender: str, to: str) -> None:
         """Email ``to`` as ``sender`` over SMTP, wait for delivery, then let mailbot answer it."""
@@ -95,20 +106,23 @@ class ConsoleWorld:
 def world(
     mail: Any, idp: str, browser: Browser, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[ConsoleWorld]:
-    port = free_port()
-    settings = settings_for(
-        mail.dovecot,
-        mail.smtp,
-        tmp_path,
-        f"sqlite:///{tmp_path / 'register.sqlite3'}",
-        monkeypatch,
-        web=web.web_config(idp, port, monkeypatch),
-    )
-    app = make_app(settings)
-    console = build_console(settings)
+    def console_on_a_free_port() -> Console:
+        """Another console process's worth of adapters over the same register (same config but the port)."""
+        settings = settings_for(
+            mail.dovecot,
+            mail.smtp,
+            tmp_path,
+            f"sqlite:///{tmp_path / 'register.sqlite3'}",
+            monkeypatch,
+            web=web.web_config(idp, free_port(), monkeypatch),
+        )
+        return build_console(settings)
+
+    console = console_on_a_free_port()
+    app = make_app(console.settings)
     try:
         with web.serve(console) as base_url:
-            yield ConsoleWorld(mail, app, console, base_url, idp, browser)
+            yield ConsoleWorld(mail, app, console, base_url, idp, browser, console_on_a_free_port)
     finally:
         off_the_loop(console.close)
         off_the_loop(app.close)

@@ -80,3 +80,24 @@ def test_allocator_allocates_on_the_board_and_undoes_it(world: Any) -> None:
         case = session.execute(select(Case).where(Case.urn == URN)).scalar_one()
         assert case.current_lead_professional is None
         assert session.execute(select(Allocation.undone_at)).scalar_one() is not None
+
+
+def test_any_console_process_serves_a_signed_in_person(world: Any) -> None:
+    """Behind a load balancer each request may reach another process: the session is a signed cookie
+    (cookies do not depend on the port), so a second console over the same register serves the
+    person signed in on the first, CSRF token included."""
+    urn_request(world, CHILD)
+    step_down(world, URN, CHILD)
+    page = world.person(ALLOCATOR, "Team Manager", ["wpehs_allocator"])
+    second = world.another_console()
+    try:
+        with web.serve(second) as other:
+            page.goto(f"{other}/board")
+            assert page.get_by_text("Signed in as Team Manager").is_visible()
+            page.get_by_label("Worker").fill("Priya Shah")
+            page.get_by_role("button", name=f"Allocate {URN}").click()
+            page.wait_for_url(f"{other}/board?done=SD-000002")
+            page.goto(f"{world.base_url}/board")  # the first process sees the same register
+            assert page.get_by_role("button", name=f"Undo allocation of {URN}").is_visible()
+    finally:
+        world.close_console(second)
