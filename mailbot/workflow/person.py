@@ -22,7 +22,7 @@ from mailbot.outgoing import Shell
 from mailbot.parse import parse_message
 from mailbot.register.models import Event, Message, Outbox, Request, ReviewItem
 from mailbot.register.queries import build_view, request_view
-from mailbot.rules.actions import Decision
+from mailbot.rules.actions import Decision, Review
 from mailbot.rules.decide import Inbound, Rules, decide
 from mailbot.rules.merge import RequestFacts, merge_history
 
@@ -37,6 +37,7 @@ class Settled:
 
     request_reference: str | None
     outbox: tuple[Outbox, ...]
+    request_state: str | None = None
 
 
 def open_item(session: Session, item_id: int) -> ReviewItem:
@@ -106,13 +107,18 @@ def settle(
     request.state = decision.state
     request.missing = list(decision.missing)
     request.updated_at = now
-    carry_out(session, shell, decision.actions, request, origin, now)
-    resolution = decision.state if decision.message_state != "review" else "still needs review"
-    item.state = "resolved" if decision.message_state != "review" else "open"
+    # Still needs a person: this item stays open with the new reason, rather than a second item.
+    reviews = [a for a in decision.actions if isinstance(a, Review)]
+    if reviews:
+        item.reason, item.detail = reviews[0].reason, reviews[0].detail
+    actions = tuple(a for a in decision.actions if not isinstance(a, Review))
+    carry_out(session, shell, actions, request, origin, now)
+    resolution = decision.state
+    item.state = "open" if reviews or decision.message_state == "review" else "resolved"
     if item.state == "resolved":
         item.resolved_at = now
         item.resolution = f"{note} ({resolution})".strip()
-    if origin.message_row_id is not None and decision.message_state != "review":
+    if origin.message_row_id is not None and item.state == "resolved":
         message = session.get(Message, origin.message_row_id)
         if message is not None and message.state == "review":
             message.state = "processed"
@@ -136,7 +142,7 @@ def settle(
     queued = session.execute(
         select(Outbox).where(Outbox.dedupe_key.startswith(f"{origin.dedupe_prefix}:")).order_by(Outbox.id)
     ).scalars()
-    return Settled(request.reference, tuple(queued))
+    return Settled(request.reference, tuple(queued), request.state)
 
 
 def redecide(session: Session, request: Request, rules: Rules, mailbox_role: str, now: datetime) -> Decision:

@@ -274,3 +274,20 @@ def test_the_cli_records_who_ran_it(app: App, tmp_path: Path) -> None:
             session.execute(select(Event.actor).where(Event.kind == "review_resolved")).scalar_one()
             == "cli:alice"
         )
+
+
+def test_deciding_again_when_a_person_is_still_needed_keeps_the_one_item(app: App) -> None:
+    urn_request(app, ("Maisie Example", "03/04/2015", "LCS123456"))
+    urn_request(app, ("Maisy Example", "03/04/2015", ""))
+    item = open_item(app)
+    with app.register.transaction(actor="console:jo") as session:
+        step_down = session.get(StepDown, item.request_id)
+        assert step_down is not None
+        decision = redecide(session, step_down, app.pipeline.rules_for(app.now()), "caf", app.now())
+        settled = settle(
+            session, app.shell, session.get(ReviewItem, item.id), step_down, decision, "", app.now()
+        )  # type: ignore[arg-type]
+    assert settled.outbox == () and settled.request_state == "review"
+    with app.register.transaction() as session:
+        items = session.execute(select(ReviewItem.id, ReviewItem.state, ReviewItem.reason)).all()
+    assert items == [(item.id, "open", "ambiguous_child_match")]

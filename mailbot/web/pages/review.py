@@ -221,8 +221,7 @@ def preview(request: Request, form: FormData, user: User) -> Response:
         with console.register.rehearsal(user.actor) as session:
             settled = perform(session, console, item_id, form, user)
             emails = [_email_preview(row) for row in settled.outbox]
-            step_down = session.get(StepDown, session.get(ReviewItem, item_id).request_id)  # type: ignore[union-attr]
-            outcome = {"state": step_down.state if step_down else None}
+            outcome = {"state": settled.request_state}
     except WorkflowError as error:
         return refused(request, str(error), 400)
     fields = {key: value for key, value in form.items() if key != "csrf_token" and isinstance(value, str)}

@@ -25,13 +25,15 @@ def idp() -> Iterator[str]:
         yield issuer
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: while Playwright's sync API runs, an event loop runs on the main thread,
+# and the rest of the suite calls asyncio.run there (the SMTP transport); it must stop with the module.
+@pytest.fixture(scope="module")
 def playwright() -> Iterator[Playwright]:
     with sync_playwright() as driver:
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     if not Path(web.CHROMIUM).exists():
         pytest.fail(f"{web.CHROMIUM} is missing: run scripts/install-test-deps.sh (Debian package chromium)")
