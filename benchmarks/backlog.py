@@ -32,10 +32,10 @@ sys.path.insert(0, str(ROOT))
 
 from support.apps import DOCX, email  # noqa: E402
 
-from mailbot.bootstrap import build_app  # noqa: E402
 from mailbot.config import parse_settings  # noqa: E402
-from mailbot.daemon import run_once  # noqa: E402
-from mailbot.urn import UrnScheme  # noqa: E402
+from mailbot.domain.urn import UrnScheme  # noqa: E402
+from mailbot.service.bootstrap import build_app  # noqa: E402
+from mailbot.service.daemon import run_once  # noqa: E402
 
 FIRST_NAMES = ["Maisie", "Theo", "Aria", "Jayden", "Ruby", "Oscar", "Isla", "Noah", "Amelia", "Leo"]
 SURNAMES = [

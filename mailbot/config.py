@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from mailbot.documents.content import DocumentLimits
+from mailbot.domain.content import DocumentLimits
+from mailbot.domain.urn import UrnScheme
 from mailbot.errors import ConfigError
-from mailbot.urn import UrnScheme
 
 TlsMode = Literal["implicit", "starttls", "none"]
 MailboxRole = Literal["caf", "wpehs"]

@@ -25,11 +25,11 @@ from typing import Any
 
 from pebble import ProcessExpired, ProcessPool
 
-from mailbot.documents.content import DocumentLimits, InputFile
 from mailbot.documents.dispatch import read_file
+from mailbot.domain.content import DocumentLimits, InputFile
+from mailbot.domain.facts import DocumentFacts, Problem
+from mailbot.domain.urn import UrnScheme
 from mailbot.extract import FieldVocabulary, extract_facts, load_vocabulary
-from mailbot.facts import DocumentFacts, Problem
-from mailbot.urn import UrnScheme
 
 logger = logging.getLogger(__name__)
 

@@ -12,7 +12,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from mailbot.documents.content import DocumentContent, Paragraph
+from mailbot.domain.content import DocumentContent, Paragraph
+from mailbot.domain.facts import DocumentFacts
+from mailbot.domain.urn import UrnScheme
 from mailbot.extract.dates import iter_british_dates, parse_british_date
 from mailbot.extract.extractor import _extract, _Facts, _Record
 from mailbot.extract.layout import Walk
@@ -27,8 +29,6 @@ from mailbot.extract.values import (
     collapse,
 )
 from mailbot.extract.vocabulary import FieldVocabulary, label_key
-from mailbot.facts import DocumentFacts
-from mailbot.urn import UrnScheme
 
 _QUOTE_START = re.compile(
     r"^\s*(?:-{2,}\s*original message\s*-{2,}|_{5,}|from:\s.+|on .{4,80} wrote:|begin forwarded message:)"

@@ -15,7 +15,9 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from mailbot.documents.content import DocumentContent, Paragraph, Table
+from mailbot.domain.content import DocumentContent, Paragraph, Table
+from mailbot.domain.facts import Child, Consent, DocumentFacts, DocumentKind, LeadProfessional, Problem
+from mailbot.domain.urn import UrnScheme
 from mailbot.extract.dates import (
     DEFAULT_LATEST_YEAR,
     latest_written_year,
@@ -47,8 +49,6 @@ from mailbot.extract.values import (
     statement_consent,
 )
 from mailbot.extract.vocabulary import DOCUMENT_SECTION, FieldVocabulary, normalise_label
-from mailbot.facts import Child, Consent, DocumentFacts, DocumentKind, LeadProfessional, Problem
-from mailbot.urn import UrnScheme
 
 _CHILD_FIELDS = ("name", "date_of_birth", "lcs_id", "postcode")
 _ADDRESS_LINE = re.compile(

@@ -8,9 +8,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from mailbot.facts import Child as ChildFacts
-from mailbot.facts import DocumentFacts
-from mailbot.facts import LeadProfessional as LeadProfessionalFacts
+from mailbot.domain.facts import Child as ChildFacts
+from mailbot.domain.facts import DocumentFacts
+from mailbot.domain.facts import LeadProfessional as LeadProfessionalFacts
 from mailbot.register.models import Case, Child, Document, Outbox, Request
 from mailbot.rules.view import CaseView, ChildCandidate, RegisterView, RequestView
 

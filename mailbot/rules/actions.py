@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from mailbot.facts import Child, LeadProfessional
+from mailbot.domain.facts import Child, LeadProfessional
 
 
 @dataclass(frozen=True)

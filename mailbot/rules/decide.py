@@ -12,9 +12,9 @@ from datetime import date
 from typing import Any
 
 from mailbot.config import is_trusted_address
-from mailbot.digest import redact_names
-from mailbot.facts import Child, DocumentFacts
-from mailbot.message import AutomaticMail
+from mailbot.domain.facts import Child, DocumentFacts
+from mailbot.domain.urn import UrnScheme
+from mailbot.mail.message import AutomaticMail
 from mailbot.rules.actions import (
     Action,
     AttachCase,
@@ -29,12 +29,12 @@ from mailbot.rules.actions import (
     Send,
 )
 from mailbot.rules.classify import classify
+from mailbot.rules.digest import redact_names
 from mailbot.rules.merge import RequestFacts, merge_history
 from mailbot.rules.names import names_match, normalise_name
 from mailbot.rules.requirements import Missing, missing_items
 from mailbot.rules.view import RegisterView
-from mailbot.template_samples import MISSING_FACTS
-from mailbot.urn import UrnScheme
+from mailbot.templating.samples import MISSING_FACTS
 
 #: Request states after which a reply no longer reopens the request.
 FINISHED_STATES = frozenset({"done", "closed_level_one", "allocated", "ignored"})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from mailbot.facts import Child, DocumentFacts, LeadProfessional
+from mailbot.domain.facts import Child, DocumentFacts, LeadProfessional
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import func, select
 from support.apps import CAF, DOCX, assessment_docx, email, make_app, parsed, settings_for, text_of
 
-from mailbot.daemon import Runner, mailbox_cycle, run_once
-from mailbot.intake import intake
+from mailbot.domain.urn import UrnScheme
 from mailbot.register.models import Case, Document, Event, Message, Outbox, Request
-from mailbot.urn import UrnScheme
+from mailbot.service.daemon import Runner, mailbox_cycle, run_once
+from mailbot.sources.intake import intake
 
 pytestmark = pytest.mark.integration
 SW = "sw.one@lancashire.gov.uk"

@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mailbot.documents.content import DocumentLimits, InputFile
 from mailbot.documents.pool import read_and_extract
+from mailbot.domain.content import DocumentLimits, InputFile
+from mailbot.domain.urn import UrnScheme
 from mailbot.extract import load_vocabulary
-from mailbot.urn import UrnScheme
 
 CHILD_FIELDS = ("name", "date_of_birth", "lcs_id", "postcode")
 LP_FIELDS = ("name", "role", "agency", "email", "phone")

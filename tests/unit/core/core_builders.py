@@ -7,10 +7,10 @@ from datetime import date
 from typing import Any
 
 from mailbot.config import DEFAULT_REQUIREMENTS
-from mailbot.facts import Child, Consent, DocumentFacts, LeadProfessional
+from mailbot.domain.facts import Child, Consent, DocumentFacts, LeadProfessional
+from mailbot.domain.urn import UrnScheme
 from mailbot.rules.decide import Inbound, Rules
 from mailbot.rules.view import CaseView, RegisterView
-from mailbot.urn import UrnScheme
 
 SCHEME = UrnScheme()
 URN = "LAN-004217-K"  # SCHEME.format(4217)

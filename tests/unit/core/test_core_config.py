@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from mailbot.config import DEFAULT_REQUIREMENTS, MaildirSettings, load_settings, parse_settings
+from mailbot.domain.urn import UrnScheme
 from mailbot.errors import ConfigError
-from mailbot.urn import UrnScheme
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "config" / "mailbot.example.toml"
 ENV_VARS = ("MAILBOT_CAF_IMAP_PASSWORD", "MAILBOT_WPEHS_IMAP_PASSWORD", "MAILBOT_SMTP_PASSWORD")

@@ -25,8 +25,8 @@ from core_builders import (
     view_with_case,
 )
 
-from mailbot.facts import Child, Consent, LeadProfessional, Problem
-from mailbot.message import AutomaticMail
+from mailbot.domain.facts import Child, Consent, LeadProfessional, Problem
+from mailbot.mail.message import AutomaticMail
 from mailbot.rules.actions import (
     AttachCase,
     Decision,
@@ -369,7 +369,7 @@ def test_meeting_after_the_allocations_meeting_waits_for_it() -> None:
 
 
 def test_meeting_on_the_day_of_the_allocations_meeting_alerts_wpehs() -> None:
-    # mailbot.digest.meeting_before_next_allocation counts the same day as "before" (no time to
+    # mailbot.rules.digest.meeting_before_next_allocation counts the same day as "before" (no time to
     # allocate and brief a worker); decide must agree, or the alert never goes.
     decision = decide(meeting(NEXT_ALLOCATIONS), view_with_case(), rules())
     assert [a.template for a in decision.actions if isinstance(a, Send)] == [

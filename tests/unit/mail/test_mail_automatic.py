@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from mailbot.automatic import classify_automatic, is_own_message_id
-from mailbot.message import Address, AutomaticMail, ParsedMessage
-from mailbot.parse import parse_message
+from mailbot.mail.automatic import classify_automatic, is_own_message_id
+from mailbot.mail.message import Address, AutomaticMail, ParsedMessage
+from mailbot.mail.parse import parse_message
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "mail"
 OWN = ("CAF@lancashire.gov.uk", "preventionearlyhelp@lancashire.gov.uk")

@@ -10,10 +10,16 @@ from pathlib import Path
 import jinja2
 import pytest
 
-from mailbot.allocation_reply import parse_allocation_reply
-from mailbot.template_samples import COMMON, MISSING_FACTS, REQUEST_TYPES, SAMPLES, VARIANTS
-from mailbot.templates import PACKAGED_FOLDER, RenderedEmail, TemplateRenderer, long_date, short_date
-from mailbot.urn import UrnScheme
+from mailbot.domain.urn import UrnScheme
+from mailbot.rules.allocation_reply import parse_allocation_reply
+from mailbot.templating.samples import COMMON, MISSING_FACTS, REQUEST_TYPES, SAMPLES, VARIANTS
+from mailbot.templating.templates import (
+    PACKAGED_FOLDER,
+    RenderedEmail,
+    TemplateRenderer,
+    long_date,
+    short_date,
+)
 
 RENDERER = TemplateRenderer()
 NAMES = sorted(SAMPLES)
@@ -344,7 +350,7 @@ def test_check_reports_a_broken_template(tmp_path: Path) -> None:
 
 
 def test_templates_ship_inside_the_package() -> None:
-    folder = resources.files("mailbot") / PACKAGED_FOLDER
+    folder = resources.files("mailbot.templating") / PACKAGED_FOLDER
     shipped = sorted(p.name for p in folder.iterdir() if p.name.endswith(".j2"))
     assert shipped == sorted([f"{n}.j2" for n in EXPECTED] + ["_layout.j2", "_phrases.j2"])
 

@@ -8,13 +8,13 @@ from the same file: ``subject`` and ``text`` with autoescape off (no ``&amp;`` i
 ``html`` with autoescape on, so an edited template cannot forget to escape. Files starting with ``_``
 are shared pieces (the layout, ``_phrases.j2``), not emails.
 
-Where templates live. The defaults ship inside the package (``mailbot/templates_default/``), so they
+Where templates live. The defaults ship inside the package (``mailbot/templating/templates_default/``), so they
 are found from a wheel as well as a checkout. ``TemplateRenderer(directory)`` (config
 ``templates_dir``) looks in the council's folder first and falls back to the defaults for any file the
 council has not copied, so a council can change just ``_layout.j2`` (the signature) or one email.
 
 Every key is required: ``StrictUndefined`` makes a missing key raise ``jinja2.UndefinedError`` instead
-of sending "Dear ,". ``mailbot.template_samples`` documents each template's keys.
+of sending "Dear ,". ``mailbot.templating.samples`` documents each template's keys.
 """
 
 from __future__ import annotations
@@ -149,7 +149,7 @@ class TemplateRenderer:
         loaders: list[jinja2.BaseLoader] = []
         if directory is not None:
             loaders.append(jinja2.FileSystemLoader(directory))
-        loaders.append(jinja2.PackageLoader("mailbot", PACKAGED_FOLDER))
+        loaders.append(jinja2.PackageLoader("mailbot.templating", PACKAGED_FOLDER))
         loader = jinja2.ChoiceLoader(loaders)
         self.directory = directory
         self._text = _environment(loader, autoescape=False)

@@ -14,12 +14,12 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mailbot.allocation_reply import AllocationProblem, parse_allocation_reply
-from mailbot.apply import record_allocation, record_lead_professional
-from mailbot.facts import LeadProfessional
-from mailbot.outgoing import Shell, queue_email, request_documents
+from mailbot.domain.facts import LeadProfessional
 from mailbot.register.models import Case, Event, Message, Outbox, Request, ReviewItem
 from mailbot.rules.actions import RecordAllocation
+from mailbot.rules.allocation_reply import AllocationProblem, parse_allocation_reply
+from mailbot.transports.outgoing import Shell, queue_email, request_documents
+from mailbot.workflow.apply import record_allocation, record_lead_professional
 
 log = logging.getLogger(__name__)
 

@@ -15,11 +15,11 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mailbot.outgoing import Shell, queue_email
-from mailbot.parse import parse_message
+from mailbot.mail.parse import parse_message
 from mailbot.register.database import Register
 from mailbot.register.models import Event, Message, Request, ReviewItem
-from mailbot.workdays import working_days_between
+from mailbot.rules.workdays import working_days_between
+from mailbot.transports.outgoing import Shell, queue_email
 
 log = logging.getLogger(__name__)
 

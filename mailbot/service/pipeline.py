@@ -17,23 +17,23 @@ from typing import Protocol
 
 from sqlalchemy import select
 
-from mailbot.allocation import apply_digest_reply, is_digest_reply
-from mailbot.apply import Incoming, StoredDocument, apply
-from mailbot.attachments import sort_attachments
-from mailbot.automatic import classify_automatic
-from mailbot.documents.content import InputFile
+from mailbot.domain.content import InputFile
+from mailbot.domain.facts import DocumentFacts
 from mailbot.extract import FieldVocabulary, extract_message_facts
-from mailbot.facts import DocumentFacts
-from mailbot.message import AutomaticMail, ParsedMessage
-from mailbot.outgoing import Shell
-from mailbot.parse import parse_message
-from mailbot.quoting import new_text
+from mailbot.mail.attachments import sort_attachments
+from mailbot.mail.automatic import classify_automatic
+from mailbot.mail.message import AutomaticMail, ParsedMessage
+from mailbot.mail.parse import parse_message
+from mailbot.mail.quoting import new_text
+from mailbot.mail.threads import find_request_references, thread_message_ids
 from mailbot.register.database import Register
 from mailbot.register.models import Message, Request, ReviewItem
 from mailbot.register.queries import build_view, find_thread_request, request_view
 from mailbot.rules.decide import Inbound, Rules, decide
 from mailbot.rules.merge import merge_facts
-from mailbot.threads import find_request_references, thread_message_ids
+from mailbot.transports.outgoing import Shell
+from mailbot.workflow.allocation import apply_digest_reply, is_digest_reply
+from mailbot.workflow.apply import Incoming, StoredDocument, apply
 
 log = logging.getLogger(__name__)
 

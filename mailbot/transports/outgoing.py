@@ -1,5 +1,5 @@
 """Queueing outgoing email: render the template, refuse personal data to untrusted domains, compose
-the exact bytes, and write the outbox row (sending is ``mailbot.outbox``'s job).
+the exact bytes, and write the outbox row (sending is ``mailbot.transports.outbox``'s job).
 
 Used by every part that emails: decisions (``apply``), chase-ups, the weekly digest and allocations.
 """
@@ -15,12 +15,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mailbot.compose import FileToAttach, compose, deterministic_message_id
 from mailbot.config import Settings
-from mailbot.digest import initials, next_allocations_meeting
+from mailbot.mail.compose import FileToAttach, compose, deterministic_message_id
 from mailbot.register.models import Case, Document, Outbox, Request, ReviewItem
-from mailbot.storage import Storage
-from mailbot.templates import TemplateRenderer
+from mailbot.register.storage import Storage
+from mailbot.rules.digest import initials, next_allocations_meeting
+from mailbot.templating.templates import TemplateRenderer
 
 
 @dataclass
@@ -62,7 +62,7 @@ def _child_initials(case: Case | None) -> str | None:
 def standard_context(
     shell: Shell, request: Request | None, mailbox_name: str, now: datetime, recipient_name: str | None = None
 ) -> dict[str, Any]:
-    """Keys every template may use (see mailbot/template_samples.py); a decision's context overrides them."""
+    """Keys every template may use (see mailbot/templating/samples.py); a decision's context overrides them."""
     settings = shell.settings
     workflow = settings.workflow
     mailbox = settings.mailboxes[mailbox_name]

@@ -15,8 +15,8 @@ from sqlalchemy import select
 
 from mailbot.register.database import Register
 from mailbot.register.models import Document, Event, Message, Request
+from mailbot.register.storage import Storage
 from mailbot.rules.decide import FINISHED_STATES
-from mailbot.storage import Storage
 
 log = logging.getLogger(__name__)
 PURGED = "purged"

@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select, update
 
-from mailbot.bootstrap import App
 from mailbot.errors import SourceError
-from mailbot.intake import intake_batch
 from mailbot.register.models import Message, SourceLedger
+from mailbot.service.bootstrap import App
 from mailbot.sources.base import Disposition, MessageSource, SourceMessage
+from mailbot.sources.intake import intake_batch
 
 log = logging.getLogger(__name__)
 

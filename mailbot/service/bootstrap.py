@@ -8,21 +8,21 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from mailbot.config import MailboxSettings, Settings
-from mailbot.digest import next_allocations_meeting
 from mailbot.documents.pool import DocumentPool
 from mailbot.extract import load_vocabulary
-from mailbot.outbox import OutboxSender
-from mailbot.outgoing import Shell
-from mailbot.pipeline import Pipeline
 from mailbot.register.database import Register
+from mailbot.register.storage import Storage
 from mailbot.rules.decide import Rules
+from mailbot.rules.digest import next_allocations_meeting
+from mailbot.service.pipeline import Pipeline
 from mailbot.sources.base import MessageSource
 from mailbot.sources.imap import ImapSource
 from mailbot.sources.maildir import MaildirSource
-from mailbot.storage import Storage
-from mailbot.templates import TemplateRenderer
+from mailbot.templating.templates import TemplateRenderer
 from mailbot.transports.base import Transport
 from mailbot.transports.maildir import MaildirTransport
+from mailbot.transports.outbox import OutboxSender
+from mailbot.transports.outgoing import Shell
 from mailbot.transports.smtp import SmtpTransport
 
 

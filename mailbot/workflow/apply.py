@@ -17,10 +17,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from mailbot.config import Settings
-from mailbot.districts import district_for_postcode
-from mailbot.facts import Child as ChildFacts
-from mailbot.facts import DocumentFacts
-from mailbot.outgoing import Shell, queue_email, request_documents
+from mailbot.domain.facts import Child as ChildFacts
+from mailbot.domain.facts import DocumentFacts
 from mailbot.register.models import (
     Allocation,
     Case,
@@ -49,6 +47,8 @@ from mailbot.rules.actions import (
     Review,
     Send,
 )
+from mailbot.rules.districts import district_for_postcode
+from mailbot.transports.outgoing import Shell, queue_email, request_documents
 
 log = logging.getLogger(__name__)
 
@@ -186,7 +186,7 @@ def apply(
                 session, _case(session, action.urn), action.lead_professional, request, now
             )
         elif isinstance(action, RecordAllocation):
-            pass  # allocations are applied by mailbot.allocation, which owns that workflow
+            pass  # allocations are applied by mailbot.workflow.allocation, which owns that workflow
         elif isinstance(action, QueueForAllocation):
             session.add(
                 Event(

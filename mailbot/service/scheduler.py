@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 
-from mailbot.chase import run_chases
-from mailbot.retention import purge
-from mailbot.weekly_digest import queue_digest
+from mailbot.workflow.chase import run_chases
+from mailbot.workflow.retention import purge
+from mailbot.workflow.weekly_digest import queue_digest
 
 if TYPE_CHECKING:
-    from mailbot.bootstrap import App
-    from mailbot.daemon import Runner
+    from mailbot.service.bootstrap import App
+    from mailbot.service.daemon import Runner
 
 log = logging.getLogger(__name__)
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

@@ -32,8 +32,8 @@ from email.parser import BytesParser
 from email.utils import getaddresses, parsedate_to_datetime
 from html.parser import HTMLParser
 
-from mailbot.documents.content import InputFile
-from mailbot.message import Address, ParsedMessage
+from mailbot.domain.content import InputFile
+from mailbot.mail.message import Address, ParsedMessage
 
 logger = logging.getLogger(__name__)
 

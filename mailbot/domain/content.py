@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from mailbot.facts import Problem
+from mailbot.domain.facts import Problem
 
 
 @dataclass(frozen=True)

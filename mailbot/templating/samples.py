@@ -14,7 +14,7 @@ Keys every template takes (``COMMON``):
 =================  ==========================================================================
 
 Keys per template (besides ``COMMON``). ``recipient_name`` is the sender's display name or None
-(then "Hello,"). ``child_initials`` comes from ``mailbot.digest.initials`` ("A.O."), never a name.
+(then "Hello,"). ``child_initials`` comes from ``mailbot.rules.digest.initials`` ("A.O."), never a name.
 
 =========================  ===============================================================================
 template                   keys
@@ -30,7 +30,7 @@ acknowledgement            recipient_name, request_type (one of ``REQUEST_TYPES`
 untrusted_acknowledgement  nothing else: no personal data at all
 chase_up                   recipient_name, request_type, urn or None, child_initials or None,
                            missing (list of ``MISSING_FACTS`` codes, or phrases shown as written),
-                           file_problems (list of {filename, code (mailbot.facts.PROBLEM_CODES), detail}),
+                           file_problems (list of {filename, code (mailbot.domain.facts.PROBLEM_CODES), detail}),
                            attempt (0 = the first reply listing what is missing, 1.. = reminders),
                            max_attempts (reminders before escalation), first_asked_on (date; reminders)
 unknown_urn                recipient_name, urn_as_written (exactly as the sender wrote it), reason
@@ -43,7 +43,7 @@ allocation_feedback        recipient_name, urn, child_initials, worker_name, wor
                            worker_email or None, allocated_on (date)
 caf_lp_update              urn, child_initials, lead_professional (as lp_recorded), allocated_on (date),
                            attachments (list of file names; the files are attached by the outbox)
-weekly_digest              ``mailbot.digest.build_digest(...)``: as_of, next_meeting, districts, totals,
+weekly_digest              ``mailbot.rules.digest.build_digest(...)``: as_of, next_meeting, districts, totals,
                            widths, example_urn
 meeting_alert              urn, child_initials, district, meeting_date (date), next_allocations_meeting
                            (date), work_requested_summary or None
@@ -58,7 +58,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from mailbot.digest import DigestEntry, build_digest
+from mailbot.rules.digest import DigestEntry, build_digest
 
 #: The request types the acknowledgement, chase-up and escalation emails have wording for.
 REQUEST_TYPES = (

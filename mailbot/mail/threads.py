@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from mailbot.message import ParsedMessage
+from mailbot.mail.message import ParsedMessage
 
 REQUEST_PREFIX = "SD"
 REQUEST_DIGITS = 6

@@ -30,8 +30,8 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 
-from mailbot.message import AutomaticMail, ParsedMessage
-from mailbot.parse import normalise_message_id, parse_message_ids
+from mailbot.mail.message import AutomaticMail, ParsedMessage
+from mailbot.mail.parse import normalise_message_id, parse_message_ids
 
 _TOKEN = re.compile(r"[A-Za-z0-9_\-]{1,30}")
 
@@ -58,7 +58,7 @@ OWN_MESSAGE_ID_PREFIX = "mailbot."
 def is_own_message_id(message_id: str, own_domain: str) -> bool:
     """True when ``message_id`` (brackets optional) was minted by our outbox.
 
-    Our outbox writes ``<mailbot.<hash>@own_domain>`` (``mailbot.compose.deterministic_message_id``).
+    Our outbox writes ``<mailbot.<hash>@own_domain>`` (``mailbot.mail.compose.deterministic_message_id``).
     The domain alone is not enough: the council's own staff send from the same domain, and some
     Outlook set-ups mint Message-IDs on it too.
     """

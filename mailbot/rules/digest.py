@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from mailbot.districts import UNKNOWN_DISTRICT
+from mailbot.rules.districts import UNKNOWN_DISTRICT
 
 DigestState = Literal["waiting", "incomplete"]
 

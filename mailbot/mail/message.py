@@ -1,4 +1,4 @@
-"""A parsed incoming email as the pure core sees it (values only; parsing lives in ``mailbot.parse``)."""
+"""A parsed incoming email as the pure core sees it (values only; parsing lives in ``mailbot.mail.parse``)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-from mailbot.documents.content import InputFile
+from mailbot.domain.content import InputFile
 
 #: What kind of automatic mail a message is, if any (RFC 3834, RFC 3464 and what Exchange really sends).
 AutomaticKind = Literal["auto_reply", "bounce", "mailing_list", "loop"]

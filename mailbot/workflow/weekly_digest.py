@@ -1,6 +1,6 @@
 """The weekly allocation digest to WPEHS: gather what is waiting from the register and queue the email.
 
-The content rules (grouping, ordering, initials only) live in the pure ``mailbot.digest``; this module
+The content rules (grouping, ordering, initials only) live in the pure ``mailbot.rules.digest``; this module
 only reads the register and queues one email per week (dedupe key ``digest:<date>``).
 """
 
@@ -11,13 +11,13 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mailbot.digest import DigestEntry, build_digest, initials, next_allocations_meeting, redact_names
-from mailbot.districts import district_for_postcode
-from mailbot.outgoing import Shell, queue_email
 from mailbot.register.models import Outbox, Request
 from mailbot.register.queries import request_view
+from mailbot.rules.digest import DigestEntry, build_digest, initials, next_allocations_meeting, redact_names
+from mailbot.rules.districts import district_for_postcode
 from mailbot.rules.merge import merge_facts
-from mailbot.templates import RenderedEmail
+from mailbot.templating.templates import RenderedEmail
+from mailbot.transports.outgoing import Shell, queue_email
 
 #: Request states listed in the digest: ready for allocation, or still being chased.
 WAITING_STATES = ("awaiting_allocation",)
@@ -97,7 +97,7 @@ def digest_context(session: Session, shell: Shell, as_of: date, now: datetime) -
 
 def preview_digest(session: Session, shell: Shell, as_of: date, now: datetime) -> RenderedEmail:
     """Render the digest without queueing it (``mailbot digest --preview``)."""
-    from mailbot.outgoing import standard_context
+    from mailbot.transports.outgoing import standard_context
 
     wpehs = shell.settings.mailbox_by_role("wpehs")
     context = {**standard_context(shell, None, wpehs.name, now), **digest_context(session, shell, as_of, now)}

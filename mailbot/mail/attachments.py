@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from mailbot.documents.content import InputFile
-from mailbot.facts import DocumentFacts, Problem
+from mailbot.domain.content import InputFile
+from mailbot.domain.facts import DocumentFacts, Problem
 
 #: Content types that are never documents.
 NOT_DOCUMENTS = frozenset(

@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 
 from mailbot.register.database import Register
 from mailbot.register.models import Message, SourceLedger
+from mailbot.register.storage import Storage
 from mailbot.sources.base import SourceMessage
-from mailbot.storage import Storage
 
 log = logging.getLogger(__name__)
 _HEADER_END = re.compile(rb"\r?\n\r?\n")

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from mailbot.urn import UrnScheme
+from mailbot.domain.urn import UrnScheme
 
 
 @dataclass(frozen=True)
