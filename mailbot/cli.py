@@ -265,10 +265,10 @@ def read_document(ctx: click.Context, path: Path, fmt: str) -> None:
     """Read one document (or container) and print the facts found, with provenance."""
     import mimetypes
 
-    from mailbot.documents.pool import read_and_extract
     from mailbot.domain.content import DocumentLimits, InputFile
     from mailbot.domain.urn import UrnScheme
     from mailbot.extract import load_vocabulary
+    from mailbot.service.reader_pool import read_and_extract
 
     config_path = _config_path(ctx.obj.get("config"))
     if ctx.obj.get("config") or config_path.is_file():

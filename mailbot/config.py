@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from mailbot.domain.content import DocumentLimits
 from mailbot.domain.urn import UrnScheme
 from mailbot.errors import ConfigError
+from mailbot.rules.trust import is_trusted_address
 
 TlsMode = Literal["implicit", "starttls", "none"]
 MailboxRole = Literal["caf", "wpehs"]
@@ -49,16 +50,6 @@ KNOWN_FACT_REQUIREMENTS = {
     "lead_professional_agency",
     "lead_professional_contact",
 }
-
-
-def is_trusted_address(address: str, trusted_domains: tuple[str, ...]) -> bool:
-    """True when ``address``'s domain is one of ``trusted_domains`` or a subdomain of one.
-
-    The one rule for invariant 4, used by the rules (who gets personal data) and by the outbox
-    guard (which refuses it anyway), so the two can never disagree.
-    """
-    domain = address.rpartition("@")[2].strip().lower().rstrip(">")
-    return bool(domain) and any(domain == d or domain.endswith("." + d) for d in trusted_domains)
 
 
 @dataclass(frozen=True)

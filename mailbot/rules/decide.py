@@ -11,7 +11,6 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from mailbot.config import is_trusted_address
 from mailbot.domain.facts import Child, DocumentFacts
 from mailbot.domain.urn import UrnScheme
 from mailbot.mail.message import AutomaticMail
@@ -32,9 +31,9 @@ from mailbot.rules.classify import classify
 from mailbot.rules.digest import redact_names
 from mailbot.rules.merge import RequestFacts, merge_history
 from mailbot.rules.names import names_match, normalise_name
-from mailbot.rules.requirements import Missing, missing_items
+from mailbot.rules.requirements import MISSING_FACTS, Missing, missing_items
+from mailbot.rules.trust import is_trusted_address
 from mailbot.rules.view import RegisterView
-from mailbot.templating.samples import MISSING_FACTS
 
 #: Request states after which a reply no longer reopens the request.
 FINISHED_STATES = frozenset({"done", "closed_level_one", "allocated", "ignored"})

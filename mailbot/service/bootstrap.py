@@ -8,13 +8,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from mailbot.config import MailboxSettings, Settings
-from mailbot.documents.pool import DocumentPool
 from mailbot.extract import load_vocabulary
 from mailbot.register.database import Register
 from mailbot.register.storage import Storage
 from mailbot.rules.decide import Rules
 from mailbot.rules.digest import next_allocations_meeting
 from mailbot.service.pipeline import Pipeline
+from mailbot.service.reader_pool import DocumentPool
 from mailbot.sources.base import MessageSource
 from mailbot.sources.imap import ImapSource
 from mailbot.sources.maildir import MaildirSource

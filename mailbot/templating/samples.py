@@ -59,6 +59,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from mailbot.rules.digest import DigestEntry, build_digest
+from mailbot.rules.requirements import MISSING_FACTS
 
 #: The request types the acknowledgement, chase-up and escalation emails have wording for.
 REQUEST_TYPES = (
@@ -69,23 +70,6 @@ REQUEST_TYPES = (
     "meeting_representation",
 )
 
-#: Missing-fact codes ``_phrases.j2`` words for the sender (anything else is shown as written).
-MISSING_FACTS = (
-    "child_name",
-    "child_date_of_birth",
-    "child_identity",
-    "urn",
-    "assessment",
-    "plan",
-    "assessment_or_plan",
-    "consent",
-    "work_requested",
-    "lead_professional_name",
-    "lead_professional_agency",
-    "lead_professional_contact",
-    "meeting_date",
-    "taf_document",
-)
 
 UNKNOWN_URN_REASONS = ("check_failed", "no_check_character", "not_on_register")
 

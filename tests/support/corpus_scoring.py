@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mailbot.documents.pool import read_and_extract
 from mailbot.domain.content import DocumentLimits, InputFile
 from mailbot.domain.urn import UrnScheme
 from mailbot.extract import load_vocabulary
+from mailbot.service.reader_pool import read_and_extract
 
 CHILD_FIELDS = ("name", "date_of_birth", "lcs_id", "postcode")
 LP_FIELDS = ("name", "role", "agency", "email", "phone")

@@ -376,7 +376,7 @@ def test_relative_paths_are_relative_to_the_config_file(tmp_path: Path) -> None:
 
 
 def test_trust_is_by_whole_domain_or_subdomain_never_by_lookalike() -> None:
-    from mailbot.config import is_trusted_address
+    from mailbot.rules.trust import is_trusted_address
 
     trusted = ("lancashire.gov.uk", "nhs.net")
     assert is_trusted_address("sam.worker@lancashire.gov.uk", trusted)

@@ -97,7 +97,7 @@ class DocumentPool:
         self._limits = limits
         workers = limits.workers or os.cpu_count() or 1
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["mailbot.documents.pool"])
+        context.set_forkserver_preload(["mailbot.service.reader_pool"])
         self._pool = ProcessPool(
             max_workers=workers,
             initializer=_start_worker,
