@@ -31,7 +31,9 @@ class ParsedMessage:
     ``body_text`` is the text/plain part, or the HTML part reduced to text when there is no plain one
     (Outlook often sends HTML only). ``attachments`` are the real attachments, with inline images
     (``Content-Disposition: inline`` images referenced by ``cid:``) left out. ``headers`` keeps every
-    header, lower-cased names, for loop and bounce detection.
+    header, lower-cased names, for loop and bounce detection. ``sender_problem`` is set when the From
+    header is not exactly one plain mailbox under strict RFC 5322 parsing: such a sender is never
+    trusted, whatever its domain.
     """
 
     message_id: str | None
@@ -47,6 +49,8 @@ class ParsedMessage:
     attachments: tuple[InputFile, ...] = ()
     headers: tuple[tuple[str, str], ...] = ()
     defects: tuple[str, ...] = field(default=())
+    #: Why ``sender`` cannot be trusted as the one author (a malformed or ambiguous From), or None.
+    sender_problem: str | None = None
 
     def header(self, name: str) -> str | None:
         """First value of header ``name`` (case-insensitive), or None."""

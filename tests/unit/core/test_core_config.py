@@ -90,7 +90,8 @@ def test_minimal_config_is_valid_and_defaults_are_filled_in(tmp_path: Path) -> N
     assert settings.workflow.requirements == DEFAULT_REQUIREMENTS
     assert settings.message_id_domain == "lancashire.gov.uk"
     assert settings.own_addresses == ("caf@lancashire.gov.uk", "preventionearlyhelp@lancashire.gov.uk")
-    assert settings.is_trusted("Jane <jane@schools.lancashire.gov.uk>")
+    assert settings.is_trusted("jane@schools.lancashire.gov.uk")
+    assert not settings.is_trusted("Jane <jane@schools.lancashire.gov.uk>")  # judged only once parsed
     assert not settings.is_trusted("jane@notlancashire.gov.uk")
 
 
