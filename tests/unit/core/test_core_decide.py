@@ -39,6 +39,7 @@ from mailbot.rules.actions import (
     Review,
     Send,
 )
+from mailbot.rules.authentication import SenderAuthentication
 from mailbot.rules.decide import Inbound, decide, missing_context
 from mailbot.rules.limits import ReplyCounts, ReplyLimits
 from mailbot.rules.merge import merge_facts
@@ -717,3 +718,76 @@ def test_a_urn_request_with_only_a_password_protected_file_is_chased_for_a_reada
             key="chase-0",
         ),
     )
+
+
+# --- Sender authentication and malformed senders -------------------------------------------------
+
+
+def test_trusted_domain_failing_dmarc_is_untrusted_and_gets_no_reply() -> None:
+    message = urn_request(CHILD)
+    message = inbound(
+        message.text,
+        message.body,
+        message.documents,
+        authentication=SenderAuthentication("fail", "DMARC failed"),
+    )
+    assert decide(message, RegisterView(), rules()) == Decision(
+        "urn_request",
+        "review",
+        (Review("unauthenticated_sender", "sender authentication failed: DMARC failed"),),
+        message_state="review",
+        explanation=("untrusted",),
+    )
+
+
+def test_no_result_is_untrusted_only_when_required() -> None:
+    message = urn_request(CHILD)
+    message = inbound(
+        message.text,
+        message.body,
+        message.documents,
+        authentication=SenderAuthentication("none", "no authentication results from a trusted server"),
+    )
+    assert decide(message, RegisterView(), rules()).state == "done"
+    required = decide(message, RegisterView(), rules(require_authentication=True))
+    assert required.actions == (
+        Review(
+            "unauthenticated_sender",
+            "sender not authenticated: no authentication results from a trusted server",
+        ),
+    )
+
+
+def test_authentication_pass_changes_nothing() -> None:
+    message = urn_request(CHILD)
+    passed = inbound(
+        message.text,
+        message.body,
+        message.documents,
+        authentication=SenderAuthentication("pass", "DMARC passed"),
+    )
+    assert decide(passed, RegisterView(), rules(require_authentication=True)) == decide(
+        message, RegisterView(), rules()
+    )
+
+
+def test_malformed_from_is_never_trusted_nor_answered() -> None:
+    message = urn_request(CHILD)
+    message = inbound(message.text, message.body, message.documents, sender_problem="malformed From header")
+    decision = decide(message, RegisterView(), rules())
+    assert decision.actions == (
+        Review("untrusted_sender", "the From header is not one plain address (malformed From header)"),
+    )
+
+
+@pytest.mark.parametrize(
+    "sender", ["a%evil.com@lancashire.gov.uk", '"x,y"@lancashire.gov.uk', "@lancashire.gov.uk"]
+)
+def test_tricky_trusted_looking_addresses_get_no_urn(sender: str) -> None:
+    message = urn_request(CHILD)
+    decision = decide(
+        inbound(message.text, message.body, message.documents, sender=sender), RegisterView(), rules()
+    )
+    assert decision.state == "review"
+    assert not any(isinstance(a, IssueUrn) for a in decision.actions)
+    assert all(not isinstance(a, Send) or not a.personal for a in decision.actions)
