@@ -8,8 +8,10 @@ from typing import Literal
 
 from mailbot.domain.content import InputFile
 
-#: What kind of automatic mail a message is, if any (RFC 3834, RFC 3464 and what Exchange really sends).
-AutomaticKind = Literal["auto_reply", "bounce", "mailing_list", "loop"]
+#: What kind of automatic mail a message is, if any (RFC 3834, RFC 3464 and what Exchange really sends):
+#: ``feedback_report`` is an ARF spam complaint about our mail; ``notification`` a machine notice from a
+#: no-reply mailbox or an Exchange agent, or a machine report of another kind.
+AutomaticKind = Literal["auto_reply", "bounce", "mailing_list", "loop", "feedback_report", "notification"]
 
 
 @dataclass(frozen=True)

@@ -164,12 +164,23 @@ def _match_children(children: Sequence[Child], view: RegisterView) -> ChildMatch
 
 
 def _decide_automatic(automatic: AutomaticMail) -> Decision:
+    """Never answered (invariant 3). A bounce fails our outgoing message and, like a spam complaint
+    about our mail (ARF), goes to a person; every other kind is recorded and ignored.
+    """
     if automatic.kind == "bounce":
         actions: list[Action] = [Review("bounce", automatic.reason)]
         if automatic.original_message_id:
             actions.insert(0, MarkOutboxFailed(automatic.original_message_id, automatic.failed_recipients))
         return Decision(
             None, "bounce", tuple(actions), message_state="bounce", explanation=(automatic.reason,)
+        )
+    if automatic.kind == "feedback_report":
+        return Decision(
+            None,
+            "review",
+            (Review("feedback_report", "a recipient's mail system reported our email as unwanted"),),
+            message_state="review",
+            explanation=(automatic.reason,),
         )
     return Decision(
         None, "ignored", (Ignore(automatic.reason),), message_state="ignored", explanation=(automatic.reason,)

@@ -177,15 +177,11 @@ def test_header_signals(headers: dict[str, str], expected: tuple[str, str] | Non
     assert (None if result is None else (result.kind, result.reason)) == expected
 
 
-def test_postmaster_needs_supporting_evidence() -> None:
+def test_postmaster_is_a_bounce_even_without_a_report() -> None:
+    # Never answered: a reply to postmaster@ is a loop risk (issue 11). As a bounce it goes to review,
+    # so a person still sees a postmaster who really wrote to us.
     person = ParsedMessage(message_id=None, subject="Question", sender=Address("postmaster@example.org"))
-    assert classify_automatic(person, OWN) is None
-    bounce = ParsedMessage(
-        message_id=None,
-        subject="Delivery Status Notification (Failure)",
-        sender=Address("postmaster@example.org"),
-    )
-    assert classify_automatic(bounce, OWN) == AutomaticMail(kind="bounce", reason="bounce from postmaster")
+    assert classify_automatic(person, OWN) == AutomaticMail(kind="bounce", reason="bounce from postmaster")
 
 
 def test_reply_to_our_chase_up_is_not_a_loop() -> None:
