@@ -127,16 +127,14 @@ def reply_counts(
     """What was already sent because of this sender, thread and patterns, and the open holds.
 
     The one query behind every reply limit (``mailbot.rules.limits``): the decisions on incoming mail
-    and the chase job both count here, so replies, chase-ups and escalations share the limits.
+    and the chase job both count here, so replies, chase-ups and escalations share the limits. An
+    open hold decides on its own (``check_limits`` looks at it first), so then nothing is counted.
     """
     day, hour = now - timedelta(days=1), now - timedelta(hours=1)
     who = sender.lower() if sender else None
-    keys = hold_keys(who, request_id, patterns)
-    held = session.execute(
-        select(ReviewItem.hold_key)
-        .where(ReviewItem.state == "open", ReviewItem.hold_key.in_(list(keys)))
-        .order_by(ReviewItem.id)
-    ).scalars()
+    held = open_holds(session, hold_keys(who, request_id, patterns))
+    if held:
+        return ReplyCounts(held=held)
     return ReplyCounts(
         thread_last_day=_count(
             session,
@@ -151,8 +149,15 @@ def reply_counts(
         else 0,
         sender_last_hour=_count(session, Outbox.counterpart == who, Outbox.created_at >= hour) if who else 0,
         sender_last_day=_count(session, Outbox.counterpart == who, Outbox.created_at >= day) if who else 0,
-        held=tuple(key for key in held if key),
     )
+
+
+def open_holds(session: Session, keys: Sequence[str] | None = None) -> tuple[str, ...]:
+    """Hold keys with an open review item, oldest first: among ``keys``, or all of them."""
+    query = select(ReviewItem.hold_key).where(ReviewItem.state == "open", ReviewItem.hold_key.is_not(None))
+    if keys is not None:
+        query = query.where(ReviewItem.hold_key.in_(list(keys)))
+    return tuple(key for key in session.execute(query.order_by(ReviewItem.id)).scalars() if key)
 
 
 def request_patterns(session: Session, request_id: int) -> list[str]:

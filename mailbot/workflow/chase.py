@@ -24,8 +24,8 @@ from sqlalchemy.orm import Session
 from mailbot.mail.parse import parse_message
 from mailbot.register.database import Register
 from mailbot.register.models import Event, Message, Request, ReviewItem
-from mailbot.register.queries import reply_counts, request_patterns
-from mailbot.rules.limits import Hold, check_limits
+from mailbot.register.queries import open_holds, reply_counts, request_patterns
+from mailbot.rules.limits import Hold, ReplyCounts, check_limits, hold_keys
 from mailbot.rules.workdays import working_days_between
 from mailbot.transports.outgoing import Shell, queue_email
 from mailbot.workflow.apply import open_hold
@@ -84,10 +84,23 @@ def _sender_name(shell: Shell, message: Message | None) -> str | None:
     return parsed.sender.display_name if parsed.sender and parsed.sender.display_name else None
 
 
-def _held(session: Session, shell: Shell, request: Request, now: datetime) -> Hold | None:
-    """The reply limit that holds this request's next email, opening its one review item if new."""
-    patterns = request_patterns(session, request.id)
-    counts = reply_counts(session, sender=request.sender, request_id=request.id, patterns=patterns, now=now)
+def _held(
+    session: Session, shell: Shell, request: Request, now: datetime, open_keys: set[str]
+) -> Hold | None:
+    """The reply limit that holds this request's next email, opening its one review item if new.
+
+    ``open_keys`` are the holds open in this run (read once per run, added to as holds open), so a
+    flood's hundreds of held requests cost no query each.
+    """
+    already = tuple(k for k in hold_keys(request.sender, request.id, ()) if k in open_keys)
+    if already:
+        counts = ReplyCounts(held=already)
+        patterns: list[str] = []
+    else:
+        patterns = request_patterns(session, request.id)
+        counts = reply_counts(
+            session, sender=request.sender, request_id=request.id, patterns=patterns, now=now
+        )
     hold = check_limits(
         counts,
         shell.settings.limits.reply_limits,
@@ -95,7 +108,8 @@ def _held(session: Session, shell: Shell, request: Request, now: datetime) -> Ho
         request_id=request.id,
         pattern=patterns[0] if patterns else None,
     )
-    if hold is not None and not open_hold(session, hold.key):
+    if hold is not None and hold.key not in open_keys and not open_hold(session, hold.key):
+        open_keys.add(hold.key)
         session.add(
             ReviewItem(
                 reason=hold.reason,
@@ -109,7 +123,9 @@ def _held(session: Session, shell: Shell, request: Request, now: datetime) -> Ho
     return hold
 
 
-def _chase_one(session: Session, shell: Shell, request: Request, as_of: date, now: datetime) -> str:
+def _chase_one(
+    session: Session, shell: Shell, request: Request, as_of: date, now: datetime, open_keys: set[str]
+) -> str:
     settings = shell.settings
     workflow = settings.workflow
     zone = settings.zone
@@ -124,7 +140,7 @@ def _chase_one(session: Session, shell: Shell, request: Request, as_of: date, no
     )
     if action == "wait":
         return action
-    if _held(session, shell, request, now) is not None:
+    if _held(session, shell, request, now, open_keys) is not None:
         return "held"
     mailbox = settings.mailboxes[request.mailbox]
     if action == "chase":
@@ -182,12 +198,13 @@ def run_chases(register: Register, shell: Shell, as_of: date, now: datetime) -> 
     result = ChaseResult()
     with register.transaction() as session:
         ids = list(session.execute(select(Request.id).where(Request.state.in_(CHASED_STATES))).scalars())
+        open_keys = set(open_holds(session))
     for request_id in ids:
         with register.transaction() as session:
             request = session.get(Request, request_id)
             if request is None or request.state not in CHASED_STATES:
                 continue
-            action = _chase_one(session, shell, request, as_of, now)
+            action = _chase_one(session, shell, request, as_of, now, open_keys)
         if action == "chase":
             result.chased += 1
         elif action == "escalate":
