@@ -34,7 +34,7 @@ from mailbot.rules.limits import ReplyLimits, check_limits
 from mailbot.rules.merge import RequestFacts, merge_history
 from mailbot.rules.names import names_match, normalise_name
 from mailbot.rules.requirements import MISSING_FACTS, Missing, missing_items
-from mailbot.rules.trust import is_trusted_address
+from mailbot.rules.trust import address_domain, is_trusted_address
 from mailbot.rules.view import RegisterView
 
 #: Request states after which a reply no longer reopens the request.
@@ -282,6 +282,12 @@ def _untrusted(inbound: Inbound, sender: str, rules: Rules) -> tuple[str, str, b
         return (
             "untrusted_sender",
             f"the From header is not one plain address ({inbound.sender_problem})",
+            False,
+        )
+    if address_domain(sender) is None:
+        return (
+            "untrusted_sender",
+            "the sender's address is not a plain mailbox (routing or quoting tricks)",
             False,
         )
     if not rules.is_trusted(sender):
