@@ -20,7 +20,6 @@ from mailbot.rules.actions import (
     Decision,
     Ignore,
     IssueUrn,
-    MarkOutboxFailed,
     QueueForAllocation,
     RecordLeadProfessional,
     ReuseUrn,
@@ -30,11 +29,12 @@ from mailbot.rules.actions import (
 from mailbot.rules.authentication import SenderAuthentication
 from mailbot.rules.classify import classify
 from mailbot.rules.digest import redact_names
-from mailbot.rules.limits import ReplyLimits, check_limits
+from mailbot.rules.guards import decide_automatic, hold_emails, untrusted_reason
+from mailbot.rules.limits import ReplyLimits
 from mailbot.rules.merge import RequestFacts, merge_history
 from mailbot.rules.names import names_match, normalise_name
 from mailbot.rules.requirements import MISSING_FACTS, Missing, missing_items
-from mailbot.rules.trust import address_domain, is_trusted_address
+from mailbot.rules.trust import is_trusted_address
 from mailbot.rules.view import RegisterView
 
 #: Request states after which a reply no longer reopens the request.
@@ -163,30 +163,6 @@ def _match_children(children: Sequence[Child], view: RegisterView) -> ChildMatch
     return ChildMatch(frozenset(matched), tuple(unmatched), ambiguous, by_lcs_id)
 
 
-def _decide_automatic(automatic: AutomaticMail) -> Decision:
-    """Never answered (invariant 3). A bounce fails our outgoing message and, like a spam complaint
-    about our mail (ARF), goes to a person; every other kind is recorded and ignored.
-    """
-    if automatic.kind == "bounce":
-        actions: list[Action] = [Review("bounce", automatic.reason)]
-        if automatic.original_message_id:
-            actions.insert(0, MarkOutboxFailed(automatic.original_message_id, automatic.failed_recipients))
-        return Decision(
-            None, "bounce", tuple(actions), message_state="bounce", explanation=(automatic.reason,)
-        )
-    if automatic.kind == "feedback_report":
-        return Decision(
-            None,
-            "review",
-            (Review("feedback_report", "a recipient's mail system reported our email as unwanted"),),
-            message_state="review",
-            explanation=(automatic.reason,),
-        )
-    return Decision(
-        None, "ignored", (Ignore(automatic.reason),), message_state="ignored", explanation=(automatic.reason,)
-    )
-
-
 def _known_urn(facts: RequestFacts, view: RegisterView) -> tuple[str | None, Decision | None]:
     """The one valid, known URN of a request, or the decision that deals with its absence."""
     if (
@@ -218,7 +194,7 @@ def _known_urn(facts: RequestFacts, view: RegisterView) -> tuple[str | None, Dec
 def decide(inbound: Inbound, view: RegisterView, rules: Rules) -> Decision:
     """Decide what to do with ``inbound`` given what the register knows (``view``) and ``rules``."""
     if inbound.automatic is not None:
-        return _decide_automatic(inbound.automatic)
+        return decide_automatic(inbound.automatic)
     if not inbound.sender:
         return Decision(
             None,
@@ -247,7 +223,13 @@ def decide(inbound: Inbound, view: RegisterView, rules: Rules) -> Decision:
     facts = merge_history([*history, *inbound.documents, inbound.body])
     request_type = request.type if request else classify(inbound.mailbox_role, inbound.text, facts)
 
-    untrusted = _untrusted(inbound, sender, rules)
+    untrusted = untrusted_reason(
+        sender,
+        sender_problem=inbound.sender_problem,
+        authentication=inbound.authentication,
+        trusted_domains=rules.trusted_domains,
+        require_authentication=rules.require_authentication,
+    )
     if untrusted is not None:
         reason, detail, acknowledge = untrusted
         actions: list[Action] = [Review(reason, detail)]
@@ -271,61 +253,14 @@ def decide(inbound: Inbound, view: RegisterView, rules: Rules) -> Decision:
     return _limit_replies(decision, inbound, view, rules)
 
 
-def _untrusted(inbound: Inbound, sender: str, rules: Rules) -> tuple[str, str, bool] | None:
-    """Why the sender may not get personal data: (review reason, detail, acknowledge?), or None.
-
-    Only a partner on an unlisted domain is acknowledged. A malformed From or mail that fails the
-    council's own authentication is not: the address is likely forged, and a reply would land on
-    whoever really owns it (backscatter).
-    """
-    if inbound.sender_problem:
-        return (
-            "untrusted_sender",
-            f"the From header is not one plain address ({inbound.sender_problem})",
-            False,
-        )
-    if address_domain(sender) is None:
-        return (
-            "untrusted_sender",
-            "the sender's address is not a plain mailbox (routing or quoting tricks)",
-            False,
-        )
-    if not rules.is_trusted(sender):
-        return "untrusted_sender", "sender's domain is not a trusted domain", True
-    verdict = inbound.authentication
-    if verdict is not None and verdict.verdict == "fail":
-        return "unauthenticated_sender", f"sender authentication failed: {verdict.reason}", False
-    if rules.require_authentication and (verdict is None or verdict.verdict == "none"):
-        reason = verdict.reason if verdict is not None else "no authentication results from a trusted server"
-        return "unauthenticated_sender", f"sender not authenticated: {reason}", False
-    return None
-
-
 def _limit_replies(decision: Decision, inbound: Inbound, view: RegisterView, rules: Rules) -> Decision:
-    """Hold the decision's emails when a reply limit is reached (``mailbot.rules.limits``).
-
-    Every email the decision sends counts (the meeting alert to WPEHS too: a flood of meeting requests
-    would flood WPEHS). The register work is kept; a person gets one review item per hold.
-    """
-    sends = [a for a in decision.actions if isinstance(a, Send)]
-    if not sends or inbound.sender is None:
-        return decision
-    hold = check_limits(
+    return hold_emails(
+        decision,
         view.reply_counts,
         rules.limits,
         sender=inbound.sender,
         request_id=view.open_request.id if view.open_request is not None else None,
         pattern=inbound.pattern,
-        sending=len(sends),
-    )
-    if hold is None:
-        return decision
-    kept = tuple(a for a in decision.actions if not isinstance(a, Send))
-    return replace(
-        decision,
-        actions=(*kept, Review(hold.reason, hold.detail, hold_key=hold.key)),
-        message_state="review",
-        explanation=(*decision.explanation, f"emails held by a reply limit ({hold.reason})"),
     )
 
 
