@@ -20,10 +20,12 @@ is held — replies and chase-ups and escalations alike — with no further revi
 lifts the hold.
 
 The flood bound that follows: whatever one sender sends, mailbot sends at most
-``per_sender_per_hour`` emails because of it (20 by default) before the breaker holds everything
-for a person; messages that repeat one pattern are held after ``per_pattern_per_day`` (3). A flood
-therefore costs at most that many emails and one review item, however long it lasts and however
-often the chase job runs.
+``per_sender_per_hour`` emails because of it (20 by default) in any hour and ``per_sender_per_day``
+(60) in any 24 hours; the first time either would be exceeded the breaker latches and nothing more
+goes to or about that sender until a person resolves the one ``flood`` review item. A burst such as
+500 messages in an hour, followed by any number of chase runs, therefore costs at most 20 emails and
+one review item; messages that repeat one pattern are held after ``per_pattern_per_day`` (3), and a
+thread after ``per_thread_per_day`` (3).
 """
 
 from __future__ import annotations
