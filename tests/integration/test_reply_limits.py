@@ -26,6 +26,7 @@ from mailbot.register.models import Outbox, Request, ReviewItem
 from mailbot.service.bootstrap import App
 from mailbot.service.daemon import run_once
 from mailbot.workflow.chase import run_chases
+from mailbot.workflow.review import resolve
 
 pytestmark = pytest.mark.integration
 SW = "sw.one@lancashire.gov.uk"
@@ -238,4 +239,24 @@ def test_chase_ups_and_escalations_count_against_the_same_limits(mail: Any, app:
     result = run_chases(app.register, app.shell, date(2026, 12, 10), clock.at)
     assert (result.chased, result.escalated, result.held) == (0, 0, 20)
     assert _count(app, Outbox) == 20
+    assert _review_reasons(app) == ["flood"]
+
+
+def test_resolving_the_flood_item_lifts_the_hold(mail: Any, app: App, clock: Clock) -> None:
+    for first, second in itertools.islice(itertools.product(WORDS, WORDS), 25):
+        mail.append(CAF, "INBOX", email(SW, CAF, f"URN request {first} {second}", f"For {first} {second}."))
+    run_once(app)
+    assert _count(app, Outbox) == 20 and _review_reasons(app) == ["flood"]
+    # Next day the sender writes again: still held while the item is open...
+    clock.at = START + timedelta(days=1, hours=2)
+    mail.append(CAF, "INBOX", email(SW, CAF, "URN request", "A real one."))
+    run_once(app)
+    assert _count(app, Outbox) == 20
+    # ...and answered once a person has looked and resolved it.
+    with app.register.transaction() as session:
+        item = session.execute(select(ReviewItem).where(ReviewItem.reason == "flood")).scalar_one()
+        resolve(session, item.id, "dismiss", "checked: a bulk upload by the team", clock.at)
+    mail.append(CAF, "INBOX", email(SW, CAF, "URN request for another child", "Another real one."))
+    run_once(app)
+    assert _count(app, Outbox) == 21
     assert _review_reasons(app) == ["flood"]
