@@ -201,7 +201,12 @@ def mailbot_seconds(batch: list[tuple[bytes, bytes, bytes]], workers: int) -> fl
                 },
                 "transport": {"kind": "maildir", "maildir": {"path": "outgoing"}},
                 "documents": {"workers": workers},
-                "workflow": {"auto_replies_per_sender_per_hour": 1_000_000},
+                "limits": {  # one sender sends the whole backlog: no reply limit may hold it
+                    "replies_per_thread_per_day": 1_000_000,
+                    "replies_per_pattern_per_day": 1_000_000,
+                    "replies_per_sender_per_hour": 1_000_000,
+                    "replies_per_sender_per_day": 1_000_000,
+                },
             },
             root,
         )

@@ -309,7 +309,8 @@ def chase(ctx: click.Context, as_of: str | None, send: bool) -> None:
         result = run_chases(app.register, app.shell, day, now)
         sent = app.outbox.drain().sent if send and app.outbox else 0
         click.echo(
-            f"chased {result.chased}, escalated {result.escalated}, not yet due {result.waiting}; sent {sent}"
+            f"chased {result.chased}, escalated {result.escalated}, not yet due {result.waiting}, "
+            f"held by a reply limit {result.held}; sent {sent}"
         )
     finally:
         app.close()

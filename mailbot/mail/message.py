@@ -8,8 +8,10 @@ from typing import Literal
 
 from mailbot.domain.content import InputFile
 
-#: What kind of automatic mail a message is, if any (RFC 3834, RFC 3464 and what Exchange really sends).
-AutomaticKind = Literal["auto_reply", "bounce", "mailing_list", "loop"]
+#: What kind of automatic mail a message is, if any (RFC 3834, RFC 3464 and what Exchange really sends):
+#: ``feedback_report`` is an ARF spam complaint about our mail; ``notification`` a machine notice from a
+#: no-reply mailbox or an Exchange agent, or a machine report of another kind.
+AutomaticKind = Literal["auto_reply", "bounce", "mailing_list", "loop", "feedback_report", "notification"]
 
 
 @dataclass(frozen=True)
@@ -31,7 +33,9 @@ class ParsedMessage:
     ``body_text`` is the text/plain part, or the HTML part reduced to text when there is no plain one
     (Outlook often sends HTML only). ``attachments`` are the real attachments, with inline images
     (``Content-Disposition: inline`` images referenced by ``cid:``) left out. ``headers`` keeps every
-    header, lower-cased names, for loop and bounce detection.
+    header, lower-cased names, for loop and bounce detection. ``sender_problem`` is set when the From
+    header is not exactly one plain mailbox under strict RFC 5322 parsing: such a sender is never
+    trusted, whatever its domain.
     """
 
     message_id: str | None
@@ -47,6 +51,8 @@ class ParsedMessage:
     attachments: tuple[InputFile, ...] = ()
     headers: tuple[tuple[str, str], ...] = ()
     defects: tuple[str, ...] = field(default=())
+    #: Why ``sender`` cannot be trusted as the one author (a malformed or ambiguous From), or None.
+    sender_problem: str | None = None
 
     def header(self, name: str) -> str | None:
         """First value of header ``name`` (case-insensitive), or None."""

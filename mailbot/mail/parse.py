@@ -26,16 +26,20 @@ import mimetypes
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from email import policy
+from email import errors, policy
+from email.headerregistry import HeaderRegistry
 from email.message import Message
 from email.parser import BytesParser
 from email.utils import getaddresses, parsedate_to_datetime
 from html.parser import HTMLParser
+from typing import Any
 
 from mailbot.domain.content import InputFile
 from mailbot.mail.message import Address, ParsedMessage
 
 logger = logging.getLogger(__name__)
+
+_HEADERS = HeaderRegistry()
 
 #: Deeper MIME nesting than this is not walked (a crafted message must not exhaust the stack).
 MAX_DEPTH = 40
@@ -244,6 +248,30 @@ def parse_addresses(values: list[str]) -> tuple[Address, ...]:
         display = " ".join(decode_words(name).split())
         result.append(Address(email=email, display_name=display))
     return tuple(result)
+
+
+def sender_problem(values: list[str]) -> str | None:
+    """Why the raw ``From`` header values do not name exactly one plain mailbox, or None when they do.
+
+    ``getaddresses`` is lenient: ``caf@lancashire.gov.uk <evil@example.com>`` comes back as two
+    addresses, the first a trusted one, so a display-name trick would pass the trust rule. The
+    stricter RFC 5322 parser of ``email.headerregistry`` must agree that there is one mailbox and no
+    invalid syntax before the sender is judged at all (issue 11: quoted-comma and display-name tricks).
+    """
+    if len(values) != 1:
+        return "no From header" if not values else "more than one From header"
+    try:
+        header = _HEADERS("from", unfold(values[0]))
+    except (ValueError, IndexError, TypeError):  # the stdlib parser's errors on hostile input
+        return "unreadable From header"
+    if any(isinstance(defect, errors.InvalidHeaderDefect) for defect in header.defects):
+        return "malformed From header"
+    addresses: tuple[Any, ...] = tuple(getattr(header, "addresses", ()))
+    if len(addresses) != 1:
+        return "From names more than one mailbox" if addresses else "From names no mailbox"
+    if not addresses[0].username or not addresses[0].domain:
+        return "From has no complete address"
+    return None
 
 
 def parse_date(value: str | None) -> datetime | None:
@@ -689,6 +717,7 @@ def _parse(raw: bytes, defects: list[str]) -> ParsedMessage:
         message_id=message_ids[0] if message_ids else None,
         subject=unfold(decode_words(first("subject") or "")),
         sender=senders[0] if senders else None,
+        sender_problem=sender_problem(_raw_values(root, "from")),
         to=parse_addresses(_raw_values(root, "to")),
         cc=parse_addresses(_raw_values(root, "cc")),
         reply_to=parse_addresses(_raw_values(root, "reply-to")),

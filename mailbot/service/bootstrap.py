@@ -86,7 +86,8 @@ def rules_factory(settings: Settings) -> Callable[[datetime], Rules]:
             caf_address=settings.mailbox_by_role("caf").address,
             wpehs_address=settings.mailbox_by_role("wpehs").address,
             untrusted_policy=workflow.untrusted_policy,
-            replies_per_sender_per_hour=workflow.auto_replies_per_sender_per_hour,
+            limits=settings.limits.reply_limits,
+            require_authentication=settings.authentication.require_results,
             next_allocation_meeting=meeting.date(),
             urn_scheme=settings.urn,
         )

@@ -21,6 +21,7 @@ from mailbot.domain.content import InputFile
 from mailbot.domain.facts import DocumentFacts
 from mailbot.extract import FieldVocabulary, extract_message_facts
 from mailbot.mail.attachments import sort_attachments
+from mailbot.mail.authresults import exchange_internal, trusted_results
 from mailbot.mail.automatic import classify_automatic
 from mailbot.mail.message import AutomaticMail, ParsedMessage
 from mailbot.mail.parse import parse_message
@@ -29,13 +30,23 @@ from mailbot.mail.threads import find_request_references, thread_message_ids
 from mailbot.register.database import Register
 from mailbot.register.models import Message, Request, ReviewItem
 from mailbot.register.queries import build_view, find_thread_request, request_view
+from mailbot.rules.authentication import SenderAuthentication, authenticate_sender
 from mailbot.rules.decide import Inbound, Rules, decide
+from mailbot.rules.limits import message_pattern
 from mailbot.rules.merge import merge_facts
+from mailbot.rules.trust import address_domain
 from mailbot.transports.outgoing import Shell
 from mailbot.workflow.allocation import apply_digest_reply, is_digest_reply
 from mailbot.workflow.apply import Incoming, StoredDocument, apply
 
 log = logging.getLogger(__name__)
+
+
+def _authenticated(authentication: SenderAuthentication | None, rules: Rules) -> bool:
+    """Whether mail may act as its trusted sender (a digest reply allocates only when it may)."""
+    if authentication is not None and authentication.verdict != "none":
+        return authentication.verdict == "pass"
+    return not rules.require_authentication
 
 
 class DocumentReader(Protocol):
@@ -163,6 +174,16 @@ class Pipeline:
         by_name = {key.partition(":")[2]: path for key, path in item.stored_paths.items()}
         return tuple(StoredDocument(facts, by_name.get(facts.file)) for facts in documents)
 
+    def _authentication(self, parsed: ParsedMessage, sender: str | None) -> SenderAuthentication | None:
+        """The council's own servers' verdict on the From address, when config names those servers."""
+        config = self.shell.settings.authentication
+        domain = address_domain(sender) if sender else None
+        if not config.enabled or domain is None:
+            return None
+        headers = trusted_results(parsed, config.trusted_authserv_ids, exchange_online=config.exchange_online)
+        inside = config.exchange_online and exchange_internal(parsed)
+        return authenticate_sender(domain, headers, inside_tenant=inside)
+
     def _decide_and_apply(self, item: Prepared, documents: list[DocumentFacts]) -> None:
         settings = self.shell.settings
         parsed = item.parsed
@@ -173,6 +194,12 @@ class Pipeline:
         automatic = item.automatic
         sender = parsed.sender.email.lower() if parsed.sender else None
         rules = self.rules_for(now)
+        authentication = self._authentication(parsed, sender)
+        pattern = (
+            message_pattern(sender, parsed.subject, written, [d.sha256 or d.file for d in documents])
+            if sender
+            else None
+        )
         inbound = Inbound(
             mailbox_role=mailbox.role,
             sender=sender,
@@ -180,6 +207,9 @@ class Pipeline:
             body=body,
             documents=tuple(documents),
             automatic=automatic,
+            sender_problem=parsed.sender_problem,
+            authentication=authentication,
+            pattern=pattern,
         )
         references = find_request_references(parsed.subject, written)
         thread_ids = thread_message_ids(parsed)
@@ -195,6 +225,8 @@ class Pipeline:
                 and mailbox.role == "wpehs"
                 and sender is not None
                 and settings.is_trusted(sender)
+                and parsed.sender_problem is None
+                and _authenticated(authentication, rules)
                 and is_digest_reply(session, parsed.subject, thread_ids)
             ):
                 outcomes, problems = apply_digest_reply(session, self.shell, parsed.body_text, row, now)
@@ -220,6 +252,7 @@ class Pipeline:
                 children=merged.children,
                 sender=sender,
                 now=now,
+                pattern=pattern,
             )
             decision = decide(inbound, view, rules)
             row.automatic = automatic.kind if automatic else None
@@ -234,6 +267,7 @@ class Pipeline:
                     references=parsed.references,
                     body=body,
                     documents=self._stored_documents(item, documents),
+                    pattern=pattern,
                 ),
                 request,
                 now,

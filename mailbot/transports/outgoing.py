@@ -122,8 +122,14 @@ def queue_email(
     attachments: Sequence[FileToAttach] = (),
     auto_submitted: str = "auto-replied",
     recipient_name: str | None = None,
+    counterpart: str | None = None,
+    pattern: str | None = None,
 ) -> Outbox | None:
     """Render ``template`` and add an outbox row, unless the same ``dedupe_key`` is already queued.
+
+    ``counterpart`` is the outside sender whose mail caused this email and ``pattern`` that mail's
+    fingerprint: the reply limits count on them (``mailbot.rules.limits``); None for digests and
+    allocation mail, which no incoming message caused.
 
     Personal mail to an address outside the trusted domains is refused here, whatever the rules said
     (invariant 4): the row is not written and a review item says why. Returns the row or None.
@@ -177,6 +183,8 @@ def queue_email(
         attempts=0,
         next_attempt_at=now,
         request_id=request.id if request else None,
+        counterpart=counterpart.lower() if counterpart else None,
+        pattern=pattern,
         created_at=now,
     )
     session.add(row)

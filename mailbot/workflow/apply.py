@@ -102,6 +102,8 @@ class Incoming:
     references: tuple[str, ...]
     body: DocumentFacts
     documents: tuple[StoredDocument, ...]
+    #: the message's fingerprint for the reply limits (``mailbot.rules.limits.message_pattern``)
+    pattern: str | None = None
 
 
 def apply(
@@ -221,8 +223,12 @@ def apply(
                 in_reply_to=incoming.message_id if to_sender else None,
                 references=incoming.references,
                 attachments=attachments,
+                counterpart=message.sender,
+                pattern=incoming.pattern,
             )
         elif isinstance(action, Review):
+            if action.hold_key and open_hold(session, action.hold_key):
+                continue  # one review item per hold: a flood or a loop is one item, not one per message
             session.add(
                 ReviewItem(
                     reason=action.reason,
@@ -230,6 +236,7 @@ def apply(
                     state="open",
                     request_id=request.id if request else None,
                     message_row_id=message.id,
+                    hold_key=action.hold_key or None,
                     created_at=now,
                 )
             )
@@ -259,6 +266,16 @@ def apply(
         )
     )
     return request
+
+
+def open_hold(session: Session, hold_key: str) -> bool:
+    """True when a review item holding emails under ``hold_key`` is open (``mailbot.rules.limits``)."""
+    return (
+        session.execute(
+            select(ReviewItem.id).where(ReviewItem.hold_key == hold_key, ReviewItem.state == "open").limit(1)
+        ).first()
+        is not None
+    )
 
 
 def _documents_context(session: Session, request: Request) -> list[dict[str, str]]:

@@ -15,6 +15,7 @@ from mailbot.register.database import Register, upgrade
 from mailbot.register.models import Case, Child, Message, Outbox, Request, SourceLedger
 from mailbot.register.queries import build_view
 from mailbot.register.storage import Storage
+from mailbot.rules.limits import ReplyCounts
 from mailbot.sources.base import SourceMessage
 from mailbot.sources.intake import intake
 
@@ -149,7 +150,7 @@ def test_view_finds_children_by_lcs_id_and_date_of_birth(register_url: str) -> N
         )
     assert list(view.cases) == ["LAN-000001-5"]
     assert {c.urn for c in view.child_candidates} == {"LAN-000001-5"}
-    assert view.replies_to_sender_last_hour == 0
+    assert view.reply_counts == ReplyCounts()
     register.close()
 
 

@@ -130,6 +130,15 @@ def test_untrusted_acknowledgement_carries_no_personal_data() -> None:
     assert "Hello," in email.text
 
 
+def test_untrusted_acknowledgement_is_worded_for_a_partner_agency_not_as_an_accusation() -> None:
+    email = RENDERER.render("untrusted_acknowledgement", SAMPLES["untrusted_acknowledgement"])
+    text = " ".join(email.text.split())
+    assert "partner agency such as a school, a health service" in text
+    assert "not on our list of secure partner email domains" in text
+    assert "ask us to add it" in text
+    assert "personal email account" not in text and "personal account" not in text
+
+
 def test_urn_issued_existing_and_level_one() -> None:
     issued = RENDERER.render("urn_issued", SAMPLES["urn_issued"])
     assert issued.subject == "URN LAN-004217-K issued [SD-000123]"
