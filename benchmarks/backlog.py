@@ -32,10 +32,10 @@ sys.path.insert(0, str(ROOT))
 
 from support.apps import DOCX, email  # noqa: E402
 
-from mailbot.bootstrap import build_app  # noqa: E402
 from mailbot.config import parse_settings  # noqa: E402
-from mailbot.daemon import run_once  # noqa: E402
-from mailbot.urn import UrnScheme  # noqa: E402
+from mailbot.domain.urn import UrnScheme  # noqa: E402
+from mailbot.service.bootstrap import build_app  # noqa: E402
+from mailbot.service.daemon import run_once  # noqa: E402
 
 FIRST_NAMES = ["Maisie", "Theo", "Aria", "Jayden", "Ruby", "Oscar", "Isla", "Noah", "Amelia", "Leo"]
 SURNAMES = [
@@ -201,7 +201,12 @@ def mailbot_seconds(batch: list[tuple[bytes, bytes, bytes]], workers: int) -> fl
                 },
                 "transport": {"kind": "maildir", "maildir": {"path": "outgoing"}},
                 "documents": {"workers": workers},
-                "workflow": {"auto_replies_per_sender_per_hour": 1_000_000},
+                "limits": {  # one sender sends the whole backlog: no reply limit may hold it
+                    "replies_per_thread_per_day": 1_000_000,
+                    "replies_per_pattern_per_day": 1_000_000,
+                    "replies_per_sender_per_hour": 1_000_000,
+                    "replies_per_sender_per_day": 1_000_000,
+                },
             },
             root,
         )

@@ -36,8 +36,8 @@ from sqlalchemy import func, insert, select, text  # noqa: E402
 from starlette.testclient import TestClient  # noqa: E402
 
 from mailbot.config import parse_settings  # noqa: E402
+from mailbot.domain.urn import UrnScheme  # noqa: E402
 from mailbot.register.models import Case, Child, Event, Request, ReviewItem  # noqa: E402
-from mailbot.urn import UrnScheme  # noqa: E402
 from mailbot.web.app import create_app  # noqa: E402
 from mailbot.web.console import build_console  # noqa: E402
 

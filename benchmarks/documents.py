@@ -30,9 +30,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from mailbot.documents.content import DocumentLimits, InputFile  # noqa: E402
-from mailbot.documents.pool import DocumentPool  # noqa: E402
-from mailbot.urn import UrnScheme  # noqa: E402
+from mailbot.domain.content import DocumentLimits, InputFile  # noqa: E402
+from mailbot.domain.urn import UrnScheme  # noqa: E402
+from mailbot.service.reader_pool import DocumentPool  # noqa: E402
 
 CORPUS = ROOT / "tests" / "fixtures" / "documents"
 CONTENT_TYPES = {

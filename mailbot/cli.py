@@ -91,8 +91,8 @@ def _register(ctx: click.Context, settings: Settings) -> Any:
 def check_config(ctx: click.Context) -> None:
     """Validate the config file and say exactly what is wrong and where."""
     settings = _settings(ctx)
-    from mailbot.template_samples import SAMPLES
-    from mailbot.templates import TemplateRenderer
+    from mailbot.templating.samples import SAMPLES
+    from mailbot.templating.templates import TemplateRenderer
 
     template_problems = TemplateRenderer(settings.templates_dir).check(SAMPLES)
     if template_problems:
@@ -113,8 +113,8 @@ def check_config(ctx: click.Context) -> None:
 
 
 def _app(ctx: click.Context, with_sources: bool = True) -> Any:
-    from mailbot.bootstrap import build_app
     from mailbot.logs import configure_logging
+    from mailbot.service.bootstrap import build_app
 
     settings = _settings(ctx)
     configure_logging(settings.log_level)
@@ -133,7 +133,7 @@ def _app(ctx: click.Context, with_sources: bool = True) -> Any:
 @click.pass_context
 def run(ctx: click.Context, once: bool) -> None:
     """Run the service (watch the mailboxes, answer, run the schedules)."""
-    from mailbot.daemon import Runner, run_once
+    from mailbot.service.daemon import Runner, run_once
 
     app = _app(ctx)
     try:
@@ -162,7 +162,7 @@ def run(ctx: click.Context, once: bool) -> None:
 
 
 def _start_scheduler(app: Any, runner: Any) -> Any:
-    from mailbot.scheduler import start_scheduler
+    from mailbot.service.scheduler import start_scheduler
 
     return start_scheduler(app, runner)
 
@@ -178,8 +178,8 @@ def replay(ctx: click.Context, file: Path, mailbox: str, send: bool) -> None:
     """Feed one .eml file in as if it had arrived in MAILBOX."""
     import hashlib
 
-    from mailbot.intake import intake
     from mailbot.sources.base import SourceMessage
+    from mailbot.sources.intake import intake
 
     app = _app(ctx, with_sources=False)
     try:
@@ -288,10 +288,10 @@ def read_document(ctx: click.Context, path: Path, fmt: str) -> None:
     """Read one document (or container) and print the facts found, with provenance."""
     import mimetypes
 
-    from mailbot.documents.content import DocumentLimits, InputFile
-    from mailbot.documents.pool import read_and_extract
+    from mailbot.domain.content import DocumentLimits, InputFile
+    from mailbot.domain.urn import UrnScheme
     from mailbot.extract import load_vocabulary
-    from mailbot.urn import UrnScheme
+    from mailbot.service.reader_pool import read_and_extract
 
     config_path = _config_path(ctx.obj.get("config"))
     if ctx.obj.get("config") or config_path.is_file():
@@ -324,7 +324,7 @@ def _as_of(value: str | None, settings: Settings) -> tuple[Any, Any]:
 @click.pass_context
 def chase(ctx: click.Context, as_of: str | None, send: bool) -> None:
     """Chase incomplete requests due a reminder; escalate those chased too often."""
-    from mailbot.chase import run_chases
+    from mailbot.workflow.chase import run_chases
 
     app = _app(ctx)
     try:
@@ -332,7 +332,8 @@ def chase(ctx: click.Context, as_of: str | None, send: bool) -> None:
         result = run_chases(app.register, app.shell, day, now)
         sent = app.outbox.drain().sent if send and app.outbox else 0
         click.echo(
-            f"chased {result.chased}, escalated {result.escalated}, not yet due {result.waiting}; sent {sent}"
+            f"chased {result.chased}, escalated {result.escalated}, not yet due {result.waiting}, "
+            f"held by a reply limit {result.held}; sent {sent}"
         )
     finally:
         app.close()
@@ -344,7 +345,7 @@ def chase(ctx: click.Context, as_of: str | None, send: bool) -> None:
 @click.pass_context
 def digest(ctx: click.Context, preview: bool, as_of: str | None) -> None:
     """Send (or preview) the weekly allocation digest to WPEHS."""
-    from mailbot.weekly_digest import preview_digest, queue_digest
+    from mailbot.workflow.weekly_digest import preview_digest, queue_digest
 
     app = _app(ctx)
     try:
@@ -372,8 +373,8 @@ def digest(ctx: click.Context, preview: bool, as_of: str | None) -> None:
 @click.pass_context
 def allocate(ctx: click.Context, urn: str, worker: str, email: str | None, team: str | None) -> None:
     """Record WPEHS's allocation of the step down for URN; feedback and the CAF@ update go out."""
-    from mailbot.allocation import AllocationError
-    from mailbot.allocation import allocate as record
+    from mailbot.workflow.allocation import AllocationError
+    from mailbot.workflow.allocation import allocate as record
 
     app = _app(ctx)
     try:
@@ -452,7 +453,7 @@ def review() -> None:
 @click.pass_context
 def review_list(ctx: click.Context, include_resolved: bool, fmt: str) -> None:
     """List open review items."""
-    from mailbot.review import list_items
+    from mailbot.workflow.review import list_items
 
     settings = _settings(ctx)
     store = _register(ctx, settings)
@@ -481,7 +482,7 @@ def review_resolve(ctx: click.Context, item_id: int, action: str, note: str) -> 
     """Resolve a review item: dismiss it, reprocess its message, or close its request."""
     from datetime import UTC, datetime
 
-    from mailbot.review import ReviewError, resolve
+    from mailbot.workflow.review import ReviewError, resolve
 
     settings = _settings(ctx)
     store = _register(ctx, settings)
@@ -505,7 +506,7 @@ def templates() -> None:
 @click.pass_context
 def templates_list(ctx: click.Context) -> None:
     """List the email templates."""
-    from mailbot.templates import TemplateRenderer
+    from mailbot.templating.templates import TemplateRenderer
 
     config_path = _config_path(ctx.obj.get("config"))
     directory = _settings(ctx).templates_dir if config_path.is_file() else None
@@ -521,8 +522,8 @@ def templates_preview(ctx: click.Context, name: str, show_html: bool) -> None:
     """Render template NAME with sample data."""
     import jinja2
 
-    from mailbot.template_samples import SAMPLES
-    from mailbot.templates import TemplateRenderer
+    from mailbot.templating.samples import SAMPLES
+    from mailbot.templating.templates import TemplateRenderer
 
     config_path = _config_path(ctx.obj.get("config"))
     directory = _settings(ctx).templates_dir if config_path.is_file() else None

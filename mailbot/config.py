@@ -16,9 +16,11 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from mailbot.documents.content import DocumentLimits
+from mailbot.domain.content import DocumentLimits
+from mailbot.domain.urn import UrnScheme
 from mailbot.errors import ConfigError
-from mailbot.urn import UrnScheme
+from mailbot.rules.limits import ReplyLimits
+from mailbot.rules.trust import domain_pattern_problem, is_trusted_address
 from mailbot.web.settings import WebSettings, parse_web
 
 TlsMode = Literal["implicit", "starttls", "none"]
@@ -50,16 +52,6 @@ KNOWN_FACT_REQUIREMENTS = {
     "lead_professional_agency",
     "lead_professional_contact",
 }
-
-
-def is_trusted_address(address: str, trusted_domains: tuple[str, ...]) -> bool:
-    """True when ``address``'s domain is one of ``trusted_domains`` or a subdomain of one.
-
-    The one rule for invariant 4, used by the rules (who gets personal data) and by the outbox
-    guard (which refuses it anyway), so the two can never disagree.
-    """
-    domain = address.rpartition("@")[2].strip().lower().rstrip(">")
-    return bool(domain) and any(domain == d or domain.endswith("." + d) for d in trusted_domains)
 
 
 @dataclass(frozen=True)
@@ -130,7 +122,6 @@ class WorkflowSettings:
     digest_weekday: int = 0
     digest_time: time = time(8, 0)
     digest_personal_data: Literal["initials", "none"] = "initials"
-    auto_replies_per_sender_per_hour: int = 5
     untrusted_policy: Literal["acknowledge", "silent"] = "acknowledge"
     bank_holiday_region: str = "ENG"
     requirements: dict[str, dict[str, list[str]]] = field(default_factory=lambda: dict(DEFAULT_REQUIREMENTS))
@@ -140,6 +131,48 @@ class WorkflowSettings:
 
     def may_allocate(self, address: str) -> bool:
         return address.strip().lower() in self.allocators
+
+
+@dataclass(frozen=True)
+class LimitSettings:
+    """``[limits]``: the reply limits that stop floods and mail loops (``mailbot.rules.limits``).
+
+    Replies, chase-ups and escalations all count. Per thread and per repeated pattern, not per
+    person; the per-sender numbers are a flood breaker far above what a busy social worker sends.
+    """
+
+    replies_per_thread_per_day: int = 3
+    replies_per_pattern_per_day: int = 3
+    replies_per_sender_per_hour: int = 20
+    replies_per_sender_per_day: int = 60
+
+    @property
+    def reply_limits(self) -> ReplyLimits:
+        return ReplyLimits(
+            per_thread_per_day=self.replies_per_thread_per_day,
+            per_pattern_per_day=self.replies_per_pattern_per_day,
+            per_sender_per_hour=self.replies_per_sender_per_hour,
+            per_sender_per_day=self.replies_per_sender_per_day,
+        )
+
+
+@dataclass(frozen=True)
+class AuthenticationSettings:
+    """``[authentication]``: whose ``Authentication-Results`` to believe (``mailbot.mail.authresults``).
+
+    ``trusted_authserv_ids`` are the council's own servers' ids; headers with any other id are ignored
+    as forged. ``exchange_online`` reads Exchange Online's id-less header and its
+    ``X-MS-Exchange-Organization-AuthAs: Internal``. ``require_results`` makes trusted-domain mail with
+    no verdict from those servers untrusted (a failed verdict always is).
+    """
+
+    trusted_authserv_ids: tuple[str, ...] = ()
+    exchange_online: bool = False
+    require_results: bool = False
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.trusted_authserv_ids) or self.exchange_online
 
 
 @dataclass(frozen=True)
@@ -164,6 +197,8 @@ class Settings:
     retention_days: int = 0
     source_path: Path | None = None
     web: WebSettings | None = None
+    limits: LimitSettings = field(default_factory=LimitSettings)
+    authentication: AuthenticationSettings = field(default_factory=AuthenticationSettings)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -400,9 +435,6 @@ def _workflow(reader: _Reader, raw: dict[str, Any]) -> WorkflowSettings:
             table, "digest_personal_data", where, ("initials", "none"), "initials"
         )
         or "initials",
-        auto_replies_per_sender_per_hour=reader.positive(
-            table, "auto_replies_per_sender_per_hour", where, int, 5
-        ),
         untrusted_policy=reader.choice(
             table, "untrusted_policy", where, ("acknowledge", "silent"), "acknowledge"
         )
@@ -419,6 +451,50 @@ def _allocators(reader: _Reader, table: Mapping[str, Any], where: str) -> tuple[
     if bad:
         reader.problems.append(f"{where}allocators: each item must be an email address; got {bad[0]!r}")
     return tuple(a.strip().lower() for a in addresses if isinstance(a, str) and "@" in a)
+def _limits(reader: _Reader, raw: dict[str, Any]) -> LimitSettings:
+    table = reader.table(raw, "limits", "", required=False)
+    where = "limits."
+    defaults = LimitSettings()
+    workflow = raw.get("workflow")
+    if isinstance(workflow, dict) and "auto_replies_per_sender_per_hour" in workflow:
+        reader.problems.append(
+            "workflow.auto_replies_per_sender_per_hour: replaced by [limits] (per thread and per repeated "
+            "message, so busy people are always answered); use limits.replies_per_sender_per_hour for "
+            "the flood breaker"
+        )
+    return LimitSettings(
+        **{
+            name: reader.positive(table, name, where, int, getattr(defaults, name))
+            for name in (
+                "replies_per_thread_per_day",
+                "replies_per_pattern_per_day",
+                "replies_per_sender_per_hour",
+                "replies_per_sender_per_day",
+            )
+        }
+    )
+
+
+def _authentication(reader: _Reader, raw: dict[str, Any]) -> AuthenticationSettings:
+    table = reader.table(raw, "authentication", "", required=False)
+    where = "authentication."
+    ids = reader.get(table, "trusted_authserv_ids", where, list, [])
+    if any(not isinstance(i, str) or not i.strip() or " " in i.strip() for i in ids):
+        reader.problems.append(
+            f"{where}trusted_authserv_ids: each must be a server name such as mx.example.gov.uk"
+        )
+        ids = []
+    settings = AuthenticationSettings(
+        trusted_authserv_ids=tuple(i.strip().lower() for i in ids),
+        exchange_online=reader.get(table, "exchange_online", where, bool, False),
+        require_results=reader.get(table, "require_results", where, bool, False),
+    )
+    if settings.require_results and not settings.enabled:
+        reader.problems.append(
+            f"{where}require_results: needs trusted_authserv_ids or exchange_online = true, "
+            "or every message would be untrusted"
+        )
+    return settings
 
 
 def _documents(reader: _Reader, raw: dict[str, Any]) -> DocumentLimits:
@@ -463,6 +539,10 @@ def parse_settings(raw: dict[str, Any], base_dir: Path, source_path: Path | None
         reader.problems.append(
             "council.trusted_domains: list at least one domain (personal data only goes there)"
         )
+    for entry in trusted:
+        problem = domain_pattern_problem(entry) if isinstance(entry, str) else "must be a string"
+        if problem:
+            reader.problems.append(f"council.trusted_domains: {entry!r} {problem}")
     urn_table = reader.table(raw, "urn", "", required=False)
     prefix = reader.get(urn_table, "prefix", "urn.", str, "LAN")
     width = reader.get(urn_table, "width", "urn.", int, 6)
@@ -502,6 +582,8 @@ def parse_settings(raw: dict[str, Any], base_dir: Path, source_path: Path | None
         retention_days=reader.get(top, "retention_days", "mailbot.", int, 0),
         source_path=source_path,
         web=web,
+        limits=_limits(reader, raw),
+        authentication=_authentication(reader, raw),
     )
     for mailbox in settings.mailboxes.values():
         if not settings.is_trusted(mailbox.address):

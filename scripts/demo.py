@@ -18,7 +18,7 @@ from docx import Document
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
-from mailbot.urn import UrnScheme
+from mailbot.domain.urn import UrnScheme
 
 CONFIG = """\
 # Demo config: local Maildirs in, SQLite register, outgoing mail written to a Maildir.

@@ -24,6 +24,7 @@ stage ruff "${uv[@]}" run --frozen ruff check "${lint_paths[@]}"
 "${uv[@]}" run --frozen ruff format --check "${lint_paths[@]}" >/dev/null 2>&1 \
   || echo "note: some files are not ruff-formatted (run: uv run ruff format ${lint_paths[*]})"
 stage mypy "${uv[@]}" run --frozen mypy
+stage import-contract "${uv[@]}" run --frozen lint-imports --no-cache
 
 pytest_args=()
 if [ -n "${CI:-}" ]; then

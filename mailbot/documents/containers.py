@@ -17,9 +17,9 @@ from extract_msg.enums import AttachmentType
 from striprtf.striprtf import rtf_to_text
 from tnefparse.tnef import TNEF
 
-from mailbot.documents.content import DocumentContent, InputFile, Paragraph
 from mailbot.documents.legacy import decode_text, html_to_text
-from mailbot.parse import parse_message
+from mailbot.domain.content import DocumentContent, InputFile, Paragraph
+from mailbot.mail.parse import parse_message
 
 #: A forward of a forward of a forward is real; a fourth level is almost certainly a loop or a trick.
 MAX_DEPTH = 3

@@ -15,10 +15,10 @@ import subprocess
 import zipfile
 
 from mailbot.documents import containers, legacy, ocr, pdf
-from mailbot.documents.content import DocumentContent, DocumentLimits, InputFile
 from mailbot.documents.docx import DocxRefusedError, read_docx
 from mailbot.documents.sniff import Format, claimed_format, contradicts_claim, sniff
-from mailbot.facts import Problem
+from mailbot.domain.content import DocumentContent, DocumentLimits, InputFile
+from mailbot.domain.facts import Problem
 
 logger = logging.getLogger(__name__)
 

@@ -44,9 +44,9 @@ from docx.package import Package
 from docx.parts.document import DocumentPart
 from lxml import etree  # type: ignore[import-untyped]
 
-from mailbot.documents.content import Block, Cell, DocumentContent, DocumentLimits, Paragraph, Table
 from mailbot.documents.glyphs import checkbox_glyph, is_symbol_font, symbol_char
-from mailbot.facts import Problem
+from mailbot.domain.content import Block, Cell, DocumentContent, DocumentLimits, Paragraph, Table
+from mailbot.domain.facts import Problem
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 W14 = "http://schemas.microsoft.com/office/word/2010/wordml"

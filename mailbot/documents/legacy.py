@@ -23,9 +23,9 @@ from odf import opendocument
 from odf.element import Element, Node
 from striprtf.striprtf import rtf_to_text
 
-from mailbot.documents.content import Block, Cell, DocumentContent, DocumentLimits, Paragraph, Table
 from mailbot.documents.docx import check_zip, read_docx
-from mailbot.facts import Problem
+from mailbot.domain.content import Block, Cell, DocumentContent, DocumentLimits, Paragraph, Table
+from mailbot.domain.facts import Problem
 
 TEXT_NS = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
 TABLE_NS = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"

@@ -9,8 +9,8 @@ from functools import cache
 
 from PIL import Image, ImageSequence
 
-from mailbot.documents.content import DocumentContent, DocumentLimits, Paragraph
-from mailbot.facts import Problem
+from mailbot.domain.content import DocumentContent, DocumentLimits, Paragraph
+from mailbot.domain.facts import Problem
 
 #: Tesseract's page segmentation "fully automatic": forms mix columns, labels and boxes.
 _TESSERACT_CONFIG = "--psm 3"

@@ -26,7 +26,7 @@ from pdfplumber.page import Page
 from pdfplumber.utils.exceptions import PdfminerException
 
 from mailbot.documents import columns, glyphs, ocr
-from mailbot.documents.content import (
+from mailbot.domain.content import (
     Block,
     Cell,
     DocumentContent,
@@ -35,7 +35,7 @@ from mailbot.documents.content import (
     Paragraph,
     Table,
 )
-from mailbot.facts import Problem
+from mailbot.domain.facts import Problem
 
 #: AcroForm field flags (PDF 32000-1:2008, table 226): radio and push-button bits of a /Btn field.
 _FLAG_RADIO = 1 << 15

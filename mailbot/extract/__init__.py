@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from mailbot.extract.dates import parse_british_date
 from mailbot.extract.email import content_from_text, extract_message_facts
-from mailbot.extract.extractor import extract_facts
+from mailbot.extract.reading import extract_facts
 from mailbot.extract.vocabulary import FieldVocabulary, load_vocabulary
 
 __all__ = [

@@ -12,9 +12,11 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from mailbot.documents.content import DocumentContent, Paragraph
+from mailbot.domain.content import DocumentContent, Paragraph
+from mailbot.domain.facts import DocumentFacts
+from mailbot.domain.urn import UrnScheme
 from mailbot.extract.dates import iter_british_dates, parse_british_date
-from mailbot.extract.extractor import _extract, _Facts, _Record
+from mailbot.extract.extractor import FactCollector, FieldRecord, extract_layout_facts
 from mailbot.extract.layout import Walk
 from mailbot.extract.values import (
     _CONSENT_NO,
@@ -27,8 +29,6 @@ from mailbot.extract.values import (
     collapse,
 )
 from mailbot.extract.vocabulary import FieldVocabulary, label_key
-from mailbot.facts import DocumentFacts
-from mailbot.urn import UrnScheme
 
 _QUOTE_START = re.compile(
     r"^\s*(?:-{2,}\s*original message\s*-{2,}|_{5,}|from:\s.+|on .{4,80} wrote:|begin forwarded message:)"
@@ -178,8 +178,8 @@ def _paragraphs(lines: list[Paragraph]) -> list[_BodyParagraph]:
     return paragraphs
 
 
-def _email_statements(paragraphs: list[_BodyParagraph]) -> Callable[[_Facts, Walk], None]:
-    def apply(facts: _Facts, _found: Walk) -> None:
+def _email_statements(paragraphs: list[_BodyParagraph]) -> Callable[[FactCollector, Walk], None]:
+    def apply(facts: FactCollector, _found: Walk) -> None:
         for paragraph in paragraphs:
             text = paragraph.text
             _read_lead_professional(facts, text, paragraph)
@@ -191,7 +191,7 @@ def _email_statements(paragraphs: list[_BodyParagraph]) -> Callable[[_Facts, Wal
                     continue
                 record = facts.children.get(("email", name.lower()))
                 if record is None:
-                    record = _Record()
+                    record = FieldRecord()
                     facts.children[("email", name.lower())] = record
                     facts.child_order.append(("email", name.lower()))
                 record.slot("name").add(name, where, 0.75)
@@ -229,7 +229,7 @@ def _email_statements(paragraphs: list[_BodyParagraph]) -> Callable[[_Facts, Wal
     return apply
 
 
-def _read_lead_professional(facts: _Facts, text: str, paragraph: _BodyParagraph) -> None:
+def _read_lead_professional(facts: FactCollector, text: str, paragraph: _BodyParagraph) -> None:
     for pattern in _LP_SENTENCES:
         match = pattern.search(text)
         if match is None:
@@ -282,7 +282,7 @@ def extract_email_content(
         problems=content.problems,
         sha256=content.sha256,
     )
-    return _extract(
+    return extract_layout_facts(
         trimmed,
         vocabulary,
         urn_scheme,

@@ -15,7 +15,9 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from mailbot.documents.content import DocumentContent, Paragraph, Table
+from mailbot.domain.content import DocumentContent, Paragraph, Table
+from mailbot.domain.facts import Child, Consent, DocumentFacts, DocumentKind, LeadProfessional, Problem
+from mailbot.domain.urn import UrnScheme
 from mailbot.extract.dates import (
     DEFAULT_LATEST_YEAR,
     latest_written_year,
@@ -47,8 +49,6 @@ from mailbot.extract.values import (
     statement_consent,
 )
 from mailbot.extract.vocabulary import DOCUMENT_SECTION, FieldVocabulary, normalise_label
-from mailbot.facts import Child, Consent, DocumentFacts, DocumentKind, LeadProfessional, Problem
-from mailbot.urn import UrnScheme
 
 _CHILD_FIELDS = ("name", "date_of_birth", "lcs_id", "postcode")
 _ADDRESS_LINE = re.compile(
@@ -135,7 +135,7 @@ def _comparable(value: Any) -> Any:
     return " ".join(value.casefold().replace(".", "").split()) if isinstance(value, str) else value
 
 
-class _Record(dict[str, _Slot]):
+class FieldRecord(dict[str, _Slot]):
     def slot(self, name: str) -> _Slot:
         if name not in self:
             self[name] = _Slot()
@@ -146,18 +146,18 @@ class _Record(dict[str, _Slot]):
         return slot.best() if slot is not None else None
 
 
-class _Facts:
+class FactCollector:
     """Accumulates readings for one document, then resolves them into a ``DocumentFacts``."""
 
     def __init__(self, vocabulary: FieldVocabulary, dob_latest_year: int) -> None:
         self.vocabulary = vocabulary
         self.dob_latest_year = dob_latest_year
-        self.children: dict[Hashable, _Record] = {}
+        self.children: dict[Hashable, FieldRecord] = {}
         self.child_order: list[Hashable] = []
         self.sequence: dict[int, Hashable] = {}
-        self.lead_professional = _Record()
-        self.consent = _Record()
-        self.document = _Record()
+        self.lead_professional = FieldRecord()
+        self.consent = FieldRecord()
+        self.document = FieldRecord()
         self.prose_children: list[ProseChild] = []
         self.people: list[dict[str, tuple[str, str]]] = []
         self.prose_postcode: tuple[str, str] | None = None
@@ -175,7 +175,7 @@ class _Facts:
         elif entry.section == DOCUMENT_SECTION:
             self.read_document(entry)
 
-    def child_record(self, entry: Entry, fields: list[str]) -> _Record:
+    def child_record(self, entry: Entry, fields: list[str]) -> FieldRecord:
         key: Hashable
         if entry.group is not None:
             key = (entry.section == "household", entry.group)
@@ -193,7 +193,7 @@ class _Facts:
             if entry.section == "household":
                 key = (True, key)
         if key not in self.children:
-            self.children[key] = _Record()
+            self.children[key] = FieldRecord()
             self.child_order.append(key)
         return self.children[key]
 
@@ -389,7 +389,7 @@ class _Facts:
         provenance: dict[str, str] = {}
         confidence: dict[str, float] = {}
 
-        def take(record: _Record, name: str, path: str) -> Any:
+        def take(record: FieldRecord, name: str, path: str) -> Any:
             reading = record.best(name)
             if reading is None:
                 return None
@@ -582,7 +582,7 @@ class _Facts:
         if record.best("phone") is None:
             record.slot("phone").add(find_phone(contact), where, 0.6)
 
-    def _under_18(self, record: _Record) -> bool:
+    def _under_18(self, record: FieldRecord) -> bool:
         """True when the record's date of birth makes the person a child in the document's year."""
         dob = record.best("date_of_birth")
         return dob is not None and dob.value.year > self.dob_latest_year - _ADULT_AGE
@@ -601,7 +601,7 @@ class _Facts:
         return None
 
     def _merge_child(
-        self, children: list[Child], by_name: dict[str, list[int]], record: _Record
+        self, children: list[Child], by_name: dict[str, list[int]], record: FieldRecord
     ) -> int | None:
         """Fold a second mention of an already-listed child into it; returns its index, or None.
 
@@ -738,35 +738,20 @@ def _block_texts(content: DocumentContent) -> list[tuple[str, str]]:
     return pieces
 
 
-def extract_facts(
-    content: DocumentContent, vocabulary: FieldVocabulary, urn_scheme: UrnScheme
-) -> DocumentFacts:
-    """Read the facts of one document; content.problems and content.sha256 are carried over.
-
-    An email body (``media="email"``, e.g. the body of a forwarded .msg/.eml) is read the way
-    ``extract_message_facts`` reads one: its signature is ignored and its sentences are read too.
-    """
-    if content.media == "email":
-        from mailbot.extract.email import extract_email_content  # email.py builds on this module
-
-        return extract_email_content(content, vocabulary, urn_scheme, subject="")
-    return _extract(content, vocabulary, urn_scheme, kind=None, extra_urn_text=())
-
-
-def _extract(
+def extract_layout_facts(
     content: DocumentContent,
     vocabulary: FieldVocabulary,
     urn_scheme: UrnScheme,
     *,
     kind: DocumentKind | None,
     extra_urn_text: tuple[tuple[str, str], ...],
-    extra: Callable[[_Facts, Walk], None] | None = None,
+    extra: Callable[[FactCollector, Walk], None] | None = None,
 ) -> DocumentFacts:
     pieces = _block_texts(content)
     written_year = latest_written_year("\n".join(text for text, _ in pieces))
     latest = written_year or DEFAULT_LATEST_YEAR
     found = walk(content, vocabulary)
-    facts = _Facts(vocabulary, latest)
+    facts = FactCollector(vocabulary, latest)
     for entry in found.entries:
         if entry.field == "lcs_id" and urn_scheme.find(entry.value):
             continue  # "Case number: LAN-004217-K" is the council's URN, never a child's LCS id

@@ -12,7 +12,7 @@ import re
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 
-from mailbot.documents.content import Cell, DocumentContent, FormField, Paragraph, Table
+from mailbot.domain.content import Cell, DocumentContent, FormField, Paragraph, Table
 from mailbot.extract.values import clean_name, has_box, is_box_only, is_ticked_box, ticked_options
 from mailbot.extract.vocabulary import DOCUMENT_SECTION, FieldVocabulary, LabelMatch
 

@@ -1,1 +1,5 @@
-"""The register: cases, requests, messages, documents, lead professionals, allocations, outbox, audit."""
+"""The register: cases, requests, messages, documents, lead professionals, allocations, outbox, audit,
+with its queries, export and the raw-bytes storage beside it (shell: SQLAlchemy, files).
+"""
+
+__all__ = ["database", "export", "models", "queries", "storage"]

@@ -251,6 +251,11 @@ class Outbox(Base):
     next_attempt_at: Mapped[datetime]
     last_error: Mapped[str | None] = mapped_column(Text)
     request_id: Mapped[int | None] = mapped_column(ForeignKey("requests.id"), index=True)
+    #: the outside sender whose mail caused this email (reply, chase-up, escalation), lower-cased;
+    #: the reply limits count on it (``mailbot.rules.limits``). None for digests and allocations.
+    counterpart: Mapped[str | None] = mapped_column(String(254), index=True)
+    #: fingerprint of the incoming message that caused it (``mailbot.rules.limits.message_pattern``).
+    pattern: Mapped[str | None] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
 
@@ -266,6 +271,9 @@ class ReviewItem(Base):
     request_id: Mapped[int | None] = mapped_column(ForeignKey("requests.id"), index=True)
     message_row_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
     outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"))
+    #: set on the one item a reply limit opens (``sender:…``, ``pattern:…``, ``thread:…``): while it is
+    #: open, emails under that key are held; resolving it lifts the hold.
+    hold_key: Mapped[str | None] = mapped_column(String(320), index=True)
     created_at: Mapped[datetime]
     resolved_at: Mapped[datetime | None]
     resolution: Mapped[str | None] = mapped_column(Text)

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from mailbot.facts import Child as ChildFacts
-from mailbot.facts import DocumentFacts
-from mailbot.facts import LeadProfessional as LeadProfessionalFacts
-from mailbot.register.models import Case, Child, Document, Outbox, Request
+from mailbot.domain.facts import Child as ChildFacts
+from mailbot.domain.facts import DocumentFacts
+from mailbot.domain.facts import LeadProfessional as LeadProfessionalFacts
+from mailbot.register.models import Case, Child, Document, Outbox, Request, ReviewItem
+from mailbot.rules.limits import ReplyCounts, hold_keys
 from mailbot.rules.view import CaseView, ChildCandidate, RegisterView, RequestView
 
 
@@ -80,6 +82,7 @@ def build_view(
     children: Sequence[ChildFacts],
     sender: str | None,
     now: datetime,
+    pattern: str | None = None,
 ) -> RegisterView:
     """Gather what the register knows about the URNs and children a message mentions."""
     cases: dict[str, CaseView] = {}
@@ -99,17 +102,67 @@ def build_view(
         candidates = [
             ChildCandidate(urn, ChildFacts(c.name, c.date_of_birth, c.lcs_id, c.postcode)) for c, urn in rows
         ]
-    replies = 0
-    if sender:
-        replies = session.execute(
-            select(func.count(Outbox.id)).where(
-                Outbox.to_address == sender.lower(), Outbox.created_at >= now - timedelta(hours=1)
-            )
-        ).scalar_one()
     return RegisterView(
         open_request=request_view(session, request) if request is not None else None,
         cases=cases,
         child_candidates=tuple(candidates),
-        replies_to_sender_last_hour=replies,
+        reply_counts=reply_counts(
+            session,
+            sender=sender,
+            request_id=request.id if request is not None else None,
+            patterns=[pattern] if pattern else [],
+            now=now,
+        ),
         today=now.date(),
     )
+
+
+def _count(session: Session, *conditions: Any) -> int:
+    return int(session.execute(select(func.count(Outbox.id)).where(*conditions)).scalar_one())
+
+
+def reply_counts(
+    session: Session, *, sender: str | None, request_id: int | None, patterns: Sequence[str], now: datetime
+) -> ReplyCounts:
+    """What was already sent because of this sender, thread and patterns, and the open holds.
+
+    The one query behind every reply limit (``mailbot.rules.limits``): the decisions on incoming mail
+    and the chase job both count here, so replies, chase-ups and escalations share the limits. An
+    open hold decides on its own (``check_limits`` looks at it first), so then nothing is counted.
+    """
+    day, hour = now - timedelta(days=1), now - timedelta(hours=1)
+    who = sender.lower() if sender else None
+    held = open_holds(session, hold_keys(who, request_id, patterns))
+    if held:
+        return ReplyCounts(held=held)
+    return ReplyCounts(
+        thread_last_day=_count(
+            session,
+            Outbox.request_id == request_id,
+            Outbox.counterpart.is_not(None),
+            Outbox.created_at >= day,
+        )
+        if request_id is not None
+        else 0,
+        pattern_last_day=_count(session, Outbox.pattern.in_(list(patterns)), Outbox.created_at >= day)
+        if patterns
+        else 0,
+        sender_last_hour=_count(session, Outbox.counterpart == who, Outbox.created_at >= hour) if who else 0,
+        sender_last_day=_count(session, Outbox.counterpart == who, Outbox.created_at >= day) if who else 0,
+    )
+
+
+def open_holds(session: Session, keys: Sequence[str] | None = None) -> tuple[str, ...]:
+    """Hold keys with an open review item, oldest first: among ``keys``, or all of them."""
+    query = select(ReviewItem.hold_key).where(ReviewItem.state == "open", ReviewItem.hold_key.is_not(None))
+    if keys is not None:
+        query = query.where(ReviewItem.hold_key.in_(list(keys)))
+    return tuple(key for key in session.execute(query.order_by(ReviewItem.id)).scalars() if key)
+
+
+def request_patterns(session: Session, request_id: int) -> list[str]:
+    """The patterns of the messages that made mailbot write about this request (for the chase job)."""
+    rows = session.execute(
+        select(Outbox.pattern).where(Outbox.request_id == request_id, Outbox.pattern.is_not(None)).distinct()
+    ).scalars()
+    return [p for p in rows if p]

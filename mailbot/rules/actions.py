@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from mailbot.facts import Child, LeadProfessional
+from mailbot.domain.facts import Child, LeadProfessional
 
 
 @dataclass(frozen=True)
@@ -73,10 +73,15 @@ class Send:
 
 @dataclass(frozen=True)
 class Review:
-    """Put the request/message in the review queue with a reason a person can act on."""
+    """Put the request/message in the review queue with a reason a person can act on.
+
+    With a ``hold_key`` (a reply limit, ``mailbot.rules.limits``) at most one item is open per key:
+    ``apply`` adds none while one is open, so a flood or a loop makes one item, not one per message.
+    """
 
     reason: str
     detail: str = ""
+    hold_key: str = ""
 
 
 @dataclass(frozen=True)

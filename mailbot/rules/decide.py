@@ -11,30 +11,31 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from mailbot.config import is_trusted_address
-from mailbot.digest import redact_names
-from mailbot.facts import Child, DocumentFacts
-from mailbot.message import AutomaticMail
+from mailbot.domain.facts import Child, DocumentFacts
+from mailbot.domain.urn import UrnScheme
+from mailbot.mail.message import AutomaticMail
 from mailbot.rules.actions import (
     Action,
     AttachCase,
     Decision,
     Ignore,
     IssueUrn,
-    MarkOutboxFailed,
     QueueForAllocation,
     RecordLeadProfessional,
     ReuseUrn,
     Review,
     Send,
 )
+from mailbot.rules.authentication import SenderAuthentication
 from mailbot.rules.classify import classify
+from mailbot.rules.digest import redact_names
+from mailbot.rules.guards import decide_automatic, hold_emails, untrusted_reason
+from mailbot.rules.limits import ReplyLimits
 from mailbot.rules.merge import RequestFacts, merge_history
 from mailbot.rules.names import names_match, normalise_name
-from mailbot.rules.requirements import Missing, missing_items
+from mailbot.rules.requirements import MISSING_FACTS, Missing, missing_items
+from mailbot.rules.trust import is_trusted_address
 from mailbot.rules.view import RegisterView
-from mailbot.template_samples import MISSING_FACTS
-from mailbot.urn import UrnScheme
 
 #: Request states after which a reply no longer reopens the request.
 FINISHED_STATES = frozenset({"done", "closed_level_one", "allocated", "ignored"})
@@ -46,6 +47,9 @@ class Inbound:
 
     ``text`` is the subject plus the part of the body the sender wrote (quoted history removed);
     ``body`` the facts read from that text; ``documents`` the facts of every attachment.
+    ``sender_problem`` says why the From header is not one plain mailbox (then the sender is never
+    trusted); ``authentication`` is the verdict of the council's own servers on the From address
+    (None when the shell checks none); ``pattern`` the message's fingerprint for the reply limits.
     """
 
     mailbox_role: str
@@ -54,6 +58,9 @@ class Inbound:
     body: DocumentFacts
     documents: tuple[DocumentFacts, ...] = ()
     automatic: AutomaticMail | None = None
+    sender_problem: str | None = None
+    authentication: SenderAuthentication | None = None
+    pattern: str | None = None
 
 
 @dataclass(frozen=True)
@@ -65,9 +72,12 @@ class Rules:
     caf_address: str
     wpehs_address: str
     untrusted_policy: str = "acknowledge"
-    replies_per_sender_per_hour: int = 5
+    limits: ReplyLimits = field(default_factory=ReplyLimits)
     next_allocation_meeting: date | None = None
     urn_scheme: UrnScheme = field(default_factory=UrnScheme)
+    #: trusted-domain mail with no verdict from a trusted server is untrusted (config
+    #: ``authentication.require_results``); a failed verdict is untrusted whatever this says.
+    require_authentication: bool = False
 
     def is_trusted(self, address: str) -> bool:
         return is_trusted_address(address, self.trusted_domains)
@@ -153,19 +163,6 @@ def _match_children(children: Sequence[Child], view: RegisterView) -> ChildMatch
     return ChildMatch(frozenset(matched), tuple(unmatched), ambiguous, by_lcs_id)
 
 
-def _decide_automatic(automatic: AutomaticMail) -> Decision:
-    if automatic.kind == "bounce":
-        actions: list[Action] = [Review("bounce", automatic.reason)]
-        if automatic.original_message_id:
-            actions.insert(0, MarkOutboxFailed(automatic.original_message_id, automatic.failed_recipients))
-        return Decision(
-            None, "bounce", tuple(actions), message_state="bounce", explanation=(automatic.reason,)
-        )
-    return Decision(
-        None, "ignored", (Ignore(automatic.reason),), message_state="ignored", explanation=(automatic.reason,)
-    )
-
-
 def _known_urn(facts: RequestFacts, view: RegisterView) -> tuple[str | None, Decision | None]:
     """The one valid, known URN of a request, or the decision that deals with its absence."""
     if (
@@ -197,7 +194,7 @@ def _known_urn(facts: RequestFacts, view: RegisterView) -> tuple[str | None, Dec
 def decide(inbound: Inbound, view: RegisterView, rules: Rules) -> Decision:
     """Decide what to do with ``inbound`` given what the register knows (``view``) and ``rules``."""
     if inbound.automatic is not None:
-        return _decide_automatic(inbound.automatic)
+        return decide_automatic(inbound.automatic)
     if not inbound.sender:
         return Decision(
             None,
@@ -226,14 +223,23 @@ def decide(inbound: Inbound, view: RegisterView, rules: Rules) -> Decision:
     facts = merge_history([*history, *inbound.documents, inbound.body])
     request_type = request.type if request else classify(inbound.mailbox_role, inbound.text, facts)
 
-    if not rules.is_trusted(sender):
-        actions: list[Action] = [Review("untrusted_sender", "sender's domain is not a trusted domain")]
-        if rules.untrusted_policy == "acknowledge":
+    untrusted = untrusted_reason(
+        sender,
+        sender_problem=inbound.sender_problem,
+        authentication=inbound.authentication,
+        trusted_domains=rules.trusted_domains,
+        require_authentication=rules.require_authentication,
+    )
+    if untrusted is not None:
+        reason, detail, acknowledge = untrusted
+        actions: list[Action] = [Review(reason, detail)]
+        if acknowledge and rules.untrusted_policy == "acknowledge":
             actions.append(Send("untrusted_acknowledgement", (sender,), personal=False, key="untrusted"))
         return _limit_replies(
             Decision(
                 request_type, "review", tuple(actions), message_state="review", explanation=("untrusted",)
             ),
+            inbound,
             view,
             rules,
         )
@@ -244,32 +250,26 @@ def decide(inbound: Inbound, view: RegisterView, rules: Rules) -> Decision:
         decision = _case_request(request_type, sender, inbound, facts, view, rules)
     if facts.meeting_date is not None and decision.meeting_date is None:
         decision = replace(decision, meeting_date=facts.meeting_date)
-    return _limit_replies(decision, view, rules)
+    return _limit_replies(decision, inbound, view, rules)
 
 
-def _limit_replies(decision: Decision, view: RegisterView, rules: Rules) -> Decision:
-    """At most N automatic replies per sender per hour: a runaway loop meets silence and a person."""
-    if view.replies_to_sender_last_hour < rules.replies_per_sender_per_hour:
-        return decision
-    own = {rules.caf_address.lower(), rules.wpehs_address.lower()}
-    kept = tuple(
-        a for a in decision.actions if not isinstance(a, Send) or all(t.lower() in own for t in a.to)
-    )
-    if len(kept) == len(decision.actions):
-        return decision
-    return Decision(
-        decision.request_type,
-        decision.state,
-        (*kept, Review("reply_rate_limit", "too many automatic replies to this sender in the last hour")),
-        decision.missing,
-        "review",
-        (*decision.explanation, "replies suppressed by the per-sender hourly limit"),
-        decision.meeting_date,
+def _limit_replies(decision: Decision, inbound: Inbound, view: RegisterView, rules: Rules) -> Decision:
+    return hold_emails(
+        decision,
+        view.reply_counts,
+        rules.limits,
+        sender=inbound.sender,
+        request_id=view.open_request.id if view.open_request is not None else None,
+        pattern=inbound.pattern,
     )
 
 
 def _chase(
-    request_type: str, sender: str, missing: list[Missing], facts: RequestFacts, first: tuple[Action, ...] = ()
+    request_type: str,
+    sender: str,
+    missing: list[Missing],
+    facts: RequestFacts,
+    first: tuple[Action, ...] = (),
 ) -> Decision:
     context = {"request_type": request_type, **missing_context(missing, facts), "attempt": 0}
     return Decision(

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from mailbot.facts import Child, Consent, DocumentFacts, LeadProfessional, Problem
+from mailbot.domain.facts import Child, Consent, DocumentFacts, LeadProfessional, Problem
 from mailbot.rules.names import same_child
 
 

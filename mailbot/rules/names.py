@@ -6,7 +6,7 @@ import re
 import unicodedata
 from difflib import SequenceMatcher
 
-from mailbot.facts import Child
+from mailbot.domain.facts import Child
 
 _NON_LETTERS = re.compile(r"[^a-z ]+")
 

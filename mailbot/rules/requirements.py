@@ -7,6 +7,24 @@ from dataclasses import dataclass
 
 from mailbot.rules.merge import RequestFacts
 
+#: Missing-fact codes ``_phrases.j2`` words for the sender (anything else is shown as written).
+MISSING_FACTS = (
+    "child_name",
+    "child_date_of_birth",
+    "child_identity",
+    "urn",
+    "assessment",
+    "plan",
+    "assessment_or_plan",
+    "consent",
+    "work_requested",
+    "lead_professional_name",
+    "lead_professional_agency",
+    "lead_professional_contact",
+    "meeting_date",
+    "taf_document",
+)
+
 #: Words a social worker understands, one per requirement; the chase-up lists these.
 DESCRIPTIONS = {
     "assessment": "the assessment",

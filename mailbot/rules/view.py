@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from mailbot.facts import Child, DocumentFacts, LeadProfessional
+from mailbot.domain.facts import Child, DocumentFacts, LeadProfessional
+from mailbot.rules.limits import ReplyCounts
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ class RegisterView:
     open_request: RequestView | None = None
     cases: dict[str, CaseView] = field(default_factory=dict)
     child_candidates: tuple[ChildCandidate, ...] = ()
-    replies_to_sender_last_hour: int = 0
+    reply_counts: ReplyCounts = field(default_factory=ReplyCounts)
     threads_to_digest: bool = False
     allocation_targets: dict[str, AllocationTarget] = field(default_factory=dict)
     today: date | None = None

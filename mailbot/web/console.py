@@ -14,15 +14,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from mailbot.bootstrap import build_source, build_transport, rules_factory, utc_now
 from mailbot.config import Settings
 from mailbot.errors import ConfigError
-from mailbot.outbox import OutboxSender
-from mailbot.outgoing import Shell
 from mailbot.register.database import Register
+from mailbot.register.storage import Storage
 from mailbot.rules.decide import Rules
-from mailbot.storage import Storage
-from mailbot.templates import TemplateRenderer
+from mailbot.service.bootstrap import build_source, build_transport, rules_factory, utc_now
+from mailbot.templating.templates import TemplateRenderer
+from mailbot.transports.outbox import OutboxSender
+from mailbot.transports.outgoing import Shell
 from mailbot.web.settings import WebSettings
 
 log = logging.getLogger(__name__)

@@ -15,8 +15,8 @@ from datetime import date
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from mailbot.domain.urn import UrnScheme
 from mailbot.register.models import Case, Child
-from mailbot.urn import UrnScheme
 
 LIMIT = 50
 _DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$|^(\d{4})-(\d{2})-(\d{2})$")

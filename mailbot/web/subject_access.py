@@ -20,7 +20,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from mailbot.register.models import Allocation, Child, Document, Event, Message, Outbox, Request
-from mailbot.storage import Storage
+from mailbot.register.storage import Storage
 
 
 def _plain(value: Any) -> Any:

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
-from mailbot.facts import Child, DocumentFacts
+from mailbot.domain.facts import Child, DocumentFacts
 from mailbot.register.models import Document, Event, Request
 from mailbot.rules.names import same_child
 from mailbot.workflow.person import WorkflowError, request_facts

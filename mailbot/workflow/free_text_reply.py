@@ -6,8 +6,8 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from mailbot.outgoing import Shell
 from mailbot.rules.settle import free_text_reply
+from mailbot.transports.outgoing import Shell
 from mailbot.workflow.person import Settled, WorkflowError, item_request, open_item, settle
 
 

@@ -11,11 +11,11 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mailbot.outgoing import Shell
 from mailbot.register.models import Case
 from mailbot.register.queries import case_view
 from mailbot.rules.decide import Rules
 from mailbot.rules.settle import link_to_case
+from mailbot.transports.outgoing import Shell
 from mailbot.workflow.correct_fact import correct_fact
 from mailbot.workflow.person import (
     Settled,

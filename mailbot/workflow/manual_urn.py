@@ -6,8 +6,8 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from mailbot.outgoing import Shell
 from mailbot.rules.settle import issue_urn_by_hand
+from mailbot.transports.outgoing import Shell
 from mailbot.workflow.person import Settled, WorkflowError, item_request, open_item, request_facts, settle
 
 

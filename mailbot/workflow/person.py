@@ -15,16 +15,16 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mailbot.apply import Origin, carry_out
+from mailbot.domain.facts import DocumentFacts
 from mailbot.errors import MailbotError
-from mailbot.facts import DocumentFacts
-from mailbot.outgoing import Shell
-from mailbot.parse import parse_message
+from mailbot.mail.parse import parse_message
 from mailbot.register.models import Event, Message, Outbox, Request, ReviewItem
 from mailbot.register.queries import build_view, request_view
 from mailbot.rules.actions import Decision, Review
 from mailbot.rules.decide import Inbound, Rules, decide
 from mailbot.rules.merge import RequestFacts, merge_history
+from mailbot.transports.outgoing import Shell
+from mailbot.workflow.apply import Origin, carry_out
 
 
 class WorkflowError(MailbotError):

@@ -14,8 +14,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from mailbot.outgoing import Shell, queue_email
 from mailbot.register.models import Allocation, Event, LeadProfessional, Outbox, Request
+from mailbot.transports.outgoing import Shell, queue_email
 from mailbot.workflow.person import WorkflowError
 
 ALLOCATION_TEMPLATES = ("allocation_feedback", "caf_lp_update")

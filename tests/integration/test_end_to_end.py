@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from datetime import UTC, datetime
@@ -12,10 +13,11 @@ import pytest
 from sqlalchemy import func, select
 from support.apps import CAF, DOCX, assessment_docx, email, make_app, parsed, settings_for, text_of
 
-from mailbot.daemon import Runner, mailbox_cycle, run_once
-from mailbot.intake import intake
+from mailbot.config import LimitSettings
+from mailbot.domain.urn import UrnScheme
 from mailbot.register.models import Case, Document, Event, Message, Outbox, Request
-from mailbot.urn import UrnScheme
+from mailbot.service.daemon import Runner, mailbox_cycle, run_once
+from mailbot.sources.intake import intake
 
 pytestmark = pytest.mark.integration
 SW = "sw.one@lancashire.gov.uk"
@@ -147,9 +149,10 @@ def test_same_message_delivered_twice_is_recorded_once(mail: Any, settings: Any)
 def test_idle_answers_within_a_second(mail: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """From the request landing in CAF@'s inbox to the reply accepted by the SMTP server."""
     database = f"sqlite:///{tmp_path / 'register.sqlite3'}"
-    # Seven requests from one sender: lift the per-sender hourly reply limit (tested elsewhere).
-    settings = settings_for(
-        mail.dovecot, mail.smtp, tmp_path, database, monkeypatch, auto_replies_per_sender_per_hour=100
+    # The same request seven times from one sender: lift the reply limits (tested in test_reply_limits).
+    settings = dataclasses.replace(
+        settings_for(mail.dovecot, mail.smtp, tmp_path, database, monkeypatch),
+        limits=LimitSettings(100, 100, 100, 100),
     )
     app = make_app(settings)
     run_once(app)  # warm up: connections, worker processes, templates

@@ -17,9 +17,9 @@ import pytest
 from sqlalchemy import select
 from support.apps import CAF, WPEHS, make_app, parsed, settings_for, text_of
 
-from mailbot.daemon import run_once
 from mailbot.register.export import export_register
 from mailbot.register.models import Document, Message
+from mailbot.service.daemon import run_once
 
 pytestmark = pytest.mark.integration
 SW = "sw.one@lancashire.gov.uk"

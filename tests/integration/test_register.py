@@ -10,13 +10,14 @@ import pytest
 from sqlalchemy import func, inspect, select
 from sqlalchemy.exc import IntegrityError
 
-from mailbot.intake import intake
+from mailbot.domain.urn import UrnScheme
 from mailbot.register.database import Register, upgrade
 from mailbot.register.models import Case, Child, Message, Outbox, Request, SourceLedger
 from mailbot.register.queries import build_view
+from mailbot.register.storage import Storage
+from mailbot.rules.limits import ReplyCounts
 from mailbot.sources.base import SourceMessage
-from mailbot.storage import Storage
-from mailbot.urn import UrnScheme
+from mailbot.sources.intake import intake
 
 pytestmark = pytest.mark.integration
 NOW = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
@@ -47,7 +48,7 @@ def test_migrations_create_every_table_and_are_idempotent(register_url: str) -> 
 
 
 def _next_urn(register: Register) -> str:
-    from mailbot.apply import next_urn
+    from mailbot.workflow.apply import next_urn
 
     class _Settings:
         urn = UrnScheme()
@@ -111,7 +112,7 @@ def test_outbox_dedupe_key_is_unique(register_url: str) -> None:
 
 
 def test_view_finds_children_by_lcs_id_and_date_of_birth(register_url: str) -> None:
-    from mailbot.facts import Child as ChildFacts
+    from mailbot.domain.facts import Child as ChildFacts
 
     register = Register(register_url)
     with register.transaction() as session:
@@ -149,13 +150,13 @@ def test_view_finds_children_by_lcs_id_and_date_of_birth(register_url: str) -> N
         )
     assert list(view.cases) == ["LAN-000001-5"]
     assert {c.urn for c in view.child_candidates} == {"LAN-000001-5"}
-    assert view.replies_to_sender_last_hour == 0
+    assert view.reply_counts == ReplyCounts()
     register.close()
 
 
 def test_retention_purges_files_of_finished_requests_only(register_url: str, tmp_path: Path) -> None:
     from mailbot.register.export import health
-    from mailbot.retention import PURGED, purge
+    from mailbot.workflow.retention import PURGED, purge
 
     register = Register(register_url)
     storage = Storage(tmp_path / "storage")

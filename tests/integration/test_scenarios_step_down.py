@@ -23,12 +23,12 @@ from support.apps import (
     settings_for,
 )
 
-from mailbot.bootstrap import App
-from mailbot.chase import run_chases
-from mailbot.daemon import run_once
 from mailbot.register.export import export_register, show_case
 from mailbot.register.models import LeadProfessional, Message
-from mailbot.weekly_digest import queue_digest
+from mailbot.service.bootstrap import App
+from mailbot.service.daemon import run_once
+from mailbot.workflow.chase import run_chases
+from mailbot.workflow.weekly_digest import queue_digest
 
 pytestmark = pytest.mark.integration
 

@@ -13,14 +13,13 @@ from click.testing import CliRunner
 from sqlalchemy import select
 from support.apps import CAF, DOCX, assessment_docx, email, parsed
 
-from mailbot.allocation import allocate
-from mailbot.bootstrap import App, build_app
 from mailbot.cli import main
 from mailbot.config import load_settings
-from mailbot.intake import intake
 from mailbot.register.models import Allocation, Case, Event, LeadProfessional, Outbox, ReviewItem
 from mailbot.register.models import Request as StepDown
+from mailbot.service.bootstrap import App, build_app
 from mailbot.sources.base import SourceMessage
+from mailbot.sources.intake import intake
 from mailbot.workflow import (
     WorkflowError,
     correct_fact,
@@ -30,6 +29,7 @@ from mailbot.workflow import (
     settle,
     undo_allocation,
 )
+from mailbot.workflow.allocation import allocate
 
 pytestmark = pytest.mark.integration
 SW = "sw.one@lancashire.gov.uk"

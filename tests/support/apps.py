@@ -19,8 +19,8 @@ from docx import Document
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
-from mailbot.bootstrap import App, build_app
 from mailbot.config import Settings, parse_settings
+from mailbot.service.bootstrap import App, build_app
 from support.mailservers import Dovecot, SmtpRelay
 
 CAF = "caf@lancashire.gov.uk"

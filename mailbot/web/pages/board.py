@@ -1,7 +1,7 @@
 """The allocation board for the weekly meeting: waiting step downs by district, allocate, undo.
 
 The rows are the weekly digest's (initials only, work requested with names cut out), read live.
-Allocating calls ``mailbot.allocation.allocate``, the function ``mailbot allocate`` and digest
+Allocating calls ``mailbot.workflow.allocation.allocate``, the function ``mailbot allocate`` and digest
 replies call, so the register, the feedback to the social worker and the CAF@ update are the same
 and happen in one transaction.
 """
@@ -17,15 +17,15 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from mailbot.allocation import AllocationError, allocate
-from mailbot.digest import build_digest, next_allocations_meeting
 from mailbot.register.models import Allocation, Case
 from mailbot.register.models import Request as StepDown
+from mailbot.rules.digest import build_digest, next_allocations_meeting
 from mailbot.web.auth import User
 from mailbot.web.console import Console
 from mailbot.web.guard import action, field, page, refused, render
-from mailbot.weekly_digest import digest_entries
 from mailbot.workflow import WorkflowError, undo_allocation
+from mailbot.workflow.allocation import AllocationError, allocate
+from mailbot.workflow.weekly_digest import digest_entries
 
 
 def _console(request: Request) -> Console:

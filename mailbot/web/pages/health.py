@@ -14,14 +14,14 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from mailbot.chase import CHASED_STATES
 from mailbot.register.export import health
 from mailbot.register.models import Event, Message, Outbox, SourceLedger
 from mailbot.register.models import Request as StepDown
+from mailbot.rules.workdays import add_working_days
 from mailbot.web.auth import User
 from mailbot.web.console import Console
 from mailbot.web.guard import action, page, refused, render
-from mailbot.workdays import add_working_days
+from mailbot.workflow.chase import CHASED_STATES
 
 STUCK_AFTER = timedelta(minutes=15)
 

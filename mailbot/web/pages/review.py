@@ -18,11 +18,10 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from mailbot.parse import parse_message
+from mailbot.mail.parse import parse_message
 from mailbot.register.models import Document, Message, Outbox, ReviewItem
 from mailbot.register.models import Request as StepDown
 from mailbot.register.queries import build_view
-from mailbot.review import ReviewError, resolve
 from mailbot.web.auth import User
 from mailbot.web.console import Console
 from mailbot.web.guard import action, field, page, refused, render
@@ -38,6 +37,7 @@ from mailbot.workflow import (
     settle,
 )
 from mailbot.workflow.person import item_request, open_item, request_facts
+from mailbot.workflow.review import ReviewError, resolve
 
 REASONS = {
     "ambiguous_child_match": "The child may already have a URN",

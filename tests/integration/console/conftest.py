@@ -14,8 +14,8 @@ from support import console as web
 from support.apps import make_app, settings_for
 from support.mailservers import free_port
 
-from mailbot.bootstrap import App
-from mailbot.daemon import run_once
+from mailbot.service.bootstrap import App
+from mailbot.service.daemon import run_once
 from mailbot.web.console import Console, build_console
 
 

@@ -7,10 +7,10 @@ from datetime import date
 from typing import Any
 
 from mailbot.config import DEFAULT_REQUIREMENTS
-from mailbot.facts import Child, Consent, DocumentFacts, LeadProfessional
+from mailbot.domain.facts import Child, Consent, DocumentFacts, LeadProfessional
+from mailbot.domain.urn import UrnScheme
 from mailbot.rules.decide import Inbound, Rules
 from mailbot.rules.view import CaseView, RegisterView
-from mailbot.urn import UrnScheme
 
 SCHEME = UrnScheme()
 URN = "LAN-004217-K"  # SCHEME.format(4217)
@@ -62,6 +62,7 @@ def inbound(
     mailbox_role: str = "caf",
     sender: str | None = SENDER,
     automatic: Any = None,
+    **extra: Any,
 ) -> Inbound:
     return Inbound(
         mailbox_role=mailbox_role,
@@ -70,6 +71,7 @@ def inbound(
         body=email if email is not None else body(),
         documents=documents,
         automatic=automatic,
+        **extra,
     )
 
 

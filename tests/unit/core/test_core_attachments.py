@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from mailbot.attachments import sort_attachments
-from mailbot.documents.content import InputFile
+from mailbot.domain.content import InputFile
+from mailbot.mail.attachments import sort_attachments
 
 
 def test_signatures_invitations_and_cards_are_not_read_and_encryption_is_a_problem() -> None:

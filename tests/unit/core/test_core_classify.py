@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from core_builders import LP, URN, body, doc
 
-from mailbot.facts import DocumentFacts
+from mailbot.domain.facts import DocumentFacts
 from mailbot.rules.classify import REQUEST_TYPES, classify
 from mailbot.rules.merge import merge_facts
 

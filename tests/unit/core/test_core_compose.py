@@ -10,7 +10,7 @@ from email.policy import default
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from mailbot.compose import FileToAttach, compose, deterministic_message_id
+from mailbot.mail.compose import FileToAttach, compose, deterministic_message_id
 
 WHEN = datetime(2025, 3, 12, 9, 30, tzinfo=timezone(timedelta(hours=0)))
 MID = "<mailbot.9e02a261f23ac38a708d042fb1ca4d35@lancashire.gov.uk>"
@@ -144,7 +144,7 @@ def test_compose_is_deterministic_apart_from_multipart_boundaries() -> None:
 
 
 def test_greeting_names_drop_organisations_and_reorder_directory_names() -> None:
-    from mailbot.outgoing import greeting_name
+    from mailbot.transports.outgoing import greeting_name
 
     assert greeting_name("Nurse Kim (LANCASHIRE AND SOUTH CUMBRIA NHS FOUNDATION TRUST)") == "Nurse Kim"
     assert greeting_name("Worker, Sam") == "Sam Worker"

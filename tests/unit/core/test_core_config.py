@@ -10,9 +10,17 @@ from typing import Any
 
 import pytest
 
-from mailbot.config import DEFAULT_REQUIREMENTS, MaildirSettings, load_settings, parse_settings
+from mailbot.config import (
+    DEFAULT_REQUIREMENTS,
+    AuthenticationSettings,
+    LimitSettings,
+    MaildirSettings,
+    load_settings,
+    parse_settings,
+)
+from mailbot.domain.urn import UrnScheme
 from mailbot.errors import ConfigError
-from mailbot.urn import UrnScheme
+from mailbot.rules.limits import ReplyLimits
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "config" / "mailbot.example.toml"
 ENV_VARS = (
@@ -96,7 +104,8 @@ def test_minimal_config_is_valid_and_defaults_are_filled_in(tmp_path: Path) -> N
     assert settings.workflow.requirements == DEFAULT_REQUIREMENTS
     assert settings.message_id_domain == "lancashire.gov.uk"
     assert settings.own_addresses == ("caf@lancashire.gov.uk", "preventionearlyhelp@lancashire.gov.uk")
-    assert settings.is_trusted("Jane <jane@schools.lancashire.gov.uk>")
+    assert settings.is_trusted("jane@schools.lancashire.gov.uk")
+    assert not settings.is_trusted("Jane <jane@schools.lancashire.gov.uk>")  # judged only once parsed
     assert not settings.is_trusted("jane@notlancashire.gov.uk")
 
 
@@ -387,7 +396,7 @@ def test_relative_paths_are_relative_to_the_config_file(tmp_path: Path) -> None:
 
 
 def test_trust_is_by_whole_domain_or_subdomain_never_by_lookalike() -> None:
-    from mailbot.config import is_trusted_address
+    from mailbot.rules.trust import is_trusted_address
 
     trusted = ("lancashire.gov.uk", "nhs.net")
     assert is_trusted_address("sam.worker@lancashire.gov.uk", trusted)
@@ -395,3 +404,85 @@ def test_trust_is_by_whole_domain_or_subdomain_never_by_lookalike() -> None:
     assert not is_trusted_address("sam@evil-lancashire.gov.uk", trusted)
     assert not is_trusted_address("sam@lancashire.gov.uk.example.com", trusted)
     assert not is_trusted_address("no-domain", trusted)
+
+
+# --- [limits], [authentication] and trusted-domain patterns (issue 11) -------------------------------
+
+
+def test_limits_and_authentication_defaults(tmp_path: Path) -> None:
+    settings = parse_settings(minimal(), tmp_path)
+    assert settings.limits == LimitSettings()
+    assert settings.limits.reply_limits == ReplyLimits(3, 3, 20, 60)
+    assert settings.authentication == AuthenticationSettings()
+    assert not settings.authentication.enabled
+
+
+def test_limits_and_authentication_are_read(tmp_path: Path) -> None:
+    raw = minimal()
+    raw["limits"] = {"replies_per_thread_per_day": 2, "replies_per_sender_per_hour": 40}
+    raw["authentication"] = {
+        "trusted_authserv_ids": ["MX.Lancashire.gov.uk"],
+        "exchange_online": True,
+        "require_results": True,
+    }
+    raw["council"]["trusted_domains"] = ["lancashire.gov.uk", "*.lancs.sch.uk"]
+    settings = parse_settings(raw, tmp_path)
+    assert settings.limits.reply_limits == ReplyLimits(2, 3, 40, 60)
+    assert settings.authentication.trusted_authserv_ids == ("mx.lancashire.gov.uk",)
+    assert settings.authentication.exchange_online and settings.authentication.require_results
+    assert settings.is_trusted("head@stmarys.lancs.sch.uk")
+    assert not settings.is_trusted("head@lancs.sch.uk")
+
+
+@pytest.mark.parametrize(
+    ("section", "values", "problem"),
+    [
+        (
+            "limits",
+            {"replies_per_thread_per_day": 0},
+            "limits.replies_per_thread_per_day: must be greater than 0; got 0",
+        ),
+        (
+            "limits",
+            {"replies_per_sender_per_hour": "many"},
+            "limits.replies_per_sender_per_hour: must be int, got 'many'",
+        ),
+        (
+            "authentication",
+            {"require_results": True},
+            "authentication.require_results: needs trusted_authserv_ids or exchange_online = true, "
+            "or every message would be untrusted",
+        ),
+        (
+            "authentication",
+            {"trusted_authserv_ids": ["mx lancashire"]},
+            "authentication.trusted_authserv_ids: each must be a server name such as mx.example.gov.uk",
+        ),
+        (
+            "workflow",
+            {"auto_replies_per_sender_per_hour": 5},
+            "workflow.auto_replies_per_sender_per_hour: replaced by [limits] (per thread and per repeated "
+            "message, so busy people are always answered); use limits.replies_per_sender_per_hour for "
+            "the flood breaker",
+        ),
+    ],
+)
+def test_limit_and_authentication_mistakes(section: str, values: dict[str, Any], problem: str) -> None:
+    raw = minimal()
+    raw[section] = values
+    assert problem in problems_of(raw)
+
+
+@pytest.mark.parametrize("pattern", ["lancs.*.uk", "*lancs.sch.uk", "localhost"])
+def test_bad_trusted_domain_patterns(pattern: str) -> None:
+    raw = minimal()
+    raw["council"]["trusted_domains"] = ["lancashire.gov.uk", pattern]
+    assert any(p.startswith(f"council.trusted_domains: {pattern!r}") for p in problems_of(raw))
+
+
+def test_example_config_turns_on_exchange_online_authentication(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ENV_VARS:
+        monkeypatch.setenv(name, "secret")
+    settings = load_settings(EXAMPLE)
+    assert settings.authentication.exchange_online and settings.authentication.require_results
+    assert settings.is_trusted("office@stmarys.lancs.sch.uk")

@@ -25,8 +25,8 @@ from core_builders import (
     view_with_case,
 )
 
-from mailbot.facts import Child, Consent, LeadProfessional, Problem
-from mailbot.message import AutomaticMail
+from mailbot.domain.facts import Child, Consent, LeadProfessional, Problem
+from mailbot.mail.message import AutomaticMail
 from mailbot.rules.actions import (
     AttachCase,
     Decision,
@@ -39,7 +39,9 @@ from mailbot.rules.actions import (
     Review,
     Send,
 )
+from mailbot.rules.authentication import SenderAuthentication
 from mailbot.rules.decide import Inbound, decide, missing_context
+from mailbot.rules.limits import ReplyCounts, ReplyLimits
 from mailbot.rules.merge import merge_facts
 from mailbot.rules.requirements import Missing
 from mailbot.rules.view import ChildCandidate, RegisterView, RequestView
@@ -369,7 +371,7 @@ def test_meeting_after_the_allocations_meeting_waits_for_it() -> None:
 
 
 def test_meeting_on_the_day_of_the_allocations_meeting_alerts_wpehs() -> None:
-    # mailbot.digest.meeting_before_next_allocation counts the same day as "before" (no time to
+    # mailbot.rules.digest.meeting_before_next_allocation counts the same day as "before" (no time to
     # allocate and brief a worker); decide must agree, or the alert never goes.
     decision = decide(meeting(NEXT_ALLOCATIONS), view_with_case(), rules())
     assert [a.template for a in decision.actions if isinstance(a, Send)] == [
@@ -539,50 +541,80 @@ def test_a_trusted_subdomain_is_trusted() -> None:
     assert decide(message, RegisterView(), rules()).state == "done"
 
 
-def test_reply_rate_limit_drops_sends_and_asks_a_person() -> None:
-    view = view_with_case(replies_to_sender_last_hour=5)
-    decision = decide(step_down(), view, rules(replies_per_sender_per_hour=5))
+def test_flood_breaker_holds_emails_keeps_the_register_work_and_opens_one_hold() -> None:
+    view = view_with_case(reply_counts=ReplyCounts(sender_last_hour=20))
+    decision = decide(step_down(), view, rules())
     assert decision == Decision(
         "step_down_wpehs",
         "awaiting_allocation",
         (
             AttachCase(URN),
             QueueForAllocation(),
-            Review("reply_rate_limit", "too many automatic replies to this sender in the last hour"),
+            Review(
+                "flood",
+                "flood breaker: 20 emails in the last hour, 0 in 24 hours because of one sender; "
+                "everything to or about this sender is held",
+                hold_key=f"sender:{SENDER}",
+            ),
         ),
         message_state="review",
-        explanation=(
-            "queued for the weekly allocations meeting",
-            "replies suppressed by the per-sender hourly limit",
-        ),
+        explanation=("queued for the weekly allocations meeting", "emails held by a reply limit (flood)"),
     )
 
 
-def test_below_the_rate_limit_nothing_is_dropped() -> None:
-    view = view_with_case(replies_to_sender_last_hour=4)
-    assert decide(step_down(), view, rules(replies_per_sender_per_hour=5)) == decide(
+def test_below_every_limit_nothing_is_held() -> None:
+    counts = ReplyCounts(thread_last_day=0, pattern_last_day=2, sender_last_hour=19, sender_last_day=59)
+    assert decide(step_down(), view_with_case(reply_counts=counts), rules()) == decide(
         step_down(), view_with_case(), rules()
     )
 
 
-def test_rate_limit_on_the_sender_does_not_silence_the_alert_to_wpehs() -> None:
-    # The limit is per sender (to stop loops with that sender); the meeting alert goes to WPEHS.
-    view = view_with_case(replies_to_sender_last_hour=5)
-    decision = decide(
-        meeting(NEXT_ALLOCATIONS - timedelta(days=2)), view, rules(replies_per_sender_per_hour=5)
+def test_a_held_sender_gets_nothing_and_no_second_hold() -> None:
+    view = view_with_case(reply_counts=ReplyCounts(held=(f"sender:{SENDER}",)))
+    decision = decide(step_down(), view, rules())
+    assert [type(a).__name__ for a in decision.actions] == ["AttachCase", "QueueForAllocation", "Review"]
+    assert decision.actions[-1] == Review(
+        "reply_limit", "emails held while an earlier limit is open", hold_key=f"sender:{SENDER}"
     )
-    sends = [a for a in decision.actions if isinstance(a, Send)]
-    assert [(s.template, s.to) for s in sends] == [("meeting_alert", (WPEHS,))]
 
 
-def test_the_rate_limit_applies_to_untrusted_acknowledgements_too() -> None:
+def test_the_meeting_alert_counts_too() -> None:
+    # Two emails (reply and alert) with one left under the breaker: both are held, never one of them.
+    view = view_with_case(reply_counts=ReplyCounts(sender_last_hour=19))
+    decision = decide(meeting(NEXT_ALLOCATIONS - timedelta(days=2)), view, rules())
+    assert not [a for a in decision.actions if isinstance(a, Send)]
+
+
+def test_a_thread_that_keeps_answering_is_held() -> None:
+    request = open_request("urn_request", sender=SENDER)
+    view = RegisterView(open_request=request, reply_counts=ReplyCounts(thread_last_day=3))
+    decision = decide(inbound("RE: URN request", body()), view, rules())
+    assert decision.actions[-1].hold_key == "thread:7"  # type: ignore[union-attr]
+    assert decision.actions[-1].reason == "reply_limit_thread"  # type: ignore[union-attr]
+
+
+def test_a_repeated_pattern_is_held() -> None:
+    view = RegisterView(reply_counts=ReplyCounts(pattern_last_day=3))
+    decision = decide(inbound("URN request", body(), pattern="abc"), view, rules())
+    assert decision.actions[-1] == Review(
+        "reply_limit_pattern",
+        "the same message came 4 times in 24 hours: an automatic sender is likely",
+        hold_key="pattern:abc",
+    )
+
+
+def test_limits_apply_to_untrusted_acknowledgements_too() -> None:
     message = inbound("URN request", sender="someone@gmail.com")
-    view = RegisterView(replies_to_sender_last_hour=9)
+    view = RegisterView(reply_counts=ReplyCounts(sender_last_hour=25))
     decision = decide(message, view, rules())
-    assert decision.actions == (
-        Review("untrusted_sender", "sender's domain is not a trusted domain"),
-        Review("reply_rate_limit", "too many automatic replies to this sender in the last hour"),
-    )
+    assert [a.reason for a in decision.actions if isinstance(a, Review)] == ["untrusted_sender", "flood"]
+    assert not [a for a in decision.actions if isinstance(a, Send)]
+
+
+def test_limits_are_configurable() -> None:
+    view = view_with_case(reply_counts=ReplyCounts(sender_last_hour=2))
+    decision = decide(step_down(), view, rules(limits=ReplyLimits(per_sender_per_hour=2)))
+    assert decision.message_state == "review"
 
 
 # --- Replies ----------------------------------------------------------------------------------------
@@ -686,3 +718,76 @@ def test_a_urn_request_with_only_a_password_protected_file_is_chased_for_a_reada
             key="chase-0",
         ),
     )
+
+
+# --- Sender authentication and malformed senders -------------------------------------------------
+
+
+def test_trusted_domain_failing_dmarc_is_untrusted_and_gets_no_reply() -> None:
+    message = urn_request(CHILD)
+    message = inbound(
+        message.text,
+        message.body,
+        message.documents,
+        authentication=SenderAuthentication("fail", "DMARC failed"),
+    )
+    assert decide(message, RegisterView(), rules()) == Decision(
+        "urn_request",
+        "review",
+        (Review("unauthenticated_sender", "sender authentication failed: DMARC failed"),),
+        message_state="review",
+        explanation=("untrusted",),
+    )
+
+
+def test_no_result_is_untrusted_only_when_required() -> None:
+    message = urn_request(CHILD)
+    message = inbound(
+        message.text,
+        message.body,
+        message.documents,
+        authentication=SenderAuthentication("none", "no authentication results from a trusted server"),
+    )
+    assert decide(message, RegisterView(), rules()).state == "done"
+    required = decide(message, RegisterView(), rules(require_authentication=True))
+    assert required.actions == (
+        Review(
+            "unauthenticated_sender",
+            "sender not authenticated: no authentication results from a trusted server",
+        ),
+    )
+
+
+def test_authentication_pass_changes_nothing() -> None:
+    message = urn_request(CHILD)
+    passed = inbound(
+        message.text,
+        message.body,
+        message.documents,
+        authentication=SenderAuthentication("pass", "DMARC passed"),
+    )
+    assert decide(passed, RegisterView(), rules(require_authentication=True)) == decide(
+        message, RegisterView(), rules()
+    )
+
+
+def test_malformed_from_is_never_trusted_nor_answered() -> None:
+    message = urn_request(CHILD)
+    message = inbound(message.text, message.body, message.documents, sender_problem="malformed From header")
+    decision = decide(message, RegisterView(), rules())
+    assert decision.actions == (
+        Review("untrusted_sender", "the From header is not one plain address (malformed From header)"),
+    )
+
+
+@pytest.mark.parametrize(
+    "sender", ["a%evil.com@lancashire.gov.uk", '"x,y"@lancashire.gov.uk', "@lancashire.gov.uk"]
+)
+def test_tricky_trusted_looking_addresses_get_no_urn(sender: str) -> None:
+    message = urn_request(CHILD)
+    decision = decide(
+        inbound(message.text, message.body, message.documents, sender=sender), RegisterView(), rules()
+    )
+    assert decision.state == "review"
+    assert not any(isinstance(a, IssueUrn) for a in decision.actions)
+    assert all(not isinstance(a, Send) or not a.personal for a in decision.actions)

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from mailbot.intake import quick_headers
+from mailbot.sources.intake import quick_headers
 
 
 def test_ordinary_headers() -> None:

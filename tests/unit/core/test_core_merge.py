@@ -6,7 +6,7 @@ from datetime import date
 
 from core_builders import DOB, LP, OTHER_URN, URN, body, doc
 
-from mailbot.facts import Child, Consent, LeadProfessional, Problem
+from mailbot.domain.facts import Child, Consent, LeadProfessional, Problem
 from mailbot.rules.merge import FileProblem, RequestFacts, merge_facts
 
 

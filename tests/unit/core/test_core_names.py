@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from mailbot.facts import Child
+from mailbot.domain.facts import Child
 from mailbot.rules.names import names_match, normalise_name, same_child
 
 DOB = date(2016, 5, 4)
@@ -66,7 +66,7 @@ def test_names_match_threshold_is_a_parameter() -> None:
 
 
 def test_surname_first_with_a_comma_matches_the_same_name() -> None:
-    # Forms and LCS print "SMITH, Jayden"; mailbot.digest.initials already turns that round. If the
+    # Forms and LCS print "SMITH, Jayden"; mailbot.rules.digest.initials already turns that round. If the
     # names do not match, a child already on the register (same DOB) gets a second URN.
     assert names_match("SMITH, Jayden", "Jayden Smith") is True
 

@@ -6,7 +6,7 @@ import pytest
 from core_builders import CHILD, CONSENTED, DOB, LP, URN, body, doc
 
 from mailbot.config import DEFAULT_REQUIREMENTS
-from mailbot.facts import Child, Consent, DocumentFacts, LeadProfessional, Problem
+from mailbot.domain.facts import Child, Consent, DocumentFacts, LeadProfessional, Problem
 from mailbot.rules.merge import merge_facts
 from mailbot.rules.requirements import DESCRIPTIONS, Missing, missing_items
 

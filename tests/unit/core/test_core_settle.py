@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from mailbot.facts import Child
+from mailbot.domain.facts import Child
 from mailbot.rules.actions import Decision, IssueUrn, ReuseUrn, Send
 from mailbot.rules.merge import RequestFacts
 from mailbot.rules.settle import MATCHED_BY_PERSON, free_text_reply, issue_urn_by_hand, link_to_case

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mailbot.storage import Storage
+from mailbot.register.storage import Storage
 
 RAW = b"From: jane.doe@lancashire.gov.uk\r\nSubject: URN request\r\n\r\nPlease see attached.\r\n"
 

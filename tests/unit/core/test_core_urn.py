@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mailbot.urn import ALPHABET, UrnCandidate, UrnScheme, check_character
+from mailbot.domain.urn import ALPHABET, UrnCandidate, UrnScheme, check_character
 
 SCHEME = UrnScheme()
 SAMPLE_URNS = ("LAN-000001-5", "LAN-004217-K", "LAN-123456-I", "LAN-999999-M", "LAN-070707-E")

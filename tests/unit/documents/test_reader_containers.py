@@ -5,8 +5,8 @@ from __future__ import annotations
 from reader_builders import docx_bytes, eml_bytes, pdf_with_text, tnef_bytes
 from tnefparse.tnef import TNEF
 
-from mailbot.documents.content import DocumentLimits, InputFile
 from mailbot.documents.dispatch import read_file
+from mailbot.domain.content import DocumentLimits, InputFile
 
 LIMITS = DocumentLimits()
 

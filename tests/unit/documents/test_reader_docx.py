@@ -21,8 +21,8 @@ from reader_builders import (
     tracked_changes_paragraph,
 )
 
-from mailbot.documents.content import DocumentLimits, InputFile, Paragraph, Table
 from mailbot.documents.dispatch import read_file
+from mailbot.domain.content import DocumentLimits, InputFile, Paragraph, Table
 
 LIMITS = DocumentLimits()
 

@@ -12,9 +12,9 @@ from docx.oxml import parse_xml
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
-from mailbot.documents.content import DocumentContent, DocumentLimits, InputFile, Paragraph, Table
 from mailbot.documents.dispatch import read_file
 from mailbot.documents.glyphs import checkbox_glyph, symbol_char
+from mailbot.domain.content import DocumentContent, DocumentLimits, InputFile, Paragraph, Table
 
 W_NS = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
 

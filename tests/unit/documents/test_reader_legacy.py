@@ -8,10 +8,10 @@ import subprocess
 import pytest
 from reader_builders import docx_bytes, odt_bytes
 
-from mailbot.documents.content import DocumentLimits, InputFile, Paragraph, Table
 from mailbot.documents.dispatch import read_file
 from mailbot.documents.legacy import _read_doc_libreoffice
 from mailbot.documents.sniff import sniff
+from mailbot.domain.content import DocumentLimits, InputFile, Paragraph, Table
 
 LIMITS = DocumentLimits()
 

@@ -7,8 +7,8 @@ import shutil
 import pytest
 from reader_builders import encrypt_pdf, pdf_with_form, pdf_with_text, png_bytes, scanned_pdf
 
-from mailbot.documents.content import DocumentLimits, FormField, InputFile, Paragraph, Table
 from mailbot.documents.dispatch import read_file
+from mailbot.domain.content import DocumentLimits, FormField, InputFile, Paragraph, Table
 
 LIMITS = DocumentLimits()
 HAVE_TESSERACT = shutil.which("tesseract") is not None

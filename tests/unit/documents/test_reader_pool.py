@@ -13,10 +13,10 @@ from pathlib import Path
 
 from reader_builders import docx_bytes, rezip, tnef_bytes
 
-from mailbot.documents.content import DocumentLimits, InputFile
-from mailbot.documents.pool import DocumentPool, read_and_extract
+from mailbot.domain.content import DocumentLimits, InputFile
+from mailbot.domain.urn import UrnScheme
 from mailbot.extract import load_vocabulary
-from mailbot.urn import UrnScheme
+from mailbot.service.reader_pool import DocumentPool, read_and_extract
 
 SCHEME = UrnScheme()
 

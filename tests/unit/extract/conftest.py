@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from mailbot.domain.urn import UrnScheme
 from mailbot.extract import FieldVocabulary, load_vocabulary
-from mailbot.urn import UrnScheme
 
 
 @pytest.fixture(scope="session")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from mailbot.documents.content import Paragraph
+from mailbot.domain.content import Paragraph
+from mailbot.domain.facts import Child, Consent, LeadProfessional
+from mailbot.domain.urn import UrnScheme
 from mailbot.extract import FieldVocabulary, content_from_text, extract_message_facts, load_vocabulary
-from mailbot.facts import Child, Consent, LeadProfessional
-from mailbot.urn import UrnScheme
 
 
 def test_content_from_text_lines_headings_and_quotes() -> None:

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from mailbot.documents.content import Block, Cell, DocumentContent, Paragraph, Table
+from mailbot.domain.content import Block, Cell, DocumentContent, Paragraph, Table
+from mailbot.domain.facts import DocumentFacts, LeadProfessional
+from mailbot.domain.urn import UrnScheme
 from mailbot.extract import FieldVocabulary, extract_facts
 from mailbot.extract.prose import home_postcode, join_wrapped
 from mailbot.extract.values import parse_yes_no, person_parts
-from mailbot.facts import DocumentFacts, LeadProfessional
-from mailbot.urn import UrnScheme
 
 
 def table(where: str, rows: list[list[str]]) -> Table:

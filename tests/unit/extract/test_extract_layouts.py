@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from mailbot.documents.content import Block, Cell, DocumentContent, FormField, Paragraph, Table
+from mailbot.domain.content import Block, Cell, DocumentContent, FormField, Paragraph, Table
+from mailbot.domain.facts import Child, Consent, LeadProfessional, Problem
+from mailbot.domain.urn import UrnScheme
 from mailbot.extract import FieldVocabulary, extract_facts
-from mailbot.facts import Child, Consent, LeadProfessional, Problem
-from mailbot.urn import UrnScheme
 
 
 def table(where: str, rows: list[list[str]]) -> Table:

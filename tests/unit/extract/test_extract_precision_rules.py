@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from mailbot.documents.content import Block, Cell, DocumentContent, Paragraph, Table
+from mailbot.domain.content import Block, Cell, DocumentContent, Paragraph, Table
+from mailbot.domain.facts import DocumentFacts
+from mailbot.domain.urn import UrnScheme
 from mailbot.extract import FieldVocabulary, extract_facts
 from mailbot.extract.values import find_email
-from mailbot.facts import DocumentFacts
-from mailbot.urn import UrnScheme
 
 
 def table(where: str, rows: list[list[str]]) -> Table:

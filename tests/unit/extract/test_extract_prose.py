@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from mailbot.documents.content import Block, Cell, DocumentContent, FormField, Paragraph, Table
+from mailbot.domain.content import Block, Cell, DocumentContent, FormField, Paragraph, Table
+from mailbot.domain.facts import Child, LeadProfessional
+from mailbot.domain.urn import UrnScheme
 from mailbot.extract import FieldVocabulary, extract_facts
 from mailbot.extract.prose import children_in_prose, lead_in_prose, signed_lead, writer_is_lead
-from mailbot.facts import Child, LeadProfessional
-from mailbot.urn import UrnScheme
 
 
 def para(text: str, n: int, heading: int | None = None) -> Paragraph:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import time
 
-from mailbot.documents.content import Block, Cell, DocumentContent, Paragraph, Table
+from mailbot.domain.content import Block, Cell, DocumentContent, Paragraph, Table
+from mailbot.domain.urn import UrnScheme
 from mailbot.extract import FieldVocabulary, extract_facts, load_vocabulary
-from mailbot.urn import UrnScheme
 
 _FIRST = ("Ava", "Theo", "Lily", "Noah", "Maisie", "Jacob", "Ruby", "Oscar", "Isla", "Harry")
 _LAST = ("Smith", "Jones", "Crompton", "Pilling", "Jolly", "Unsworth", "Riding", "Eccles", "Lund", "Gorton")

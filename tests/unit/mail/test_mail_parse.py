@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from mailbot.message import Address
-from mailbot.parse import (
+from mailbot.mail.message import Address
+from mailbot.mail.parse import (
     decode_bytes,
     decode_words,
     html_to_text,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mailbot.parse import parse_message
-from mailbot.quoting import new_text
-from mailbot.urn import UrnScheme
+from mailbot.domain.urn import UrnScheme
+from mailbot.mail.parse import parse_message
+from mailbot.mail.quoting import new_text
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "mail"
 
@@ -62,7 +62,7 @@ def test_only_quotes_gives_empty() -> None:
 
 
 def test_outlook_web_html_reply_reduced_then_cut() -> None:
-    from mailbot.parse import html_to_text
+    from mailbot.mail.parse import html_to_text
 
     html = (
         "<div>Plan attached, consent was given on 06/03/2025.</div><div><br></div><div>Sarah</div><hr>"

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from mailbot.message import ParsedMessage
-from mailbot.parse import parse_message
-from mailbot.threads import (
+from mailbot.mail.message import ParsedMessage
+from mailbot.mail.parse import parse_message
+from mailbot.mail.threads import (
     find_request_references,
     format_request_reference,
     parse_request_reference,

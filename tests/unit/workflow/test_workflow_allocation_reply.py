@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from mailbot.allocation_reply import AllocationLine, AllocationProblem, parse_allocation_reply
-from mailbot.urn import UrnScheme
+from mailbot.domain.urn import UrnScheme
+from mailbot.rules.allocation_reply import AllocationLine, AllocationProblem, parse_allocation_reply
 
 SCHEME = UrnScheme()
-# Valid URNs (check characters computed by mailbot.urn): 4217 → K, 4230 → Q, 4233 → K, 4221 → S.
+# Valid URNs (check characters computed by mailbot.domain.urn): 4217 → K, 4230 → Q, 4233 → K, 4221 → S.
 A, B, C, D = "LAN-004217-K", "LAN-004230-Q", "LAN-004233-K", "LAN-004221-S"
 
 

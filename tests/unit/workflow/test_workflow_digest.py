@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from mailbot.digest import (
+from mailbot.rules.digest import (
     NO_URN,
     DigestEntry,
     build_digest,

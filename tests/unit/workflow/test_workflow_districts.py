@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mailbot.districts import (
+from mailbot.rules.districts import (
     UNKNOWN_DISTRICT,
     DistrictMap,
     district_for_postcode,

@@ -10,10 +10,16 @@ from pathlib import Path
 import jinja2
 import pytest
 
-from mailbot.allocation_reply import parse_allocation_reply
-from mailbot.template_samples import COMMON, MISSING_FACTS, REQUEST_TYPES, SAMPLES, VARIANTS
-from mailbot.templates import PACKAGED_FOLDER, RenderedEmail, TemplateRenderer, long_date, short_date
-from mailbot.urn import UrnScheme
+from mailbot.domain.urn import UrnScheme
+from mailbot.rules.allocation_reply import parse_allocation_reply
+from mailbot.templating.samples import COMMON, MISSING_FACTS, REQUEST_TYPES, SAMPLES, VARIANTS
+from mailbot.templating.templates import (
+    PACKAGED_FOLDER,
+    RenderedEmail,
+    TemplateRenderer,
+    long_date,
+    short_date,
+)
 
 RENDERER = TemplateRenderer()
 NAMES = sorted(SAMPLES)
@@ -124,6 +130,15 @@ def test_untrusted_acknowledgement_carries_no_personal_data() -> None:
     assert email.subject == "Your email has been received [SD-000123]"
     assert "Our reference is SD-000123." in email.text
     assert "Hello," in email.text
+
+
+def test_untrusted_acknowledgement_is_worded_for_a_partner_agency_not_as_an_accusation() -> None:
+    email = RENDERER.render("untrusted_acknowledgement", SAMPLES["untrusted_acknowledgement"])
+    text = " ".join(email.text.split())
+    assert "partner agency such as a school, a health service" in text
+    assert "not on our list of secure partner email domains" in text
+    assert "ask us to add it" in text
+    assert "personal email account" not in text and "personal account" not in text
 
 
 def test_urn_issued_existing_and_level_one() -> None:
@@ -346,7 +361,7 @@ def test_check_reports_a_broken_template(tmp_path: Path) -> None:
 
 
 def test_templates_ship_inside_the_package() -> None:
-    folder = resources.files("mailbot") / PACKAGED_FOLDER
+    folder = resources.files("mailbot.templating") / PACKAGED_FOLDER
     shipped = sorted(p.name for p in folder.iterdir() if p.name.endswith(".j2"))
     assert shipped == sorted([f"{n}.j2" for n in EXPECTED] + ["_layout.j2", "_phrases.j2"])
 

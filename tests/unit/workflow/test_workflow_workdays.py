@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from mailbot.workdays import add_working_days, bank_holidays, is_working_day, working_days_between
+from mailbot.rules.workdays import add_working_days, bank_holidays, is_working_day, working_days_between
 
 
 def test_bank_holidays_2025_england() -> None:

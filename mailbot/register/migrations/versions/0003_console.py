@@ -11,8 +11,8 @@ from alembic import op
 
 import mailbot.register.models
 
-revision = "0003"
-down_revision = "0001"
+revision = "0003_console"
+down_revision = "0002_reply_limits"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,143 @@
+"""Intake: store a message's raw bytes and commit its register row before the source lets go of it.
+
+Idempotent on (mailbox, content hash) and on the source ledger key (mailbox, folder, UIDVALIDITY,
+UID): a message fetched twice — an overlapping poll, a crash before the move, a rebuilt mailbox with
+new UIDs — is recorded once (invariant 1 and the lessons of paperless-ngx issues 9436/13336/10080).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from email.parser import BytesHeaderParser
+from email.policy import compat32
+from email.utils import parseaddr
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from mailbot.register.database import Register
+from mailbot.register.models import Message, SourceLedger
+from mailbot.register.storage import Storage
+from mailbot.sources.base import SourceMessage
+
+log = logging.getLogger(__name__)
+_HEADER_END = re.compile(rb"\r?\n\r?\n")
+_ANGLE_ID = re.compile(r"<[^<>\s]{1,900}>")
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    message_row_id: int
+    new: bool
+    state: str
+
+
+def _header_block(raw: bytes) -> bytes:
+    match = _HEADER_END.search(raw)
+    return raw[: match.start()] if match else raw[:65536]
+
+
+def quick_headers(raw: bytes) -> tuple[str | None, str | None]:
+    """Message-ID and From address read cheaply from the header block (full parsing comes later).
+
+    Uses the stdlib's header parser (linear time, understands folded headers) on the header block
+    only. Intake must never fail on garbage, so this is forgiving: None when absent or unreadable.
+    """
+    header = BytesHeaderParser(policy=compat32).parsebytes(_header_block(raw))
+    message_id = None
+    raw_id = header.get("Message-ID")
+    if raw_id:
+        found = _ANGLE_ID.search(" ".join(str(raw_id).split()))
+        message_id = found.group(0) if found else None
+    sender = None
+    raw_from = header.get("From")
+    if raw_from:
+        _name, address = parseaddr(" ".join(str(raw_from).split()))
+        sender = address.lower() if "@" in address else None
+    return message_id, sender
+
+
+def _existing(session: Session, mailbox: str, sha: str) -> Message | None:
+    return session.execute(
+        select(Message).where(Message.mailbox == mailbox, Message.direction == "in", Message.sha256 == sha)
+    ).scalar_one_or_none()
+
+
+def _record(session: Session, message: SourceMessage, sha: str, path: str, now: datetime) -> IntakeResult:
+    message_id, sender = quick_headers(message.raw)
+    row = _existing(session, message.mailbox, sha)
+    new = row is None
+    if row is None:
+        row = Message(
+            mailbox=message.mailbox,
+            direction="in",
+            message_id=message_id,
+            sha256=sha,
+            raw_path=path,
+            size=len(message.raw),
+            state="received",
+            sender=sender,
+            received_at=now,
+        )
+        session.add(row)
+        session.flush()
+    ledger = session.execute(
+        select(SourceLedger.id).where(
+            SourceLedger.mailbox == message.mailbox,
+            SourceLedger.folder == message.folder,
+            SourceLedger.uidvalidity == message.uidvalidity,
+            SourceLedger.uid == message.uid,
+        )
+    ).first()
+    if ledger is None:
+        session.add(
+            SourceLedger(
+                mailbox=message.mailbox,
+                folder=message.folder,
+                uidvalidity=message.uidvalidity,
+                uid=message.uid,
+                message_row_id=row.id,
+                seen_at=now,
+            )
+        )
+        session.flush()
+    return IntakeResult(row.id, new, row.state)
+
+
+def intake_batch(
+    register: Register, storage: Storage, messages: list[SourceMessage], now: datetime
+) -> list[IntakeResult]:
+    """Store every message's bytes (fsynced), then record them all in one transaction.
+
+    Returns one result per message, in order. The same bytes twice in one batch are recorded once.
+    """
+    stored = [storage.put("raw", message.raw) for message in messages]
+    for _attempt in range(2):
+        try:
+            with register.transaction() as session:
+                results = [
+                    _record(session, message, sha, path, now)
+                    for message, (sha, path) in zip(messages, stored, strict=True)
+                ]
+            for message, result in zip(messages, results, strict=True):
+                if not result.new:
+                    log.info(
+                        "intake duplicate mailbox=%s uid=%s row=%s",
+                        message.mailbox,
+                        message.uid,
+                        result.message_row_id,
+                    )
+            return results
+        except IntegrityError:
+            # Another runner recorded the same bytes between our check and insert: read theirs.
+            continue
+    raise RuntimeError("intake could not record the messages after a concurrent insert")
+
+
+def intake(register: Register, storage: Storage, message: SourceMessage, now: datetime) -> IntakeResult:
+    """Store ``message`` and record it; returns its register row id and whether it was new."""
+    return intake_batch(register, storage, [message], now)[0]

@@ -1,0 +1,221 @@
+"""Recording a WPEHS allocation and everything that follows it (Lancashire's process, in order).
+
+Allocation → feedback to the social worker "for LCS recording" → the worker recorded as the case's
+new lead professional → CAF@ told, with the assessment and plan attached. All in one transaction, so
+either the whole step happens or none of it.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from mailbot.domain.facts import LeadProfessional
+from mailbot.register.models import Case, Event, Message, Outbox, Request, ReviewItem
+from mailbot.rules.actions import RecordAllocation
+from mailbot.rules.allocation_reply import AllocationProblem, parse_allocation_reply
+from mailbot.transports.outgoing import Shell, queue_email, request_documents
+from mailbot.workflow.apply import record_allocation, record_lead_professional
+
+log = logging.getLogger(__name__)
+
+ALLOCATABLE_STATES = ("awaiting_allocation",)
+
+
+class AllocationError(Exception):
+    """The URN has no step down waiting for allocation (the CLI reports it; email replies review it)."""
+
+
+@dataclass(frozen=True)
+class AllocationOutcome:
+    request_reference: str
+    urn: str
+    allocation_id: int = 0
+
+
+def waiting_request(session: Session, urn: str) -> Request | None:
+    """The oldest step down for ``urn`` waiting for allocation."""
+    return (
+        session.execute(
+            select(Request)
+            .join(Case, Request.case_id == Case.id)
+            .where(Case.urn == urn, Request.state.in_(ALLOCATABLE_STATES))
+            .order_by(Request.id)
+        )
+        .scalars()
+        .first()
+    )
+
+
+def allocate(
+    session: Session,
+    shell: Shell,
+    *,
+    urn: str,
+    worker_name: str,
+    worker_email: str | None,
+    team: str | None,
+    source: str,
+    now: datetime,
+    request_id: int | None = None,
+) -> AllocationOutcome:
+    """Allocate the step down waiting for ``urn`` (the oldest, or ``request_id`` when given, as the
+    console's board does); raises AllocationError when there is none."""
+    settings = shell.settings
+    request = waiting_request(session, urn)
+    if request_id is not None:
+        chosen = session.get(Request, request_id, with_for_update=True)
+        ready = chosen is not None and chosen.state in ALLOCATABLE_STATES
+        request = chosen if ready and chosen is not None and chosen.case and chosen.case.urn == urn else None
+    if request is None or request.case is None:
+        raise AllocationError(f"no step down for {urn} is waiting for allocation")
+    case = request.case
+    allocation = record_allocation(
+        session, request, RecordAllocation(urn, worker_name, worker_email, team), source, now
+    )
+    lead = LeadProfessional(
+        name=worker_name,
+        role="Early Help worker",
+        agency=team or settings.mailbox_by_role("wpehs").team_name,
+        email=worker_email,
+        phone=None,
+    )
+    record_lead_professional(session, case, lead, request, now)
+    request.state = "allocated"
+    request.updated_at = now
+    session.flush()
+    session.refresh(request)
+    context = {
+        "worker_name": worker_name,
+        "worker_team": team,
+        "worker_email": worker_email,
+        "allocated_on": now.astimezone(settings.zone).date(),
+    }
+    last_in = (
+        session.execute(
+            select(Message.message_id)
+            .where(Message.request_id == request.id, Message.direction == "in")
+            .order_by(Message.id)
+        )
+        .scalars()
+        .first()
+    )
+    queue_email(
+        session,
+        shell,
+        template="allocation_feedback",
+        to=[request.sender],
+        context=context,
+        dedupe_key=f"a{allocation.id}:allocation_feedback",
+        mailbox_name=request.mailbox,
+        request=request,
+        now=now,
+        in_reply_to=last_in,
+    )
+    attachments = request_documents(session, shell, request)
+    queue_email(
+        session,
+        shell,
+        template="caf_lp_update",
+        to=[settings.mailbox_by_role("caf").address],
+        context={**context, "attachments": [a.filename for a in attachments]},
+        dedupe_key=f"a{allocation.id}:caf_lp_update",
+        mailbox_name=request.mailbox,
+        request=request,
+        now=now,
+        attachments=attachments,
+        auto_submitted="auto-generated",
+    )
+    session.add(
+        Event(
+            at=now,
+            kind="allocated",
+            request_id=request.id,
+            case_id=case.id,
+            detail={"source": source, "allocation": allocation.id},
+        )
+    )
+    log.info("allocation recorded request=%s source=%s", request.id, source)
+    return AllocationOutcome(request.reference, urn, allocation.id)
+
+
+def is_digest_reply(session: Session, subject: str, thread_ids: list[str]) -> bool:
+    """True when a message answers one of our weekly digests (by In-Reply-To/References or WD- tag)."""
+    if "[WD-" in subject.upper():
+        return True
+    if not thread_ids:
+        return False
+    return (
+        session.execute(
+            select(Outbox.id).where(Outbox.message_id.in_(thread_ids), Outbox.template == "weekly_digest")
+        ).first()
+        is not None
+    )
+
+
+def refuse_digest_reply(session: Session, message: Message, now: datetime) -> None:
+    """A reply to the digest from someone who is not a configured allocator: nothing is allocated or
+    sent; a person looks at it (it may be a manager missing from ``workflow.allocators``)."""
+    session.add(
+        ReviewItem(
+            reason="allocation_not_allowed",
+            detail="a reply to the weekly digest came from an address that is not a configured allocator",
+            state="open",
+            message_row_id=message.id,
+            created_at=now,
+        )
+    )
+    message.state = "review"
+    message.processed_at = now
+    session.add(Event(at=now, kind="digest_reply_refused", message_row_id=message.id, detail={}))
+
+
+def apply_digest_reply(
+    session: Session, shell: Shell, body_text: str, message: Message, now: datetime
+) -> tuple[list[AllocationOutcome], list[AllocationProblem]]:
+    """Record every allocation line in a manager's reply; unreadable lines go to review."""
+    lines, problems = parse_allocation_reply(body_text, shell.settings.urn)
+    outcomes: list[AllocationOutcome] = []
+    for line in lines:
+        try:
+            outcomes.append(
+                allocate(
+                    session,
+                    shell,
+                    urn=line.urn,
+                    worker_name=line.worker_name,
+                    worker_email=line.worker_email,
+                    team=line.team,
+                    source="email",
+                    now=now,
+                )
+            )
+        except AllocationError:
+            problems.append(
+                AllocationProblem(line.line_number, line.urn, "no step down for this URN is waiting")
+            )
+    for problem in problems:
+        session.add(
+            ReviewItem(
+                reason="allocation_unreadable",
+                detail=f"line {problem.line_number} ({problem.urn_as_written}): {problem.reason}",
+                state="open",
+                message_row_id=message.id,
+                created_at=now,
+            )
+        )
+    message.state = "review" if problems else "processed"
+    message.processed_at = now
+    session.add(
+        Event(
+            at=now,
+            kind="digest_reply",
+            message_row_id=message.id,
+            detail={"allocations": len(outcomes), "problems": len(problems)},
+        )
+    )
+    return outcomes, problems
