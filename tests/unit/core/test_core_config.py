@@ -482,7 +482,7 @@ def test_bad_trusted_domain_patterns(pattern: str) -> None:
 
 def test_example_config_turns_on_exchange_online_authentication(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ENV_VARS:
-        monkeypatch.setenv(name, "secret")
+        monkeypatch.setenv(name, "secret-of-at-least-thirty-two-characters")
     settings = load_settings(EXAMPLE)
     assert settings.authentication.exchange_online and settings.authentication.require_results
     assert settings.is_trusted("office@stmarys.lancs.sch.uk")
