@@ -17,7 +17,7 @@ from typing import Any
 import click
 
 from mailbot.config import Settings, load_settings
-from mailbot.errors import ConfigError, MailbotError, SourceError
+from mailbot.errors import AllocationError, ConfigError, MailbotError, ReviewError, SourceError
 
 EXIT_PROBLEM = 1
 EXIT_CONFIG = 2
@@ -349,7 +349,6 @@ def digest(ctx: click.Context, preview: bool, as_of: str | None) -> None:
 @click.pass_context
 def allocate(ctx: click.Context, urn: str, worker: str, email: str | None, team: str | None) -> None:
     """Record WPEHS's allocation of the step down for URN; feedback and the CAF@ update go out."""
-    from mailbot.workflow.allocation import AllocationError
     from mailbot.workflow.allocation import allocate as record
 
     app = _app(ctx)
@@ -421,7 +420,7 @@ def review_resolve(ctx: click.Context, item_id: int, action: str, note: str) -> 
     from datetime import UTC, datetime
 
     from mailbot.register.database import Register
-    from mailbot.workflow.review import ReviewError, resolve
+    from mailbot.workflow.review import resolve
 
     settings = _settings(ctx)
     store = Register(settings.database_url)

@@ -268,7 +268,11 @@ def _limit_replies(decision: Decision, view: RegisterView, rules: Rules) -> Deci
 
 
 def _chase(
-    request_type: str, sender: str, missing: list[Missing], facts: RequestFacts, first: tuple[Action, ...] = ()
+    request_type: str,
+    sender: str,
+    missing: list[Missing],
+    facts: RequestFacts,
+    first: tuple[Action, ...] = (),
 ) -> Decision:
     context = {"request_type": request_type, **missing_context(missing, facts), "attempt": 0}
     return Decision(
@@ -388,13 +392,28 @@ def _case_request(
         # A known URN links the request to its case now, so the chase, the digest and the register
         # all name it while the rest is awaited.
         return _chase(request_type, sender, missing, facts, (AttachCase(urn),) if urn else ())
-    assert urn is not None  # "urn" is in every case route's requirements; checked above
+    lead_professional = facts.lead_professional
+    if urn is None or (request_type == "new_lead_professional" and lead_professional is None):
+        # Only reachable when the council's requirements (config) leave out "urn" or the new lead
+        # professional's details: the route cannot be carried out without them, so a person decides.
+        return Decision(
+            request_type,
+            "review",
+            (
+                Review(
+                    "requirements_incomplete",
+                    "the configured requirements let through a request "
+                    "without the URN or lead professional this route needs",
+                ),
+            ),
+            message_state="review",
+            explanation=("complete by the configured requirements, but the route needs more",),
+        )
     context = {"request_type": request_type, **_facts_context(facts)}
     actions: list[Action] = [AttachCase(urn)]
-    if request_type == "new_lead_professional":
-        assert facts.lead_professional is not None
+    if request_type == "new_lead_professional" and lead_professional is not None:
         actions += [
-            RecordLeadProfessional(urn, facts.lead_professional),
+            RecordLeadProfessional(urn, lead_professional),
             Send("lp_recorded", (sender,), context, key="lp-recorded"),
         ]
         return Decision(request_type, "done", tuple(actions), explanation=("new lead professional recorded",))
