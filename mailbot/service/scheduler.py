@@ -36,7 +36,7 @@ def digest_job(app: App) -> None:
 
 
 def retention_job(app: App) -> None:
-    purge(app.register, app.shell.storage, app.settings.retention_days, app.now())
+    purge(app.register, app.shell.storage, app.settings.retention.raw_mail_days, app.now())
 
 
 def start_scheduler(app: App, runner: Runner) -> BackgroundScheduler:
@@ -77,7 +77,7 @@ def start_scheduler(app: App, runner: Runner) -> BackgroundScheduler:
         coalesce=True,
         misfire_grace_time=6 * 3600,
     )
-    if app.settings.retention_days > 0:
+    if app.settings.retention.raw_mail_days > 0:
         scheduler.add_job(
             lambda: retention_job(app),
             CronTrigger(hour=2, minute=30, timezone=app.settings.timezone),
