@@ -17,7 +17,14 @@ from typing import Any
 import click
 
 from mailbot.config import Settings, load_settings
-from mailbot.errors import AllocationError, ConfigError, MailbotError, ReviewError, SourceError
+from mailbot.errors import (
+    AllocationError,
+    ConfigError,
+    MailbotError,
+    RegisterError,
+    ReviewError,
+    SourceError,
+)
 
 EXIT_PROBLEM = 1
 EXIT_CONFIG = 2
@@ -118,13 +125,18 @@ def run(ctx: click.Context, once: bool) -> None:
                 f"sent {result.sent} repl{'y' if result.sent == 1 else 'ies'}"
             )
             return
+        from mailbot.service.monitoring import Monitoring
+
         runner = Runner(app)
         scheduler = _start_scheduler(app, runner)
         stop = threading.Event()
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stop.set())
         runner.start()
+        monitoring = Monitoring(app, runner)
+        monitoring.start()
         stop.wait()
+        monitoring.stop()
         runner.stop()
         if scheduler is not None:
             scheduler.shutdown(wait=False)
@@ -232,28 +244,32 @@ def register_show(ctx: click.Context, urn: str) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.pass_context
 def status(ctx: click.Context, fmt: str) -> None:
-    """Health for operators and monitoring: exits 1 when mail is stuck or sending has failed."""
+    """Health for operators and monitoring: exit 0 healthy, 1 unhealthy, 3 database unreachable."""
     from datetime import UTC, datetime
 
     from mailbot.register.database import Register
-    from mailbot.register.export import health
+    from mailbot.service.health import check_health
 
     settings = _settings(ctx)
-    store = Register(settings.database_url)
     try:
-        with store.transaction() as session:
-            figures = health(session, datetime.now(UTC))
+        store = Register(settings.database_url, migrate=False)
+    except RegisterError as error:
+        click.echo(f"mailbot: {error}", err=True)
+        ctx.exit(EXIT_SERVICE)
+    try:
+        health = check_health(store, settings, datetime.now(UTC))
     finally:
         store.close()
+    if health.database_error is not None:
+        click.echo(f"mailbot: {health.database_error}", err=True)
+        ctx.exit(EXIT_SERVICE)
     if fmt == "json":
-        click.echo(json.dumps(figures, indent=2))
+        click.echo(json.dumps(health.to_json(), indent=2))
     else:
-        for key, value in figures.items():
-            click.echo(f"{key}: {value}")
-    unhealthy = (
-        figures["outbox_failed"] or figures["outbox_stuck"] or figures["oldest_waiting_seconds"] > 3600
-    )
-    if unhealthy:
+        click.echo("mailbot is healthy" if health.healthy else "mailbot is UNHEALTHY")
+        for check in health.checks:
+            click.echo(f"  {'ok  ' if check.ok else 'FAIL'}  {check.name}: {check.detail}")
+    if not health.healthy:
         ctx.exit(EXIT_PROBLEM)
 
 

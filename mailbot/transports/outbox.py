@@ -115,7 +115,8 @@ class OutboxSender:
                 claimed = session.execute(
                     update(Outbox)
                     .where(Outbox.id == row.id, Outbox.state == row.state, Outbox.attempts == row.attempts)
-                    .values(state="sending", attempts=row.attempts + 1)
+                    # While sending, next_attempt_at says when this attempt began (health: stuck sending).
+                    .values(state="sending", attempts=row.attempts + 1, next_attempt_at=self.now())
                 )
                 if claimed.rowcount == 1:  # type: ignore[attr-defined]
                     won.append(row)

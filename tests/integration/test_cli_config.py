@@ -4,53 +4,14 @@ written as a council writes it (Maildir mailboxes and transport, SQLite: no serv
 from __future__ import annotations
 
 import subprocess
-import sys
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from support.configs import MAILBOT, MAILDIR_CONFIG, write_maildir_config
 
 pytestmark = pytest.mark.integration
-MAILBOT = [sys.executable, "-m", "mailbot.cli"]
-
-GOOD = """
-[mailbot]
-database_url = "sqlite:///register.sqlite3"
-storage_dir = "storage"
-
-[council]
-trusted_domains = ["lancashire.gov.uk"]
-
-[mailboxes.caf]
-address = "caf@lancashire.gov.uk"
-role = "caf"
-[mailboxes.caf.maildir]
-path = "mail/caf"
-
-[mailboxes.wpehs]
-address = "preventionearlyhelp@lancashire.gov.uk"
-role = "wpehs"
-[mailboxes.wpehs.maildir]
-path = "mail/wpehs"
-
-[transport]
-kind = "maildir"
-[transport.maildir]
-path = "outgoing"
-
-[workflow]
-bank_holiday_region = "ENG"
-chase_after_working_days = 3
-
-[retention]
-raw_mail_days = 30
-
-[health]
-port = 0
-
-[documents]
-workers = 1
-"""
+GOOD = MAILDIR_CONFIG
 
 
 def _check(tmp_path: Path, text: str) -> subprocess.CompletedProcess[str]:
@@ -93,10 +54,7 @@ def test_check_config_names_every_mistake_of_the_issue_with_its_place(tmp_path: 
 def test_a_region_written_as_england_is_understood_and_chase_runs(tmp_path: Path) -> None:
     text = GOOD.replace('bank_holiday_region = "ENG"', 'bank_holiday_region = "England"')
     assert _check(tmp_path, text).returncode == 0
-    config = tmp_path / "mailbot.toml"
-    for box in ("mail/caf", "mail/wpehs", "outgoing"):
-        for sub in ("new", "cur", "tmp"):
-            (tmp_path / box / sub).mkdir(parents=True, exist_ok=True)
+    config = write_maildir_config(tmp_path, text)
     request = tmp_path / "request.eml"
     request.write_bytes(
         b"From: Jo Worker <jo.worker@lancashire.gov.uk>\r\nTo: caf@lancashire.gov.uk\r\n"
