@@ -20,6 +20,7 @@ from mailbot.config import Settings, load_settings
 from mailbot.errors import (
     AllocationError,
     ConfigError,
+    ErasureError,
     MailbotError,
     RegisterError,
     ReviewError,
@@ -449,6 +450,70 @@ def review_resolve(ctx: click.Context, item_id: int, action: str, note: str) -> 
         ctx.exit(EXIT_PROBLEM)
     finally:
         store.close()
+
+
+@main.command()
+@click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="Purge as if today were this date.")
+@click.pass_context
+def purge(ctx: click.Context, as_of: str | None) -> None:
+    """Remove personal data past its [retention] periods now (the daemon does this nightly)."""
+    from mailbot.register.database import Register
+    from mailbot.register.storage import Storage
+    from mailbot.workflow.retention import purge as run_purge
+
+    settings = _settings(ctx)
+    _day, now = _as_of(as_of, settings)
+    store = Register(settings.database_url)
+    try:
+        result = run_purge(store, Storage(settings.storage_dir), settings.retention, now)
+    finally:
+        store.close()
+    click.echo(
+        f"anonymised {result.closed_cases} closed case(s); removed {result.raw_mail.messages} raw email(s), "
+        f"{result.raw_mail.documents} document(s), {result.raw_mail.files} file(s); "
+        f"cut {result.sent_mail.emails} sent email(s) to their headers"
+    )
+
+
+@main.command()
+@click.option("--urn", help="Erase every child of the case with this URN.")
+@click.option("--child", "child_id", type=int, help="Erase one child (its id in `mailbot register show`).")
+@click.option("--reason", required=True, help="Why (kept in the audit log; do not write the person's name).")
+@click.pass_context
+def erase(ctx: click.Context, urn: str | None, child_id: int | None, reason: str) -> None:
+    """Remove one person's data now, for a right-to-erasure request the council has agreed to."""
+    from datetime import UTC, datetime
+
+    from mailbot.register.database import Register
+    from mailbot.register.storage import Storage
+    from mailbot.workflow.erasure import erase_case, erase_child
+
+    if (urn is None) == (child_id is None):
+        raise click.UsageError("give exactly one of --urn or --child")
+    if not reason.strip():
+        raise click.UsageError("--reason must say why")
+    settings = _settings(ctx)
+    store = Register(settings.database_url)
+    storage = Storage(settings.storage_dir)
+    try:
+        with store.transaction() as session:
+            if child_id is not None:
+                outcome = erase_child(session, storage, child_id, reason.strip(), datetime.now(UTC))
+            else:
+                written = urn or ""
+                normalised = settings.urn.normalise(written) or written.strip().upper()
+                outcome = erase_case(session, storage, normalised, reason.strip(), datetime.now(UTC))
+    except ErasureError as error:
+        click.echo(f"mailbot: {error}", err=True)
+        ctx.exit(EXIT_PROBLEM)
+    finally:
+        store.close()
+    forgotten = outcome.forgotten
+    click.echo(
+        f"erased {outcome.children} child(ren) of {outcome.urn}: {forgotten.messages} raw email(s), "
+        f"{forgotten.documents} document(s), {forgotten.files} file(s), {forgotten.emails} sent email body(ies); "
+        f"closed {outcome.requests_closed} open request(s); cleaned {outcome.other_requests} other request(s)"
+    )
 
 
 @main.group()

@@ -11,7 +11,8 @@
     ├── RegisterError                    the register (database) is not as mailbot left it (a row vanished)
     │   └── RegisterUnavailableError(ConnectionError)  the database cannot be reached: ``status`` exits 3
     ├── ReviewError                      a review item cannot be resolved as asked (none, resolved, wrong kind)
-    └── AllocationError                  no step down for that URN is waiting for allocation
+    ├── AllocationError                  no step down for that URN is waiting for allocation
+    └── ErasureError                     ``mailbot erase`` named no case or child the register has
 
 A refusal to send personal data outside the trusted domains is not an exception: it is decided where the
 email is queued and recorded as a review item (``transports/outgoing.py``), so nothing is ever raised
@@ -78,3 +79,7 @@ class ReviewError(MailbotError):
 
 class AllocationError(MailbotError):
     """The URN has no step down waiting for allocation (the CLI reports it; email replies review it)."""
+
+
+class ErasureError(MailbotError):
+    """``mailbot erase`` named a URN or child id that is not in the register."""

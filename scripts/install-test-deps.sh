@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-packages=(dovecot-imapd dovecot-lmtpd tesseract-ocr tesseract-ocr-eng antiword libreoffice-writer-nogui)
+# postgresql-client: pg_dump, for the retention tests' full-text scan of a PostgreSQL dump.
+packages=(dovecot-imapd dovecot-lmtpd tesseract-ocr tesseract-ocr-eng antiword libreoffice-writer-nogui postgresql-client)
 missing=()
 for package in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then

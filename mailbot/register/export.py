@@ -39,6 +39,7 @@ def case_record(case: Case) -> dict[str, Any]:
         "urn": case.urn,
         "children": [
             {
+                "id": c.id,
                 "name": c.name,
                 "date_of_birth": c.date_of_birth.isoformat() if c.date_of_birth else None,
                 "lcs_id": c.lcs_id,

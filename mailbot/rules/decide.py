@@ -36,7 +36,8 @@ from mailbot.rules.trust import is_trusted_address
 from mailbot.rules.view import RegisterView
 
 #: Request states after which a reply no longer reopens the request.
-FINISHED_STATES = frozenset({"done", "closed_level_one", "allocated", "ignored"})
+#: "erased": closed by ``mailbot erase`` (the person's data was removed on request).
+FINISHED_STATES = frozenset({"done", "closed_level_one", "allocated", "ignored", "erased"})
 
 
 @dataclass(frozen=True)

@@ -60,7 +60,9 @@ def write_maildir_config(folder: Path, text: str = MAILDIR_CONFIG) -> Path:
 
 def environment(database_url: str | None = None, **extra: str) -> dict[str, str]:
     """The process environment for a CLI run, with the register at ``database_url`` when given."""
-    values = {key: value for key, value in os.environ.items() if key not in ("NOTIFY_SOCKET", "WATCHDOG_USEC")}
+    values = {
+        key: value for key, value in os.environ.items() if key not in ("NOTIFY_SOCKET", "WATCHDOG_USEC")
+    }
     if database_url:
         values["MAILBOT_DATABASE_URL"] = database_url
     values.update(extra)

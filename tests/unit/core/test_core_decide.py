@@ -310,7 +310,6 @@ def test_taf_minutes_are_filed() -> None:
     )
 
 
-
 def test_requirements_without_the_urn_send_a_case_route_to_review_not_a_crash() -> None:
     # A council may drop "urn" from a route's requirements; the route still needs a case to file on.
     requirements = rules().requirements
