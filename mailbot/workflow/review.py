@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from mailbot.errors import ReviewError
 from mailbot.register.models import Event, Message, Request, ReviewItem
+from mailbot.workflow.personal_data import PURGED
 
 #: How a person can resolve an item: dismiss it (handled by hand), reprocess the message it is about
 #: (after fixing config or the register), or close its request.
@@ -52,6 +53,8 @@ def resolve(session: Session, item_id: int, action: ResolveAction, note: str, no
         message = session.get(Message, item.message_row_id)
         if message is None:
             raise ReviewError(f"review item {item_id} names message {item.message_row_id}, which is gone")
+        if message.raw_path == PURGED:
+            raise ReviewError(f"review item {item_id}: the email was removed by retention or erasure")
         message.state = "received"
         message.processed_at = None
     elif action == "close-request":
