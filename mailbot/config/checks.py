@@ -1,9 +1,8 @@
 """Reusable field types and checks for the config sections, each failing with the sentence an operator reads.
 
 A check raises ``PydanticCustomError`` whose message is already the final wording (``problems.py``
-only adds the dotted path). Two helpers cover what pydantic cannot say on its own: a problem that
-belongs to another key of the same table (``field_problem``), and several problems at once
-(``several_problems``).
+only adds the dotted path); ``field_problem`` covers what pydantic cannot say on its own: a problem
+found by a check across keys that belongs to one key of the table.
 """
 
 from __future__ import annotations
@@ -45,13 +44,6 @@ def problem(message: str) -> PydanticCustomError:
 def field_problem(key: str, message: str) -> PydanticCustomError:
     """A problem found by a check across keys, reported at ``key`` of the table being checked."""
     return PydanticCustomError("mailbot_field", "{message}", {"key": key, "message": message})
-
-
-def several_problems(messages: list[str]) -> PydanticCustomError:
-    """Several problems of one value, each reported on its own line."""
-    return PydanticCustomError(
-        "mailbot_several", "{joined}", {"joined": "; ".join(messages), "all": messages}
-    )
 
 
 def _port(value: int) -> int:

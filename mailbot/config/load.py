@@ -15,8 +15,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any, cast
 
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import TypeAdapter, ValidationError
 
+from mailbot.config.checks import Section
 from mailbot.config.problems import Location, dotted, problems_of, type_at, unknown_key
 from mailbot.config.sections import (
     DEFAULT_REQUIREMENTS,
@@ -55,11 +56,10 @@ def _fill_required_tables(annotation: Any, table: Any, location: Location) -> li
     """Add an empty table for each required sub-table that is missing (so its required keys are named
     too), and say it was missing; recurses into sub-tables that are sections."""
     kind = type_at(annotation, ())
-    if not (isinstance(table, dict) and isinstance(kind, type) and issubclass(kind, BaseModel)):
+    if not (isinstance(table, dict) and isinstance(kind, type) and issubclass(kind, Section)):
         return []
     found: list[tuple[Location, str]] = []
-    required = kind.required_tables(table) if hasattr(kind, "required_tables") else ()
-    for key in required:
+    for key in kind.required_tables(table):
         if key not in table:
             found.append(((*location, key), f"missing section [{dotted((*location, key))}]"))
             table[key] = {}

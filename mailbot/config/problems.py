@@ -102,9 +102,6 @@ def describe(error: dict[str, Any], location: Location, annotation: Any) -> Iter
     where = location + relative
     if kind == "mailbot_field":
         yield (*where, context["key"]), context["message"]
-    elif kind == "mailbot_several":
-        for message in context["all"]:
-            yield where, message
     elif kind == "mailbot":
         yield where, error["msg"].replace(HERE, dotted(where))
     elif kind == "missing":

@@ -9,7 +9,7 @@ their dotted path by ``check-config`` without further code.
 from __future__ import annotations
 
 from datetime import time
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import AfterValidator, Field, model_validator
 
@@ -35,7 +35,7 @@ from mailbot.domain.content import DocumentLimits
 TlsMode = Literal["implicit", "starttls", "none"]
 MailboxRole = Literal["caf", "wpehs"]
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-WEEKDAYS: tuple[str, ...] = Weekday.__args__  # type: ignore[attr-defined]
+WEEKDAYS: tuple[str, ...] = get_args(Weekday)
 
 #: What each request type needs before it is complete; a council may change these in config.
 DEFAULT_REQUIREMENTS: dict[str, dict[str, list[str]]] = {
