@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import insert  # noqa: E402
+from sqlalchemy import insert, text  # noqa: E402
 
 from mailbot.register.database import Register  # noqa: E402
 from mailbot.register.health import read_figures  # noqa: E402
@@ -97,6 +97,9 @@ def fill(register: Register, rows: int, waiting: int) -> None:
             for n in range(waiting, waiting * 2)
         ]
         connection.execute(insert(ReviewItem), reviews)
+    # What autovacuum (PostgreSQL) or a long-running register has: statistics and a visibility map.
+    with register.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("VACUUM ANALYZE" if register.dialect == "postgresql" else "ANALYZE"))
 
 
 def main() -> None:

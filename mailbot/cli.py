@@ -129,12 +129,12 @@ def run(ctx: click.Context, once: bool) -> None:
         from mailbot.service.monitoring import Monitoring
 
         runner = Runner(app)
+        monitoring = Monitoring(app, runner)  # binds the health port first: a clash stops us before work
         scheduler = _start_scheduler(app, runner)
         stop = threading.Event()
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stop.set())
         runner.start()
-        monitoring = Monitoring(app, runner)
         monitoring.start()
         stop.wait()
         monitoring.stop()

@@ -21,6 +21,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from mailbot.errors import ConfigError
 from mailbot.service.bootstrap import App
 from mailbot.service.daemon import Runner
 from mailbot.service.health import Check, Health, check_health
@@ -220,7 +221,11 @@ class Monitoring:
         probe = daemon_probe(app, runner)
         settings = app.settings.health
         self.environ = environ
-        self.server = HealthServer(settings.listen, settings.port, probe) if settings.port else None
+        try:
+            self.server = HealthServer(settings.listen, settings.port, probe) if settings.port else None
+        except OSError as error:
+            where = f"{settings.listen}:{settings.port}"
+            raise ConfigError([f"health.port: cannot listen on {where} ({error.strerror})"]) from error
         interval = watchdog_interval(environ)
         self.watchdog = Watchdog(probe, interval, environ) if interval else None
 

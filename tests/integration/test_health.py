@@ -231,3 +231,24 @@ def test_daemon_serves_health_and_metrics_and_feeds_the_watchdog_only_while_live
     assert daemon.returncode == 0, (tmp_path / "daemon.log").read_text()
     assert _notifications(sock, "STOPPING=1")[-1] == "STOPPING=1"
     sock.close()
+
+
+def test_a_health_port_already_taken_stops_the_daemon_with_one_line(tmp_path: Path) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        config = write_maildir_config(
+            tmp_path, MAILDIR_CONFIG.replace("[health]\nport = 0", f"[health]\nport = {port}")
+        )
+        result = subprocess.run(
+            [*MAILBOT, "--config", str(config), "run"],
+            env=environment(),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert result.returncode == 3
+    assert result.stderr.splitlines() == [
+        f"mailbot: ConfigError: health.port: cannot listen on 127.0.0.1:{port} (Address already in use)"
+    ]
