@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
 from mailbot.config import HealthSection, Settings
 from mailbot.errors import RegisterUnavailableError
@@ -125,11 +126,14 @@ def judge(figures: RegisterFigures, limits: HealthSection) -> tuple[Check, ...]:
     )
 
 
-def mailbox_checks(settings: Settings, now: datetime) -> tuple[Check, ...]:
+def mailbox_checks(session: Session, settings: Settings, now: datetime) -> tuple[Check, ...]:
     """Mailbox connection health: one check per mailbox, unhealthy when it has not connected lately.
 
-    Plug-in point for issue 8 (OAuth2), which records when each mailbox last connected; until that
-    record exists there is nothing true to say here, so no check is made (rather than a false "ok").
+    Plug-in point for issue 8 (OAuth2), which records in the register when each mailbox last signed
+    in and connected: read that here with ``session`` (one aggregate query), compare with a
+    ``[health]`` age, and return ``Check(f"mailbox_{name}", ok, detail, live=False)`` per mailbox
+    (a restart does not mend a refused sign-in). Until that record exists there is nothing true to
+    say, so no check is made rather than a false "ok".
     """
     return ()
 
@@ -138,15 +142,16 @@ def check_health(
     register: Register,
     settings: Settings,
     now: datetime,
-    extra: Callable[[Settings, datetime], tuple[Check, ...]] = mailbox_checks,
+    extra: Callable[[Session, Settings, datetime], tuple[Check, ...]] = mailbox_checks,
 ) -> Health:
     """Read the figures and judge them; an unreachable database is a failed ``database`` check."""
     try:
         with register.transaction() as session:
             figures = read_figures(session, now)
+            more = extra(session, settings, now)
     except RegisterUnavailableError as error:
         return Health((Check("database", False, str(error), live=True),), database_error=str(error))
     except DBAPIError as error:  # tables missing, permission refused: the register cannot be used
         message = str(unreachable(register.url, error))
         return Health((Check("database", False, message, live=True),), database_error=message)
-    return Health((*judge(figures, settings.health), *extra(settings, now)), figures)
+    return Health((*judge(figures, settings.health), *more), figures)

@@ -14,13 +14,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event, update
+from sqlalchemy import event, func, select, update
+from sqlalchemy.orm import Session
 from support.configs import MAILBOT, MAILDIR_CONFIG, environment, write_maildir_config
 from support.mailservers import free_port
 
+from mailbot.config import Settings, load_settings
 from mailbot.register.database import Register
 from mailbot.register.health import read_figures
 from mailbot.register.models import Message, Outbox, ReviewItem
+from mailbot.service.health import Check, check_health
 
 pytestmark = pytest.mark.integration
 NOW = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
@@ -252,3 +255,22 @@ def test_a_health_port_already_taken_stops_the_daemon_with_one_line(tmp_path: Pa
     assert result.stderr.splitlines() == [
         f"mailbot: ConfigError: health.port: cannot listen on 127.0.0.1:{port} (Address already in use)"
     ]
+
+
+def test_mailbox_connection_checks_plug_into_the_same_answer(tmp_path: Path) -> None:
+    # Issue 8 supplies the real mailbox check; any check given here must reach status and /healthz.
+    settings = load_settings(write_maildir_config(tmp_path))
+    register = Register(settings.database_url)
+    seen: list[object] = []
+
+    def mailboxes(session: Session, settings: Settings, now: datetime) -> tuple[Check, ...]:
+        seen.append(session.execute(select(func.count(Message.id))).scalar_one())
+        return (Check("mailbox_caf", False, "has not connected for 2 h"),)
+
+    health = check_health(register, settings, NOW, extra=mailboxes)
+    without = check_health(register, settings, NOW)
+    register.close()
+    assert seen == [0]
+    assert [c.name for c in health.checks if not c.ok] == ["mailbox_caf"]
+    assert not health.healthy and health.live
+    assert without.healthy
