@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -99,11 +100,11 @@ def test_json_keeps_the_flat_counts_scripts_read() -> None:
 
 
 @pytest.fixture
-def notify_socket(tmp_path: Path) -> socket.socket:
+def notify_socket(tmp_path: Path) -> Iterator[socket.socket]:
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     sock.bind(str(tmp_path / "notify"))
     sock.settimeout(30)
-    yield sock  # type: ignore[misc]
+    yield sock
     sock.close()
 
 
