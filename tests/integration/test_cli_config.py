@@ -8,7 +8,10 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from support.configs import MAILBOT, MAILDIR_CONFIG, write_maildir_config
+
+from mailbot.cli import main
 
 pytestmark = pytest.mark.integration
 GOOD = MAILDIR_CONFIG
@@ -61,12 +64,10 @@ def test_a_region_written_as_england_is_understood_and_chase_runs(tmp_path: Path
         b"Subject: URN request\r\nMessage-ID: <r1@lancashire.gov.uk>\r\n"
         b"Date: Mon, 07 Dec 2026 09:00:00 +0000\r\n\r\nPlease could I have a URN for this family?\r\n"
     )
-    replay = subprocess.run(
-        [*MAILBOT, "--config", str(config), "replay", str(request), "--mailbox", "caf"],
-        capture_output=True,
-        text=True,
+    replay = CliRunner().invoke(
+        main, ["--config", str(config), "replay", str(request), "--mailbox", "caf"], obj={}
     )
-    assert replay.returncode == 0, replay.stderr
+    assert replay.exit_code == 0, replay.output
     # Far enough ahead that the incomplete request is due: the region's bank holidays are looked up.
     as_of = (date.today() + timedelta(days=21)).isoformat()
     result = subprocess.run(

@@ -14,11 +14,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session
 from support.configs import MAILBOT, MAILDIR_CONFIG, environment, write_maildir_config
 from support.mailservers import free_port
 
+from mailbot.cli import main
 from mailbot.config import Settings, load_settings
 from mailbot.register.database import Register
 from mailbot.register.health import read_figures
@@ -137,8 +139,9 @@ def test_status_is_unhealthy_while_rows_are_stuck_and_healthy_once_resolved(
         1,
     )
     resolve_stuck(register)
-    healthy = _status(tmp_path, register_url)
-    assert healthy.returncode == 0, healthy.stdout
+    config = ["--config", str(tmp_path / "mailbot.toml"), "status", "--format", "json"]
+    healthy = CliRunner().invoke(main, config, obj={}, env={"MAILBOT_DATABASE_URL": register_url})
+    assert healthy.exit_code == 0, healthy.output
     assert json.loads(healthy.stdout)["healthy"] is True
     register.close()
 
