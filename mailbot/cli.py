@@ -17,7 +17,15 @@ from typing import Any
 import click
 
 from mailbot.config import Settings, load_settings
-from mailbot.errors import ConfigError, MailbotError, SourceError
+from mailbot.errors import (
+    AllocationError,
+    ConfigError,
+    ErasureError,
+    MailbotError,
+    RegisterError,
+    ReviewError,
+    SourceError,
+)
 
 EXIT_PROBLEM = 1
 EXIT_CONFIG = 2
@@ -144,13 +152,18 @@ def run(ctx: click.Context, once: bool) -> None:
                 f"sent {result.sent} repl{'y' if result.sent == 1 else 'ies'}"
             )
             return
+        from mailbot.service.monitoring import Monitoring
+
         runner = Runner(app)
+        monitoring = Monitoring(app, runner)  # binds the health port first: a clash stops us before work
         scheduler = _start_scheduler(app, runner)
         stop = threading.Event()
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stop.set())
         runner.start()
+        monitoring.start()
         stop.wait()
+        monitoring.stop()
         runner.stop()
         if scheduler is not None:
             scheduler.shutdown(wait=False)
@@ -256,27 +269,32 @@ def register_show(ctx: click.Context, urn: str) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.pass_context
 def status(ctx: click.Context, fmt: str) -> None:
-    """Health for operators and monitoring: exits 1 when mail is stuck or sending has failed."""
+    """Health for operators and monitoring: exit 0 healthy, 1 unhealthy, 3 database unreachable."""
     from datetime import UTC, datetime
 
-    from mailbot.register.export import health
+    from mailbot.register.database import Register
+    from mailbot.service.health import check_health
 
     settings = _settings(ctx)
-    store = _register(ctx, settings)
     try:
-        with store.transaction() as session:
-            figures = health(session, datetime.now(UTC))
+        store = Register(settings.database_url, migrate=False)
+    except RegisterError as error:
+        click.echo(f"mailbot: {error}", err=True)
+        ctx.exit(EXIT_SERVICE)
+    try:
+        health = check_health(store, settings, datetime.now(UTC))
     finally:
         store.close()
+    if health.database_error is not None:
+        click.echo(f"mailbot: {health.database_error}", err=True)
+        ctx.exit(EXIT_SERVICE)
     if fmt == "json":
-        click.echo(json.dumps(figures, indent=2))
+        click.echo(json.dumps(health.to_json(), indent=2))
     else:
-        for key, value in figures.items():
-            click.echo(f"{key}: {value}")
-    unhealthy = (
-        figures["outbox_failed"] or figures["outbox_stuck"] or figures["oldest_waiting_seconds"] > 3600
-    )
-    if unhealthy:
+        click.echo("mailbot is healthy" if health.healthy else "mailbot is UNHEALTHY")
+        for check in health.checks:
+            click.echo(f"  {'ok  ' if check.ok else 'FAIL'}  {check.name}: {check.detail}")
+    if not health.healthy:
         ctx.exit(EXIT_PROBLEM)
 
 
@@ -373,7 +391,6 @@ def digest(ctx: click.Context, preview: bool, as_of: str | None) -> None:
 @click.pass_context
 def allocate(ctx: click.Context, urn: str, worker: str, email: str | None, team: str | None) -> None:
     """Record WPEHS's allocation of the step down for URN; feedback and the CAF@ update go out."""
-    from mailbot.workflow.allocation import AllocationError
     from mailbot.workflow.allocation import allocate as record
 
     app = _app(ctx)
@@ -482,7 +499,7 @@ def review_resolve(ctx: click.Context, item_id: int, action: str, note: str) -> 
     """Resolve a review item: dismiss it, reprocess its message, or close its request."""
     from datetime import UTC, datetime
 
-    from mailbot.workflow.review import ReviewError, resolve
+    from mailbot.workflow.review import resolve
 
     settings = _settings(ctx)
     store = _register(ctx, settings)
@@ -495,6 +512,68 @@ def review_resolve(ctx: click.Context, item_id: int, action: str, note: str) -> 
         ctx.exit(EXIT_PROBLEM)
     finally:
         store.close()
+
+
+@main.command()
+@click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="Purge as if today were this date.")
+@click.pass_context
+def purge(ctx: click.Context, as_of: str | None) -> None:
+    """Remove personal data past its [retention] periods now (the daemon does this nightly)."""
+    from mailbot.register.storage import Storage
+    from mailbot.workflow.retention import purge as run_purge
+
+    settings = _settings(ctx)
+    _day, now = _as_of(as_of, settings)
+    store = _register(ctx, settings)
+    try:
+        result = run_purge(store, Storage(settings.storage_dir), settings.retention, now)
+    finally:
+        store.close()
+    click.echo(
+        f"anonymised {result.closed_cases} closed case(s); removed {result.raw_mail.messages} raw email(s), "
+        f"{result.raw_mail.documents} document(s), {result.raw_mail.files} file(s); "
+        f"cut {result.sent_mail.emails} sent email(s) to their headers"
+    )
+
+
+@main.command()
+@click.option("--urn", help="Erase every child of the case with this URN.")
+@click.option("--child", "child_id", type=int, help="Erase one child (its id in `mailbot register show`).")
+@click.option("--reason", required=True, help="Why (kept in the audit log; do not write the person's name).")
+@click.pass_context
+def erase(ctx: click.Context, urn: str | None, child_id: int | None, reason: str) -> None:
+    """Remove one person's data now, for a right-to-erasure request the council has agreed to."""
+    from datetime import UTC, datetime
+
+    from mailbot.register.storage import Storage
+    from mailbot.workflow.erasure import erase_case, erase_child
+
+    if (urn is None) == (child_id is None):
+        raise click.UsageError("give exactly one of --urn or --child")
+    if not reason.strip():
+        raise click.UsageError("--reason must say why")
+    settings = _settings(ctx)
+    store = _register(ctx, settings)
+    storage = Storage(settings.storage_dir)
+    try:
+        with store.transaction() as session:
+            if child_id is not None:
+                outcome = erase_child(session, storage, child_id, reason.strip(), datetime.now(UTC))
+            else:
+                written = urn or ""
+                normalised = settings.urn.normalise(written) or written.strip().upper()
+                outcome = erase_case(session, storage, normalised, reason.strip(), datetime.now(UTC))
+    except ErasureError as error:
+        click.echo(f"mailbot: {error}", err=True)
+        ctx.exit(EXIT_PROBLEM)
+    finally:
+        store.close()
+    forgotten = outcome.forgotten
+    click.echo(
+        f"erased {outcome.children} child(ren) of {outcome.urn}: {forgotten.messages} raw email(s), "
+        f"{forgotten.documents} document(s), {forgotten.files} file(s), {forgotten.emails} sent email body(ies); "
+        f"closed {outcome.requests_closed} open request(s); cleaned {outcome.other_requests} other request(s)"
+    )
 
 
 @main.group()

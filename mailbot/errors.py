@@ -6,10 +6,17 @@
     │   ├── SourceConnectionError(ConnectionError)   server unreachable, TLS or login failure: back off, reconnect
     │   └── SourceTimeoutError(TimeoutError)         server stopped answering: back off, reconnect
     ├── TransportError                   an outgoing message could not be handed over
-    │   ├── TemporaryTransportError      4xx, connection lost, timeout: retry with backoff
+    │   ├── TemporaryTransportError(ConnectionError) 4xx, connection lost, timeout: retry with backoff
     │   └── PermanentTransportError      5xx for every recipient: mark failed, raise a review item
-    ├── RegisterError                    the database refused (migrations missing, constraint broken)
-    └── UntrustedRecipientError          an attempt to send personal data outside the trusted domains
+    ├── RegisterError                    the register (database) is not as mailbot left it (a row vanished)
+    │   └── RegisterUnavailableError(ConnectionError)  the database cannot be reached: ``status`` exits 3
+    ├── ReviewError                      a review item cannot be resolved as asked (none, resolved, wrong kind)
+    ├── AllocationError                  no step down for that URN is waiting for allocation
+    └── ErasureError                     ``mailbot erase`` named no case or child the register has
+
+A refusal to send personal data outside the trusted domains is not an exception: it is decided where the
+email is queued and recorded as a review item (``transports/outgoing.py``), so nothing is ever raised
+past the row that asked for it.
 
 The shell catches broadly only twice: once per message (the message is marked failed and kept in the
 register) and once per mailbox loop (back off and reconnect). Everything else says what it is.
@@ -59,8 +66,20 @@ class PermanentTransportError(TransportError):
 
 
 class RegisterError(MailbotError):
-    """The register (database) refused an operation."""
+    """The register is not as mailbot left it (a row it just read has vanished)."""
 
 
-class UntrustedRecipientError(MailbotError):
-    """Refused to send personal data to an address outside the configured trusted domains."""
+class RegisterUnavailableError(RegisterError, ConnectionError):
+    """The database cannot be reached (server down, wrong address, file unreadable)."""
+
+
+class ReviewError(MailbotError):
+    """The review item does not exist, is already resolved, or the action does not fit it."""
+
+
+class AllocationError(MailbotError):
+    """The URN has no step down waiting for allocation (the CLI reports it; email replies review it)."""
+
+
+class ErasureError(MailbotError):
+    """``mailbot erase`` named a URN or child id that is not in the register."""

@@ -6,7 +6,9 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-packages=(dovecot-imapd dovecot-lmtpd tesseract-ocr tesseract-ocr-eng antiword libreoffice-writer-nogui chromium)
+# chromium and npm: the console's browser tests; postgresql-client: pg_dump, for the retention tests'
+# full-text scan of a PostgreSQL dump.
+packages=(dovecot-imapd dovecot-lmtpd tesseract-ocr tesseract-ocr-eng antiword libreoffice-writer-nogui chromium postgresql-client)
 if ! command -v npm >/dev/null 2>&1; then packages+=(nodejs npm); fi
 missing=()
 for package in "${packages[@]}"; do

@@ -2,4 +2,4 @@
 with its queries, export and the raw-bytes storage beside it (shell: SQLAlchemy, files).
 """
 
-__all__ = ["database", "export", "models", "queries", "storage"]
+__all__ = ["database", "export", "health", "models", "queries", "storage"]

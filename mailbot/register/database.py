@@ -12,12 +12,32 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from mailbot.errors import RegisterUnavailableError
 from mailbot.register.models import Event
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).with_name("migrations")
+#: Seconds to wait for PostgreSQL to answer a connection (a firewalled host must not hang ``status``).
+CONNECT_TIMEOUT = 10
+#: What the database driver raises when it cannot be reached or cannot work (server down, disk, lock).
+UNREACHABLE = (OperationalError, InterfaceError)
+
+
+def unreachable(url: str, error: BaseException) -> RegisterUnavailableError:
+    """One readable line: which database (password hidden) and the driver's first line of complaint."""
+    where = make_url(url).render_as_string(hide_password=True)
+    cause = getattr(error, "orig", None) or error
+    first_line = next(
+        (line.strip() for line in str(cause).splitlines() if line.strip()), type(cause).__name__
+    )
+    if "no such table" in first_line or type(cause).__name__ == "UndefinedTable":
+        return RegisterUnavailableError(
+            f"the register at {where} has no tables yet (mailbot run creates them)"
+        )
+    return RegisterUnavailableError(f"the register at {where} cannot be reached: {first_line}")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -35,11 +55,14 @@ def create_register_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            try:
+                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                raise unreachable(url, error) from error
         engine = create_engine(url, connect_args={"timeout": 10})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": CONNECT_TIMEOUT})
 
 
 def alembic_config(engine: Engine) -> AlembicConfig:
@@ -73,7 +96,11 @@ class Register:
         self.actor = actor
         self.engine = create_register_engine(url)
         if migrate:
-            upgrade(self.engine)
+            try:
+                upgrade(self.engine)
+            except UNREACHABLE as error:
+                self.engine.dispose()
+                raise unreachable(url, error) from error
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         event.listen(self._sessions, "before_flush", _stamp_actor)
 
@@ -82,10 +109,15 @@ class Register:
         """One unit of work: committed when the block ends, rolled back if it raises.
 
         ``actor`` (``console:jo@council``, ``cli:jo``) is recorded on every event the block writes.
+        A database that cannot be reached raises ``RegisterUnavailableError`` (a ``ConnectionError``);
+        constraint violations stay SQLAlchemy's ``IntegrityError`` for the callers that expect them.
         """
-        with self._sessions() as session, session.begin():
-            session.info["actor"] = actor or self.actor
-            yield session
+        try:
+            with self._sessions() as session, session.begin():
+                session.info["actor"] = actor or self.actor
+                yield session
+        except UNREACHABLE as error:
+            raise unreachable(self.url, error) from error
 
     @contextmanager
     def rehearsal(self, actor: str | None = None) -> Iterator[Session]:

@@ -39,6 +39,7 @@ def case_record(case: Case) -> dict[str, Any]:
         "urn": case.urn,
         "children": [
             {
+                "id": c.id,
                 "name": c.name,
                 "date_of_birth": c.date_of_birth.isoformat() if c.date_of_birth else None,
                 "lcs_id": c.lcs_id,
@@ -159,39 +160,3 @@ def show_case(session: Session, urn: str) -> dict[str, Any] | None:
         ).scalars()
     ]
     return record
-
-
-def health(session: Session, now: Any) -> dict[str, Any]:
-    """Counts an operator or a monitoring check wants: what is waiting, stuck, failed or open."""
-    from datetime import timedelta
-
-    from sqlalchemy import func
-
-    from mailbot.register.models import Message
-
-    def count(query: Any) -> int:
-        return int(session.execute(query).scalar_one())
-
-    waiting = select(func.count(Message.id)).where(Message.direction == "in", Message.state == "received")
-    oldest = session.execute(
-        select(func.min(Message.received_at)).where(Message.direction == "in", Message.state == "received")
-    ).scalar_one()
-    return {
-        "messages_waiting": count(waiting),
-        "oldest_waiting_seconds": int((now - oldest).total_seconds()) if oldest else 0,
-        "messages_failed": count(select(func.count(Message.id)).where(Message.state == "failed")),
-        "outbox_pending": count(
-            select(func.count(Outbox.id)).where(Outbox.state.in_(("pending", "sending")))
-        ),
-        "outbox_failed": count(select(func.count(Outbox.id)).where(Outbox.state == "failed")),
-        "outbox_stuck": count(
-            select(func.count(Outbox.id)).where(
-                Outbox.state.in_(("pending", "sending")), Outbox.created_at < now - timedelta(hours=1)
-            )
-        ),
-        "review_open": count(select(func.count(ReviewItem.id)).where(ReviewItem.state == "open")),
-        "requests_by_state": dict(
-            (row[0], row[1])
-            for row in session.execute(select(Request.state, func.count(Request.id)).group_by(Request.state))
-        ),
-    }

@@ -81,6 +81,8 @@ class Case(Base):
     district: Mapped[str | None] = mapped_column(String(80))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    #: When retention or erasure removed the children's details (the URN and this row stay).
+    anonymised_at: Mapped[datetime | None]
     children: Mapped[list[Child]] = relationship(back_populates="case", order_by="Child.id")
     lead_professionals: Mapped[list[LeadProfessional]] = relationship(
         back_populates="case", order_by="LeadProfessional.id"
@@ -258,6 +260,8 @@ class Outbox(Base):
     pattern: Mapped[str | None] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+    #: When retention or erasure cut ``raw`` down to its headers (body and attachments gone).
+    body_removed_at: Mapped[datetime | None]
 
 
 class ReviewItem(Base):

@@ -38,7 +38,8 @@ from mailbot.rules.trust import is_trusted_address
 from mailbot.rules.view import RegisterView
 
 #: Request states after which a reply no longer reopens the request.
-FINISHED_STATES = frozenset({"done", "closed_level_one", "allocated", "ignored"})
+#: "erased": closed by ``mailbot erase`` (the person's data was removed on request).
+FINISHED_STATES = frozenset({"done", "closed_level_one", "allocated", "ignored", "erased"})
 
 
 @dataclass(frozen=True)
@@ -389,13 +390,28 @@ def _case_request(
         # A known URN links the request to its case now, so the chase, the digest and the register
         # all name it while the rest is awaited.
         return _chase(request_type, sender, missing, facts, (AttachCase(urn),) if urn else ())
-    assert urn is not None  # "urn" is in every case route's requirements; checked above
+    lead_professional = facts.lead_professional
+    if urn is None or (request_type == "new_lead_professional" and lead_professional is None):
+        # Only reachable when the council's requirements (config) leave out "urn" or the new lead
+        # professional's details: the route cannot be carried out without them, so a person decides.
+        return Decision(
+            request_type,
+            "review",
+            (
+                Review(
+                    "requirements_incomplete",
+                    "the configured requirements let through a request "
+                    "without the URN or lead professional this route needs",
+                ),
+            ),
+            message_state="review",
+            explanation=("complete by the configured requirements, but the route needs more",),
+        )
     context = {"request_type": request_type, **facts_context(facts)}
     actions: list[Action] = [AttachCase(urn)]
-    if request_type == "new_lead_professional":
-        assert facts.lead_professional is not None
+    if request_type == "new_lead_professional" and lead_professional is not None:
         actions += [
-            RecordLeadProfessional(urn, facts.lead_professional),
+            RecordLeadProfessional(urn, lead_professional),
             Send("lp_recorded", (sender,), context, key="lp-recorded"),
         ]
         return Decision(request_type, "done", tuple(actions), explanation=("new lead professional recorded",))

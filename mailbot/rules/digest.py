@@ -155,16 +155,11 @@ def initials(name: str | None) -> str:
     if "," in name:
         family, _, given = name.partition(",")
         name = f"{given} {family}"
-    words = [w for w in name.split() if _NAME_PART.search(w)]
-    if not words:
+    firsts = [first.group(0) for word in name.split() if (first := _NAME_PART.search(word))]
+    if not firsts:
         return ""
-    chosen = [words[0]] if len(words) == 1 else [words[0], words[-1]]
-    letters = []
-    for word in chosen:
-        first = _NAME_PART.search(word)
-        assert first is not None  # every word kept above has a letter
-        letters.append(first.group(0).upper() + ".")
-    return "".join(letters)
+    chosen = [firsts[0]] if len(firsts) == 1 else [firsts[0], firsts[-1]]
+    return "".join(letter.upper() + "." for letter in chosen)
 
 
 def redact_names(text: str | None, names: Iterable[str | None]) -> str | None:

@@ -14,6 +14,19 @@ import holidays
 
 #: The UK subdivisions ``holidays`` knows: England, Wales, Scotland, Northern Ireland.
 REGIONS = ("ENG", "WLS", "SCT", "NIR")
+#: Each region's code and the name a council writes; "England" and "GB-ENG" mean "ENG".
+REGION_NAMES = {"ENG": "England", "WLS": "Wales", "SCT": "Scotland", "NIR": "Northern Ireland"}
+_REGION_SPELLINGS = {
+    **{code.casefold(): code for code in REGIONS},
+    **{f"gb-{code}".casefold(): code for code in REGIONS},
+    **{name.casefold(): code for code, name in REGION_NAMES.items()},
+    "england and wales": "ENG",
+}
+
+
+def region_code(text: str) -> str | None:
+    """The region code for ``text`` ("England", "eng", "GB-ENG" → "ENG"); None when unknown."""
+    return _REGION_SPELLINGS.get(" ".join(text.split()).casefold())
 
 
 @lru_cache(maxsize=128)

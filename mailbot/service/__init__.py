@@ -1,5 +1,6 @@
 """The running service: wiring adapters from config (``bootstrap``), the pipeline from stored message to
-decision, the document worker pool, the daemon with its IDLE loops, and the scheduler.
+decision, the document worker pool, the daemon with its IDLE loops, the scheduler, and health (``status``,
+``/healthz``, ``/metrics``, the systemd watchdog).
 """
 
-__all__ = ["bootstrap", "daemon", "pipeline", "reader_pool", "scheduler"]
+__all__ = ["bootstrap", "daemon", "health", "monitoring", "pipeline", "reader_pool", "scheduler"]

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from mailbot.config import MailboxSettings, Settings
+from mailbot.errors import ConfigError
 from mailbot.extract import load_vocabulary
 from mailbot.register.database import Register
 from mailbot.register.storage import Storage
@@ -50,17 +51,20 @@ def build_source(mailbox: MailboxSettings, ssl_context: ssl.SSLContext | None = 
             use_idle=imap.idle,
             ssl_context=ssl_context,
         )
-    assert mailbox.maildir is not None
+    if mailbox.maildir is None:
+        raise ConfigError([f"mailboxes.{mailbox.name}: needs an imap or a maildir section"])
     return MaildirSource(mailbox.name, mailbox.maildir.path)
 
 
 def build_transport(settings: Settings, ssl_context: ssl.SSLContext | None = None) -> Transport:
     transport = settings.transport
     if transport.kind == "maildir":
-        assert transport.maildir is not None
+        if transport.maildir is None:
+            raise ConfigError(["transport.maildir: missing section [transport.maildir]"])
         return MaildirTransport(transport.maildir)
-    assert transport.smtp is not None
     smtp = transport.smtp
+    if smtp is None:
+        raise ConfigError(["transport.smtp: missing section [transport.smtp]"])
     return SmtpTransport(
         smtp.host,
         smtp.port,

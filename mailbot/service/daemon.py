@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select, update
 
-from mailbot.errors import SourceError
+from mailbot.errors import RegisterUnavailableError, SourceError
 from mailbot.register.models import Message, SourceLedger
 from mailbot.service.bootstrap import App
 from mailbot.sources.base import Disposition, MessageSource, SourceMessage
@@ -137,7 +137,7 @@ class Runner:
                 if self.stopping.is_set():
                     break  # the stop interrupted a wait or a cycle; everything done so far is committed
                 failures += 1
-                if isinstance(error, SourceError):
+                if isinstance(error, SourceError | RegisterUnavailableError):
                     delay = min(300.0, 2.0**failures) * (0.5 + random.random() / 2)
                     log.warning(
                         "mailbox unavailable mailbox=%s error=%s retry_in=%.0fs",
@@ -155,6 +155,12 @@ class Runner:
         if self.app.outbox is not None:
             with self._outbox_lock:
                 self.app.outbox.drain()
+
+    def stopped_loops(self) -> list[str]:
+        """Names of mailbox loops that have ended while the service is meant to run (health)."""
+        if self.stopping.is_set():
+            return []
+        return [thread.name.removeprefix("mailbox-") for thread in self._threads if not thread.is_alive()]
 
     def start(self) -> None:
         if self.app.outbox is not None:

@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from mailbot.domain.content import InputFile
 from mailbot.domain.facts import DocumentFacts
+from mailbot.errors import RegisterError
 from mailbot.extract import FieldVocabulary, extract_message_facts
 from mailbot.mail.attachments import sort_attachments
 from mailbot.mail.authresults import exchange_internal, trusted_results
@@ -105,7 +106,8 @@ class Pipeline:
     def _prepare(self, row_id: int) -> Prepared:
         with self.register.transaction() as session:
             row = session.get(Message, row_id)
-            assert row is not None
+            if row is None:
+                raise RegisterError(f"message row {row_id} vanished before it was processed")
             raw = self.shell.storage.get(row.raw_path)
             mailbox = row.mailbox
         parsed = parse_message(raw)
@@ -217,7 +219,8 @@ class Pipeline:
             # FOR UPDATE (PostgreSQL): a second instance working the same mailbox waits here, then
             # sees the message already processed. SQLite has one writer at a time anyway.
             row = session.get(Message, item.row_id, with_for_update=True)
-            assert row is not None
+            if row is None:
+                raise RegisterError(f"message row {item.row_id} vanished while it was processed")
             if row.state != "received":
                 return  # another runner got here first
             if (

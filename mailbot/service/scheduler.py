@@ -1,4 +1,4 @@
-"""The daemon's schedules (APScheduler): outbox retry, daily chase-ups, the weekly digest.
+"""The daemon's schedules (APScheduler): outbox retry, daily chase-ups, the weekly digest, retention.
 
 Each job is also a CLI command (``mailbot chase``, ``mailbot digest``), so an operator can run one by
 hand; both paths are idempotent through the outbox's dedupe keys.
@@ -36,7 +36,7 @@ def digest_job(app: App) -> None:
 
 
 def retention_job(app: App) -> None:
-    purge(app.register, app.shell.storage, app.settings.retention_days, app.now())
+    purge(app.register, app.shell.storage, app.settings.retention, app.now())
 
 
 def start_scheduler(app: App, runner: Runner) -> BackgroundScheduler:
@@ -77,7 +77,8 @@ def start_scheduler(app: App, runner: Runner) -> BackgroundScheduler:
         coalesce=True,
         misfire_grace_time=6 * 3600,
     )
-    if app.settings.retention_days > 0:
+    retention = app.settings.retention
+    if retention.raw_mail_days or retention.sent_mail_days or retention.closed_case_days:
         scheduler.add_job(
             lambda: retention_job(app),
             CronTrigger(hour=2, minute=30, timezone=app.settings.timezone),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import mailbox
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -43,6 +44,7 @@ class MaildirSource:
         self._poll_interval = poll_interval
         self._sleep = sleep
         self._keys: dict[int, str] = {}
+        self._interrupted = threading.Event()
 
     def _folder(self, name: str) -> mailbox.Maildir:
         try:
@@ -91,13 +93,17 @@ class MaildirSource:
         while waited < timeout:
             if any((self.path / "new").iterdir()):
                 return True
+            if self._interrupted.is_set():
+                self._interrupted.clear()
+                return False
             step = min(self._poll_interval, timeout - waited)
             self._sleep(step)
             waited += step
         return any((self.path / "new").iterdir())
 
     def interrupt(self) -> None:
-        """Nothing to wake: ``wait_for_mail`` polls and the loop checks for a stop between polls."""
+        """End a ``wait_for_mail`` at its next poll (a stopping daemon must not wait out the timeout)."""
+        self._interrupted.set()
 
     def append_sent(self, raw: bytes) -> None:
         self._folder(self._sent_folder).add(raw)

@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import or_, select, update
 
-from mailbot.errors import PermanentTransportError, SourceError, TemporaryTransportError
+from mailbot.errors import PermanentTransportError, RegisterError, SourceError, TemporaryTransportError
 from mailbot.register.database import Register
 from mailbot.register.models import Outbox, ReviewItem
 from mailbot.sources.base import MessageSource
@@ -115,7 +115,8 @@ class OutboxSender:
                 claimed = session.execute(
                     update(Outbox)
                     .where(Outbox.id == row.id, Outbox.state == row.state, Outbox.attempts == row.attempts)
-                    .values(state="sending", attempts=row.attempts + 1)
+                    # While sending, next_attempt_at says when this attempt began (health: stuck sending).
+                    .values(state="sending", attempts=row.attempts + 1, next_attempt_at=self.now())
                 )
                 if claimed.rowcount == 1:  # type: ignore[attr-defined]
                     won.append(row)
@@ -125,7 +126,8 @@ class OutboxSender:
         with self.register.transaction() as session:
             for stale, error in rows:
                 row = session.get(Outbox, stale.id)
-                assert row is not None
+                if row is None:
+                    raise RegisterError(f"outbox row {stale.id} vanished while it was being sent")
                 attempts = stale.attempts + 1
                 code = getattr(error, "code", None) or ""
                 if isinstance(error, PermanentTransportError):

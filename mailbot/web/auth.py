@@ -21,8 +21,8 @@ from authlib.integrations.starlette_client import OAuth, OAuthError
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from mailbot.config import WebSettings
 from mailbot.web.roles import Permission, may, roles_from_groups
-from mailbot.web.settings import WebSettings
 
 log = logging.getLogger(__name__)
 USER_KEY = "user"

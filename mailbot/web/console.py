@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from mailbot.config import Settings
+from mailbot.config import Settings, WebSettings
 from mailbot.errors import ConfigError
 from mailbot.register.database import Register
 from mailbot.register.storage import Storage
@@ -23,7 +23,6 @@ from mailbot.service.bootstrap import build_source, build_transport, rules_facto
 from mailbot.templating.templates import TemplateRenderer
 from mailbot.transports.outbox import OutboxSender
 from mailbot.transports.outgoing import Shell
-from mailbot.web.settings import WebSettings
 
 log = logging.getLogger(__name__)
 

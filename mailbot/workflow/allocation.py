@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mailbot.domain.facts import LeadProfessional
+from mailbot.errors import AllocationError
 from mailbot.register.models import Case, Event, Message, Outbox, Request, ReviewItem
 from mailbot.rules.actions import RecordAllocation
 from mailbot.rules.allocation_reply import AllocationProblem, parse_allocation_reply
@@ -24,10 +25,6 @@ from mailbot.workflow.apply import record_allocation, record_lead_professional
 log = logging.getLogger(__name__)
 
 ALLOCATABLE_STATES = ("awaiting_allocation",)
-
-
-class AllocationError(Exception):
-    """The URN has no step down waiting for allocation (the CLI reports it; email replies review it)."""
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from mailbot.config import Settings
 from mailbot.domain.facts import Child as ChildFacts
 from mailbot.domain.facts import DocumentFacts
+from mailbot.errors import AllocationError
 from mailbot.register.models import (
     Allocation,
     Case,
@@ -371,7 +372,8 @@ def record_allocation(
     session: Session, request: Request, action: RecordAllocation, source: str, now: datetime
 ) -> Allocation:
     """Write an allocation row for ``request`` (the allocation workflow sends the emails)."""
-    assert request.case_id is not None
+    if request.case_id is None:
+        raise AllocationError(f"request {request.reference} has no case to allocate")
     row = Allocation(
         request_id=request.id,
         case_id=request.case_id,

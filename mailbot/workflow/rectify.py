@@ -1,7 +1,8 @@
 """Rectification (UK GDPR article 16): correct what the register holds about a child, with a reason.
 
 The change and its reason go to the audit trail with who made it; the old value is kept there, so
-the record of what was held (and sent) stays answerable.
+the record of what was held (and sent) stays answerable, until retention or erasure removes the
+child's details (``workflow/personal_data.py``: the event keeps who, when, which field and why).
 """
 
 from __future__ import annotations

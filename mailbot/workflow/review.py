@@ -8,7 +8,9 @@ from typing import Any, Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from mailbot.errors import ReviewError
 from mailbot.register.models import Event, Message, Request, ReviewItem
+from mailbot.workflow.personal_data import PURGED
 
 #: How a person can resolve an item: dismiss it (handled by hand), reprocess the message it is about
 #: (after fixing config or the register), or close its request.
@@ -38,10 +40,6 @@ def list_items(session: Session, include_resolved: bool = False) -> list[dict[st
     return items
 
 
-class ReviewError(Exception):
-    """The item does not exist, is already resolved, or the action does not fit it."""
-
-
 def resolve(session: Session, item_id: int, action: ResolveAction, note: str, now: datetime) -> ReviewItem:
     """Resolve review item ``item_id`` with ``action``; raises ReviewError when that cannot be done."""
     item = session.get(ReviewItem, item_id)
@@ -53,14 +51,18 @@ def resolve(session: Session, item_id: int, action: ResolveAction, note: str, no
         if item.message_row_id is None:
             raise ReviewError(f"review item {item_id} is not about a message; nothing to reprocess")
         message = session.get(Message, item.message_row_id)
-        assert message is not None
+        if message is None:
+            raise ReviewError(f"review item {item_id} names message {item.message_row_id}, which is gone")
+        if message.raw_path == PURGED:
+            raise ReviewError(f"review item {item_id}: the email was removed by retention or erasure")
         message.state = "received"
         message.processed_at = None
     elif action == "close-request":
         if item.request_id is None:
             raise ReviewError(f"review item {item_id} has no request to close")
         request = session.get(Request, item.request_id)
-        assert request is not None
+        if request is None:
+            raise ReviewError(f"review item {item_id} names request {item.request_id}, which is gone")
         request.state = "done"
         request.updated_at = now
     item.state = "resolved"

@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from mailbot.errors import AllocationError
 from mailbot.register.models import Allocation, Case
 from mailbot.register.models import Request as StepDown
 from mailbot.rules.digest import build_digest, next_allocations_meeting
@@ -24,7 +25,7 @@ from mailbot.web.auth import User
 from mailbot.web.console import Console
 from mailbot.web.guard import action, field, page, refused, render
 from mailbot.workflow import WorkflowError, undo_allocation
-from mailbot.workflow.allocation import AllocationError, allocate
+from mailbot.workflow.allocation import allocate
 from mailbot.workflow.weekly_digest import digest_entries
 
 

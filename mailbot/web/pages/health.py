@@ -14,10 +14,11 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from mailbot.register.export import health
+from mailbot.register.health import read_figures
 from mailbot.register.models import Event, Message, Outbox, SourceLedger
 from mailbot.register.models import Request as StepDown
 from mailbot.rules.workdays import add_working_days
+from mailbot.service.health import Health, judge
 from mailbot.web.auth import User
 from mailbot.web.console import Console
 from mailbot.web.guard import action, page, refused, render
@@ -94,11 +95,14 @@ def health_page(request: Request, user: User) -> Response:
                 .limit(200)
             ).scalars()
         )
+        figures = read_figures(session, now)
         digest = session.execute(
             select(Outbox).where(Outbox.template == "weekly_digest").order_by(Outbox.id.desc()).limit(1)
         ).scalar_one_or_none()
         context = {
-            "figures": health(session, now),
+            # The same judgement as ``mailbot status`` and ``/healthz`` (thresholds from [health]).
+            "health": Health(judge(figures, console.settings.health), figures),
+            "figures": figures,
             "problems": problems,
             "mailboxes": _mailboxes(session, console),
             "digest": digest,

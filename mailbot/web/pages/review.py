@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from mailbot.errors import ReviewError
 from mailbot.mail.parse import parse_message
 from mailbot.register.models import Document, Message, Outbox, ReviewItem
 from mailbot.register.models import Request as StepDown
@@ -37,7 +38,7 @@ from mailbot.workflow import (
     settle,
 )
 from mailbot.workflow.person import item_request, open_item, request_facts
-from mailbot.workflow.review import ReviewError, resolve
+from mailbot.workflow.review import resolve
 
 REASONS = {
     "ambiguous_child_match": "The child may already have a URN",

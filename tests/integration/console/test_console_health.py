@@ -46,6 +46,9 @@ def test_a_failed_send_is_shown_with_its_error_and_retried(world: Any) -> None:
         )
     page.reload()
     assert page.get_by_text("No email is stuck or failed.").is_visible()
+    # The page judges health as `mailbot status` does (the [health] limits).
+    assert page.get_by_text("mailbot is healthy").is_visible()
+    assert page.get_by_text("OK: 0 email(s) being sent").is_visible()
 
     # Originals are downloads, sandboxed: a hostile file opened here cannot act as the console.
     document = page.request.get(f"{world.base_url}/documents/1")

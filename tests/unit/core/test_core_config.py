@@ -367,9 +367,9 @@ def test_the_example_config_names_each_unset_password(monkeypatch: pytest.Monkey
     assert caught.value.problems == [
         "mailboxes.caf.imap.password_env: environment variable MAILBOT_CAF_IMAP_PASSWORD is not set",
         "mailboxes.wpehs.imap.password_env: environment variable MAILBOT_WPEHS_IMAP_PASSWORD is not set",
+        "transport.smtp.password_env: environment variable MAILBOT_SMTP_PASSWORD is not set",
         "web.session_secret_env: environment variable MAILBOT_WEB_SESSION_SECRET must hold at least 32 characters",
         "web.oidc.client_secret_env: environment variable MAILBOT_WEB_OIDC_SECRET is not set",
-        "transport.smtp.password_env: environment variable MAILBOT_SMTP_PASSWORD is not set",
     ]
 
 
@@ -480,9 +480,193 @@ def test_bad_trusted_domain_patterns(pattern: str) -> None:
     assert any(p.startswith(f"council.trusted_domains: {pattern!r}") for p in problems_of(raw))
 
 
+def test_every_bad_trusted_domain_pattern_is_named() -> None:
+    raw = minimal()
+    raw["council"]["trusted_domains"] = ["lancashire.gov.uk", "lancs.*.uk", "localhost"]
+    assert problems_of(raw) == [
+        "council.trusted_domains: 'lancs.*.uk' a wildcard is only allowed as the whole first label, "
+        "as in *.lancs.sch.uk",
+        "council.trusted_domains: 'localhost' is not a domain name (letters, digits and hyphens in at "
+        "least two labels)",
+    ]
+
+
+def test_allocators_are_read_as_lower_case_addresses(tmp_path: Path) -> None:
+    raw = minimal()
+    raw["workflow"] = {"allocators": [" WPEHS.Manager@Lancashire.gov.uk"]}
+    workflow = parse_settings(raw, tmp_path).workflow
+    assert workflow.allocators == ("wpehs.manager@lancashire.gov.uk",)
+    assert workflow.may_allocate("Wpehs.Manager@lancashire.gov.uk ")
+    assert not workflow.may_allocate("someone@lancashire.gov.uk")
+    assert parse_settings(minimal(), tmp_path).workflow.allocators == ()
+    raw["workflow"] = {"allocators": ["wpehs.manager@lancashire.gov.uk", "the manager"]}
+    assert problems_of(raw) == ["workflow.allocators: each item must be an email address; got 'the manager'"]
+
+
+def test_the_removed_key_is_never_offered_as_a_near_miss() -> None:
+    raw = minimal()
+    raw["workflow"] = {"auto_replies_per_sender": 5}
+    (problem,) = problems_of(raw)
+    assert problem.startswith("workflow.auto_replies_per_sender: unknown key")
+    assert "auto_replies_per_sender_per_hour" not in problem
+
+
 def test_example_config_turns_on_exchange_online_authentication(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ENV_VARS:
         monkeypatch.setenv(name, "secret-of-at-least-thirty-two-characters")
     settings = load_settings(EXAMPLE)
     assert settings.authentication.exchange_online and settings.authentication.require_results
     assert settings.is_trusted("office@stmarys.lancs.sch.uk")
+
+
+# --- strict configuration (issue 11, point 7) -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        pytest.param(
+            _set("mailboxes.wpehs.imap.pol_interval", 30),
+            ["mailboxes.wpehs.imap.pol_interval: unknown key; did you mean `poll_interval`?"],
+            id="misspelt-key",
+        ),
+        pytest.param(
+            _set("mailboxs", {"caf": {}}),
+            ["mailboxs: unknown section [mailboxs]; did you mean [mailboxes]?"],
+            id="misspelt-section",
+        ),
+        pytest.param(
+            _set("mailboxes.caf.maildirr", {"path": "x"}),
+            [
+                "mailboxes.caf.maildirr: unknown section [mailboxes.caf.maildirr]; "
+                "did you mean [mailboxes.caf.maildir]?"
+            ],
+            id="misspelt-subsection",
+        ),
+        pytest.param(
+            _set("council.colour", "red"),
+            ["council.colour: unknown key; known: name, trusted_domains"],
+            id="unknown-key",
+        ),
+        pytest.param(
+            _set("printing", {"enabled": True}),
+            [
+                "printing: unknown section [printing]; known: mailbot, council, urn, mailboxes, transport, "
+                "documents, workflow, limits, authentication, retention, health, web, districts"
+            ],
+            id="unknown-section",
+        ),
+        pytest.param(
+            _set("mailboxes.wpehs.imap.port", 99999),
+            ["mailboxes.wpehs.imap.port: must be a port number from 1 to 65535; got 99999"],
+            id="port-99999",
+        ),
+        pytest.param(
+            _set("transport", {"kind": "smtp", "smtp": {**SMTP, "port": -5}}),
+            ["transport.smtp.port: must be a port number from 1 to 65535; got -5"],
+            id="port-minus-5",
+        ),
+        pytest.param(
+            _set("retention", {"raw_mail_days": -1, "sent_mail_days": 30, "closed_case_days": -30}),
+            [
+                "retention.raw_mail_days: must be 0 or more (0 = keep for ever); got -1",
+                "retention.closed_case_days: must be 0 or more (0 = keep for ever); got -30",
+            ],
+            id="negative-retention",
+        ),
+        pytest.param(
+            _set("mailbot.retention_days", -7),
+            ["mailbot.retention_days: must be 0 or more (0 = keep for ever); got -7"],
+            id="negative-retention-old-key",
+        ),
+        pytest.param(
+            _set("mailboxes.wpehs.imap.poll_interval", 0),
+            ["mailboxes.wpehs.imap.poll_interval: must be greater than 0; got 0.0"],
+            id="zero-interval",
+        ),
+        pytest.param(
+            _set("workflow.bank_holiday_region", "Engerland"),
+            [
+                "workflow.bank_holiday_region: unknown bank holiday region 'Engerland'; use one of "
+                "ENG (England), WLS (Wales), SCT (Scotland), NIR (Northern Ireland)"
+            ],
+            id="unknown-region",
+        ),
+        pytest.param(
+            _set("health", {"listen": "0.0.0.0", "port": 70000}),
+            [
+                "health.listen: must be a loopback address (127.0.0.1, ::1 or localhost); got '0.0.0.0'",
+                "health.port: must be 0 (off) or a port number from 1 to 65535; got 70000",
+            ],
+            id="health-endpoint",
+        ),
+        pytest.param(
+            _set("documents.workers", -2),
+            ["documents.workers: must be 0 (one per CPU core) or more; got -2"],
+            id="negative-workers",
+        ),
+        pytest.param(
+            _set("mailboxes.wpehs.imap.idle", "yes"),
+            ["mailboxes.wpehs.imap.idle: must be bool, got 'yes'"],
+            id="bool-as-text",
+        ),
+        pytest.param(
+            _set("transport", "smtp"),
+            [
+                "transport: must be a table, not str",
+            ],
+            id="section-not-a-table",
+        ),
+    ],
+)
+def test_strict_config_names_each_mistake_with_its_path_and_a_near_miss(
+    change: Callable[[dict[str, Any]], None], expected: list[str]
+) -> None:
+    raw = minimal()
+    change(raw)
+    assert problems_of(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("written", "code"),
+    [
+        ("England", "ENG"),
+        ("england", "ENG"),
+        ("ENG", "ENG"),
+        ("GB-WLS", "WLS"),
+        ("Scotland", "SCT"),
+        ("Northern  Ireland", "NIR"),
+        ("England and Wales", "ENG"),
+    ],
+)
+def test_bank_holiday_region_accepts_the_names_a_council_writes(
+    written: str, code: str, tmp_path: Path
+) -> None:
+    raw = minimal()
+    raw["workflow"] = {"bank_holiday_region": written}
+    assert parse_settings(raw, tmp_path).workflow.bank_holiday_region == code
+
+
+def test_retention_and_health_sections_have_safe_defaults_and_take_the_old_key(tmp_path: Path) -> None:
+    settings = parse_settings(minimal(), tmp_path)
+    assert (settings.retention.raw_mail_days, settings.retention.sent_mail_days) == (0, 0)
+    assert settings.retention.closed_case_days == 0
+    assert (settings.health.listen, settings.health.port) == ("127.0.0.1", 0)
+    raw = minimal()
+    raw["mailbot"]["retention_days"] = 90
+    raw["retention"] = {"sent_mail_days": 30, "closed_case_days": 365}
+    retention = parse_settings(raw, tmp_path).retention
+    assert (retention.raw_mail_days, retention.sent_mail_days, retention.closed_case_days) == (90, 30, 365)
+    raw["retention"]["raw_mail_days"] = 60
+    assert problems_of(raw) == [
+        "mailbot.retention_days: replaced by retention.raw_mail_days; keep only that one"
+    ]
+
+
+def test_the_example_config_sets_retention_and_health(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ENV_VARS:
+        monkeypatch.setenv(name, "secret-of-at-least-thirty-two-characters")
+    settings = load_settings(EXAMPLE)
+    retention = settings.retention
+    assert (retention.raw_mail_days, retention.sent_mail_days, retention.closed_case_days) == (90, 90, 730)
+    assert (settings.health.listen, settings.health.port) == ("127.0.0.1", 9188)

@@ -312,6 +312,22 @@ def test_taf_minutes_are_filed() -> None:
     )
 
 
+def test_requirements_without_the_urn_send_a_case_route_to_review_not_a_crash() -> None:
+    # A council may drop "urn" from a route's requirements; the route still needs a case to file on.
+    requirements = rules().requirements
+    requirements["taf_minutes"] = {"documents": ["taf_document"], "facts": []}
+    message = inbound("TAF minutes attached", body(), (doc("TAF minutes.docx", "taf_minutes"),))
+    decision = decide(message, view_with_case(), rules(requirements=requirements))
+    assert decision.state == "review"
+    assert decision.message_state == "review"
+    assert [type(a) for a in decision.actions] == [Review]
+    assert decision.actions[0] == Review(
+        "requirements_incomplete",
+        "the configured requirements let through a request without the URN or lead professional "
+        "this route needs",
+    )
+
+
 # --- WPEHS ------------------------------------------------------------------------------------------
 
 

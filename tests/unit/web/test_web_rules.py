@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import tomllib
 from datetime import date
 from pathlib import Path
 
 import pytest
 from starlette.requests import Request
+from support.configs import MAILDIR_CONFIG
 
+from mailbot.config import WebSettings, parse_settings
+from mailbot.errors import ConfigError
 from mailbot.web import csrf
 from mailbot.web.roles import PERMISSIONS, may, roles_from_groups
 from mailbot.web.search import parse_day
-from mailbot.web.settings import parse_web
 
 MAPPING = {"caf_team": ("g-caf",), "viewer": ("g-read",), "administrator": ("g-admin",)}
 
@@ -41,6 +44,17 @@ def _web(**overrides: object) -> dict[str, object]:
     return table
 
 
+def parse_web(web: dict[str, object] | None, base_dir: Path) -> tuple[WebSettings | None, list[str]]:
+    """The [web] table read with a whole config file, as ``mailbot`` reads it: (settings, problems)."""
+    raw = tomllib.loads(MAILDIR_CONFIG)
+    if web is not None:
+        raw["web"] = web
+    try:
+        return parse_settings(raw, base_dir).web, []
+    except ConfigError as error:
+        return None, error.problems
+
+
 def test_web_config_is_read_and_every_mistake_reported(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("T_SESSION", "s" * 32)
     monkeypatch.setenv("T_OIDC", "secret")
@@ -49,19 +63,53 @@ def test_web_config_is_read_and_every_mistake_reported(monkeypatch: pytest.Monke
     assert web.base_url == "https://console.example.gov.uk" and web.secure
     assert web.oidc.metadata_url == "https://idp.example/.well-known/openid-configuration"
     assert web.oidc.client_secret() == "secret"
+    assert web.roles == {"viewer": ("g-read",)}
+    assert (web.host, web.port, web.undo_minutes, web.assets_dir) == ("127.0.0.1", 8080, 180, None)
     monkeypatch.setenv("T_SESSION", "short")
     web, problems = parse_web(
-        _web(roles={"boss": ["g"]}, oidc={"issuer": "ftp://x", "client_id": "c"}), Path("/etc/mailbot")
+        _web(roles={"boss": ["g"]}, oidc={"issuer": "ftp://x", "client_id": "c"}, port=0),
+        Path("/etc/mailbot"),
     )
     assert web is None
     assert problems == [
         "web.session_secret_env: environment variable T_SESSION must hold at least 32 characters",
         "web.oidc.issuer: must be an https:// URL; got 'ftp://x'",
-        "web.oidc.: give exactly one of client_secret_env or client_certificate",
         "web.roles.boss: unknown role; known: caf_team, wpehs_allocator, viewer, administrator",
+        "web.port: must be a port number from 1 to 65535; got 0",
+    ]
+    # The checks across keys of one table speak once that table's own keys are right.
+    monkeypatch.setenv("T_SESSION", "s" * 32)
+    web, problems = parse_web(
+        _web(roles={}, oidc={"issuer": "https://idp.example", "client_id": "c"}, base_url="console"),
+        Path("/etc/mailbot"),
+    )
+    assert problems == [
+        "web.base_url: must start with https:// (or http:// for a local try-out)",
+        "web.oidc: give exactly one of client_secret_env or client_certificate",
         "web.roles: map at least one identity-provider group to a role",
     ]
     assert parse_web(None, Path("/")) == (None, [])
+
+
+def test_web_config_names_what_is_missing_and_resolves_paths(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("T_SESSION", "s" * 32)
+    assert parse_web({"base_url": "https://c.example"}, tmp_path)[1] == [
+        "web.oidc: missing section [web.oidc]",
+        "web.session_secret_env: missing (required)",
+        "web.oidc.issuer: missing (required)",
+        "web.oidc.client_id: missing (required)",
+        "web.roles: missing section [web.roles]",
+    ]
+    oidc = {"issuer": "https://idp.example", "client_id": "c", "client_certificate": "console.pem"}
+    assert parse_web(_web(oidc=oidc), tmp_path)[1] == [
+        f"web.oidc.client_certificate: {tmp_path / 'console.pem'} does not exist"
+    ]
+    (tmp_path / "console.pem").write_text("-----BEGIN PRIVATE KEY-----\n", encoding="utf-8")
+    web, problems = parse_web(_web(oidc=oidc, assets_dir="assets"), tmp_path)
+    assert problems == [] and web is not None
+    assert (web.oidc.client_certificate, web.assets_dir) == (tmp_path / "console.pem", tmp_path / "assets")
 
 
 def _post(headers: dict[str, str]) -> Request:

@@ -1,7 +1,7 @@
 """console: who did what (events.actor), undone allocations, indexes for searching at a million cases
 
-Revision ID: 0003
-Revises: 0001
+Revision ID: 0003_console
+Revises: 0002_reply_limits
 """
 
 from __future__ import annotations

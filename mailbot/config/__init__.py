@@ -1,0 +1,62 @@
+"""mailbot's one TOML config file: its schema (``sections``), the checks with their messages, and the
+validated ``Settings`` the rest of mailbot reads. Secrets come only from the environment.
+
+Layout: ``sections.py`` (one pydantic model per ``[section]``; add new sections there), ``web.py``
+(the console's ``[web]`` tables), ``checks.py`` (field types such as ``Port`` and ``Days`` with the
+sentence each mistake gets), ``problems.py`` (pydantic errors as ``dotted.path: what is wrong``, with
+"did you mean" for near-miss keys), ``load.py`` (read, check each section, build), ``settings.py``
+(the frozen values).
+"""
+
+from __future__ import annotations
+
+from mailbot.config.load import load_settings, parse_settings
+from mailbot.config.sections import (
+    DEFAULT_REQUIREMENTS,
+    KNOWN_DOCUMENT_REQUIREMENTS,
+    KNOWN_FACT_REQUIREMENTS,
+    WEEKDAYS,
+    HealthSection,
+    MailboxRole,
+    RetentionSection,
+    TlsMode,
+)
+from mailbot.config.settings import (
+    AuthenticationSettings,
+    ImapSettings,
+    LimitSettings,
+    MailboxSettings,
+    MaildirSettings,
+    OidcSettings,
+    Settings,
+    SmtpSettings,
+    TransportSettings,
+    WebSettings,
+    WorkflowSettings,
+)
+from mailbot.config.web import ROLES
+
+__all__ = [
+    "DEFAULT_REQUIREMENTS",
+    "KNOWN_DOCUMENT_REQUIREMENTS",
+    "KNOWN_FACT_REQUIREMENTS",
+    "ROLES",
+    "WEEKDAYS",
+    "AuthenticationSettings",
+    "HealthSection",
+    "ImapSettings",
+    "LimitSettings",
+    "MailboxRole",
+    "MailboxSettings",
+    "MaildirSettings",
+    "OidcSettings",
+    "RetentionSection",
+    "Settings",
+    "SmtpSettings",
+    "TlsMode",
+    "TransportSettings",
+    "WebSettings",
+    "WorkflowSettings",
+    "load_settings",
+    "parse_settings",
+]

@@ -1,0 +1,227 @@
+"""The validated configuration as the rest of mailbot reads it: plain frozen values, no parsing here.
+
+``load.py`` builds these from the file after ``sections.py`` has checked it; new sections can be held
+here as their pydantic section model (``retention``, ``health``) without a twin dataclass.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import time
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from mailbot.config.sections import (
+    DEFAULT_REQUIREMENTS,
+    HealthSection,
+    MailboxRole,
+    RetentionSection,
+    TlsMode,
+)
+from mailbot.domain.content import DocumentLimits
+from mailbot.domain.urn import UrnScheme
+from mailbot.rules.limits import ReplyLimits
+from mailbot.rules.trust import is_trusted_address
+
+
+@dataclass(frozen=True)
+class ImapSettings:
+    host: str
+    port: int
+    tls: TlsMode
+    username: str
+    password_env: str
+    inbox: str = "INBOX"
+    processed_folder: str = "Processed"
+    review_folder: str = "Review"
+    sent_folder: str = "Sent"
+    poll_interval: float = 60.0
+    idle: bool = True
+    batch_size: int = 50
+
+    def password(self) -> str:
+        """The IMAP password from the environment (never from the file)."""
+        return os.environ.get(self.password_env, "")
+
+
+@dataclass(frozen=True)
+class MaildirSettings:
+    path: Path
+
+
+@dataclass(frozen=True)
+class MailboxSettings:
+    """One watched shared mailbox (CAF@ or preventionearlyhelp@)."""
+
+    name: str
+    address: str
+    role: MailboxRole
+    team_name: str
+    imap: ImapSettings | None = None
+    maildir: MaildirSettings | None = None
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int
+    tls: TlsMode
+    username: str | None = None
+    password_env: str | None = None
+    timeout: float = 30.0
+
+    def password(self) -> str | None:
+        return os.environ.get(self.password_env) if self.password_env else None
+
+
+@dataclass(frozen=True)
+class TransportSettings:
+    kind: Literal["smtp", "maildir"]
+    smtp: SmtpSettings | None = None
+    maildir: Path | None = None
+    max_attempts: int = 8
+    retry_base_seconds: float = 30.0
+
+
+@dataclass(frozen=True)
+class WorkflowSettings:
+    chase_after_working_days: int = 3
+    max_chases: int = 2
+    allocation_weekday: int = 0  # Monday
+    allocation_time: time = time(8, 0)
+    digest_weekday: int = 0
+    digest_time: time = time(8, 0)
+    digest_personal_data: Literal["initials", "none"] = "initials"
+    untrusted_policy: Literal["acknowledge", "silent"] = "acknowledge"
+    bank_holiday_region: str = "ENG"
+    requirements: dict[str, dict[str, list[str]]] = field(default_factory=lambda: dict(DEFAULT_REQUIREMENTS))
+    #: Addresses whose replies to the weekly digest may allocate (lower-case); anyone else's reply is
+    #: a review item and nothing is sent.
+    allocators: tuple[str, ...] = ()
+
+    def may_allocate(self, address: str) -> bool:
+        return address.strip().lower() in self.allocators
+
+
+@dataclass(frozen=True)
+class LimitSettings:
+    """``[limits]``: the reply limits that stop floods and mail loops (``mailbot.rules.limits``)."""
+
+    replies_per_thread_per_day: int = 3
+    replies_per_pattern_per_day: int = 3
+    replies_per_sender_per_hour: int = 20
+    replies_per_sender_per_day: int = 60
+
+    @property
+    def reply_limits(self) -> ReplyLimits:
+        return ReplyLimits(
+            per_thread_per_day=self.replies_per_thread_per_day,
+            per_pattern_per_day=self.replies_per_pattern_per_day,
+            per_sender_per_hour=self.replies_per_sender_per_hour,
+            per_sender_per_day=self.replies_per_sender_per_day,
+        )
+
+
+@dataclass(frozen=True)
+class AuthenticationSettings:
+    """``[authentication]``: whose ``Authentication-Results`` to believe (see ``AuthenticationSection``)."""
+
+    trusted_authserv_ids: tuple[str, ...] = ()
+    exchange_online: bool = False
+    require_results: bool = False
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.trusted_authserv_ids) or self.exchange_online
+
+
+@dataclass(frozen=True)
+class OidcSettings:
+    """The council's identity provider, as ``[web.oidc]`` names it (paths made absolute)."""
+
+    issuer: str
+    client_id: str
+    client_secret_env: str | None = None
+    client_certificate: Path | None = None
+    scopes: str = "openid profile email"
+    groups_claim: str = "groups"
+
+    @property
+    def metadata_url(self) -> str:
+        return self.issuer.rstrip("/") + "/.well-known/openid-configuration"
+
+    def client_secret(self) -> str | None:
+        return os.environ.get(self.client_secret_env) if self.client_secret_env else None
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    """``mailbot web``: where it listens, its public address, sessions, sign-in and roles."""
+
+    base_url: str
+    session_secret_env: str
+    oidc: OidcSettings
+    roles: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    host: str = "127.0.0.1"
+    port: int = 8080
+    idle_timeout_minutes: int = 30
+    session_max_hours: int = 10
+    undo_minutes: int = 180
+    assets_dir: Path | None = None
+    forwarded_allow_ips: str = "127.0.0.1"
+
+    @property
+    def secure(self) -> bool:
+        """Cookies are ``Secure`` and HSTS is sent when the console is reached over TLS."""
+        return self.base_url.startswith("https://")
+
+    def session_secret(self) -> str:
+        return os.environ.get(self.session_secret_env, "")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The whole validated configuration."""
+
+    council_name: str
+    timezone: str
+    database_url: str
+    storage_dir: Path
+    trusted_domains: tuple[str, ...]
+    mailboxes: dict[str, MailboxSettings]
+    transport: TransportSettings
+    urn: UrnScheme
+    documents: DocumentLimits
+    workflow: WorkflowSettings
+    districts: dict[str, str]
+    message_id_domain: str
+    templates_dir: Path | None = None
+    fields_file: Path | None = None
+    log_level: str = "INFO"
+    retention: RetentionSection = field(default_factory=RetentionSection)
+    health: HealthSection = field(default_factory=HealthSection)
+    source_path: Path | None = None
+    limits: LimitSettings = field(default_factory=LimitSettings)
+    authentication: AuthenticationSettings = field(default_factory=AuthenticationSettings)
+    #: The console's settings; None when the file has no ``[web]`` (the service runs without it).
+    web: WebSettings | None = None
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def mailbox_by_role(self, role: MailboxRole) -> MailboxSettings:
+        for mailbox in self.mailboxes.values():
+            if mailbox.role == role:
+                return mailbox
+        raise KeyError(role)
+
+    def is_trusted(self, address: str) -> bool:
+        """True when ``address`` is in a trusted domain (or a subdomain of one)."""
+        return is_trusted_address(address, self.trusted_domains)
+
+    @property
+    def own_addresses(self) -> tuple[str, ...]:
+        return tuple(m.address.lower() for m in self.mailboxes.values())

@@ -1,0 +1,157 @@
+"""Is mailbot healthy? One answer for ``mailbot status``, ``/healthz``, ``/metrics`` and the watchdog.
+
+``judge`` is pure: figures and thresholds in, named checks out. ``check_health`` is the shell that
+reads the figures (aggregate queries) and turns an unreachable database into a failed check.
+
+Each check says whether a restart could cure it (``live``): rows stuck ``received`` or ``sending``
+mean mailbot's own loops are wedged (a restart reprocesses and recovers them), and an unreachable
+database stops everything; a failed row or an email waiting on a down SMTP server is for a person,
+and restarting would only loop. The systemd watchdog is fed only while every ``live`` check passes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from mailbot.config import HealthSection, Settings
+from mailbot.errors import RegisterUnavailableError
+from mailbot.register.database import Register, unreachable
+from mailbot.register.health import RegisterFigures, read_figures
+
+
+@dataclass(frozen=True)
+class Check:
+    """One named health check: passed or not, why, and whether a restart could cure it."""
+
+    name: str
+    ok: bool
+    detail: str
+    live: bool = False
+
+
+@dataclass(frozen=True)
+class Health:
+    checks: tuple[Check, ...]
+    figures: RegisterFigures | None = None
+    database_error: str | None = None
+
+    @property
+    def healthy(self) -> bool:
+        return all(check.ok for check in self.checks)
+
+    @property
+    def live(self) -> bool:
+        """False when a restart could cure a failing check (the watchdog then stops being fed)."""
+        return all(check.ok for check in self.checks if check.live)
+
+    def to_json(self) -> dict[str, Any]:
+        """The shape ``status --format json`` and ``/healthz`` print; the flat counts stay for scripts."""
+        document: dict[str, Any] = {
+            "healthy": self.healthy,
+            "checks": [asdict(check) for check in self.checks],
+        }
+        figures = self.figures
+        if figures is not None:
+            document.update(
+                messages_waiting=figures.messages.get("received", 0),
+                oldest_waiting_seconds=int(figures.oldest_received_seconds),
+                messages_failed=figures.messages.get("failed", 0),
+                outbox_pending=figures.outbox.get("pending", 0),
+                outbox_sending=figures.outbox.get("sending", 0),
+                outbox_failed=figures.outbox.get("failed", 0),
+                failures_unresolved=figures.failures_open,
+                review_open=figures.review_open,
+                requests_by_state=dict(figures.requests),
+            )
+        return document
+
+
+def _minutes(seconds: float) -> str:
+    return f"{seconds / 60:.0f} min" if seconds < 7200 else f"{seconds / 3600:.1f} h"
+
+
+def _age_check(name: str, noun: str, count: int, oldest: float, limit_minutes: float, live: bool) -> Check:
+    """Failing when the oldest of ``count`` rows in a waiting state is older than the limit."""
+    if count and oldest > limit_minutes * 60:
+        detail = f"{count} {noun}, the oldest for {_minutes(oldest)} (limit {limit_minutes:g} min)"
+        return Check(name, False, detail, live)
+    return Check(
+        name, True, f"{count} {noun}" + (f", the oldest for {_minutes(oldest)}" if count else ""), live
+    )
+
+
+def judge(figures: RegisterFigures, limits: HealthSection) -> tuple[Check, ...]:
+    """The register's checks from its figures (pure: no clock, no database)."""
+    failed_ok = (
+        figures.failures_open == 0 or figures.oldest_failure_open_seconds < limits.failed_max_minutes * 60
+    )
+    return (
+        Check("database", True, "the register answers", live=True),
+        _age_check(
+            "received",
+            "message(s) waiting to be processed",
+            figures.messages.get("received", 0),
+            figures.oldest_received_seconds,
+            limits.received_max_minutes,
+            live=True,
+        ),
+        _age_check(
+            "sending",
+            "email(s) being sent",
+            figures.outbox.get("sending", 0),
+            figures.oldest_sending_seconds,
+            limits.sending_max_minutes,
+            live=True,
+        ),
+        _age_check(
+            "pending",
+            "email(s) waiting to be sent",
+            figures.outbox.get("pending", 0),
+            figures.oldest_pending_seconds,
+            limits.pending_max_minutes,
+            live=False,
+        ),
+        Check(
+            "failed",
+            failed_ok,
+            f"{figures.failures_open} failed message(s) or email(s) with an open review item"
+            + ("" if failed_ok else f", oldest {_minutes(figures.oldest_failure_open_seconds)}"),
+        ),
+    )
+
+
+def mailbox_checks(session: Session, settings: Settings, now: datetime) -> tuple[Check, ...]:
+    """Mailbox connection health: one check per mailbox, unhealthy when it has not connected lately.
+
+    Plug-in point for issue 8 (OAuth2), which records in the register when each mailbox last signed
+    in and connected: read that here with ``session`` (one aggregate query), compare with a
+    ``[health]`` age, and return ``Check(f"mailbox_{name}", ok, detail, live=False)`` per mailbox
+    (a restart does not mend a refused sign-in). Until that record exists there is nothing true to
+    say, so no check is made rather than a false "ok".
+    """
+    return ()
+
+
+def check_health(
+    register: Register,
+    settings: Settings,
+    now: datetime,
+    extra: Callable[[Session, Settings, datetime], tuple[Check, ...]] = mailbox_checks,
+) -> Health:
+    """Read the figures and judge them; an unreachable database is a failed ``database`` check."""
+    try:
+        with register.transaction() as session:
+            figures = read_figures(session, now)
+            more = extra(session, settings, now)
+    except RegisterUnavailableError as error:
+        return Health((Check("database", False, str(error), live=True),), database_error=str(error))
+    except DBAPIError as error:  # tables missing, permission refused: the register cannot be used
+        message = str(unreachable(register.url, error))
+        return Health((Check("database", False, message, live=True),), database_error=message)
+    return Health((*judge(figures, settings.health), *more), figures)
