@@ -7,12 +7,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-from support.apps import CAF, DOCX, assessment_docx, email, parsed
+from support.apps import CAF, DOCX, WPEHS, assessment_docx, email, parsed
+from support.waiting import HANG_TIMEOUT, wait_until
 
 from mailbot.urn import UrnScheme
 
@@ -99,9 +99,10 @@ def test_run_once_answers_exactly_once_and_register_shows_it(mail: Any, tmp_path
             timeout=120,
         )
         assert done.returncode == 0, done.stderr
-    replies = mail.wait_for(lambda: mail.imap_messages(SW))
-    time.sleep(0.3)
-    assert len(mail.imap_messages(SW)) == 1
+    # The relay delivers into Dovecot before it answers 250: with both runs over, the count is final.
+    assert sum(SW in delivery.rcpt_tos for delivery in mail.smtp.deliveries) == 1
+    replies = mail.imap_messages(SW)
+    assert len(replies) == 1
     urn = UrnScheme().format(1)
     assert urn in parsed(replies[0])["Subject"] and UrnScheme().is_valid(urn)
     # The logs are JSON lines with no personal data: not the child's name, nor the subject.
@@ -148,6 +149,14 @@ def test_run_once_answers_exactly_once_and_register_shows_it(mail: Any, tmp_path
     assert (figures["messages_waiting"], figures["outbox_failed"], figures["review_open"]) == (0, 0, 0)
 
 
+def _running(daemon: subprocess.Popen[bytes]) -> bool:
+    """True while the daemon runs; a daemon that exited fails the test at once with its log."""
+    if daemon.poll() is None:
+        return True
+    _out, err = daemon.communicate()
+    raise AssertionError(f"mailbot run exited with {daemon.returncode}:\n{err.decode(errors='replace')}")
+
+
 def test_daemon_answers_with_idle_and_stops_on_sigterm(mail: Any, tmp_path: Path) -> None:
     config, environment = _config(mail, tmp_path)
     daemon = subprocess.Popen(
@@ -157,15 +166,17 @@ def test_daemon_answers_with_idle_and_stops_on_sigterm(mail: Any, tmp_path: Path
         stderr=subprocess.PIPE,
     )
     try:
-        time.sleep(3)  # connected and idling
-        assert daemon.poll() is None
+        # Dovecot shows both mailboxes' sessions in IDLE: the daemon drained them and now waits. Its
+        # own wait is 25 minutes, so the reply below can only come from IDLE waking it.
+        wait_until(lambda: _running(daemon) and mail.dovecot.idling(CAF) == mail.dovecot.idling(WPEHS) == 1)
         mail.smtp_send(_request(), SW, CAF)
-        replies = mail.wait_for(lambda: mail.imap_messages(SW), timeout=20)
+        replies = mail.wait_for(lambda: mail.imap_messages(SW))
         assert UrnScheme().format(1) in parsed(replies[0])["Subject"]
+        assert _running(daemon)
     finally:
         daemon.send_signal(signal.SIGTERM)
         try:
-            daemon.wait(timeout=20)
+            daemon.wait(timeout=HANG_TIMEOUT)
         except subprocess.TimeoutExpired:
             daemon.kill()
             raise
