@@ -33,7 +33,7 @@ from support import mailservers  # noqa: E402
 from support.apps import CAF, DOCX, assessment_docx, email, make_app, settings_for  # noqa: E402
 from support.waiting import wait_until  # noqa: E402
 
-from mailbot.daemon import Runner  # noqa: E402
+from mailbot.daemon import Runner, run_once  # noqa: E402
 from mailbot.register.models import Message, Outbox  # noqa: E402
 
 SW = "sw.one@lancashire.gov.uk"
@@ -76,6 +76,7 @@ def measure(requests: int, directory: Path) -> tuple[list[float], list[float]]:
             auto_replies_per_sender_per_hour=requests + 1,
         )
         app = make_app(settings)
+        run_once(app)  # warm up: connections, the document workers, templates
         caf = app.sources["caf"]
         runner = Runner(app, idle_timeout=600)
         runner.start()
