@@ -19,6 +19,9 @@ from mailbot.urn import UrnScheme
 # Each test starts several Python interpreters (the CLI): on a loaded 2-core machine the first one has
 # taken 130 s, so the per-test hang guard is wider here than the suite's 300 s.
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(900)]
+#: Hang guard for the daemon's start-up and its first reply (the document workers start then): ~50 s
+#: under a load average of 10 on two cores, a few seconds on a quiet machine.
+DAEMON_HANG_TIMEOUT = 300.0
 SW = "sw.two@lancashire.gov.uk"
 MAILBOT = [sys.executable, "-m", "mailbot.cli"]
 
@@ -170,9 +173,12 @@ def test_daemon_answers_with_idle_and_stops_on_sigterm(mail: Any, tmp_path: Path
     try:
         # Dovecot shows both mailboxes' sessions in IDLE: the daemon drained them and now waits. Its
         # own wait is 25 minutes, so the reply below can only come from IDLE waking it.
-        wait_until(lambda: _running(daemon) and mail.dovecot.idling(CAF) == mail.dovecot.idling(WPEHS) == 1)
+        wait_until(
+            lambda: _running(daemon) and mail.dovecot.idling(CAF) == mail.dovecot.idling(WPEHS) == 1,
+            timeout=DAEMON_HANG_TIMEOUT,
+        )
         mail.smtp_send(_request(), SW, CAF)
-        replies = mail.wait_for(lambda: mail.imap_messages(SW))
+        replies = mail.wait_for(lambda: mail.imap_messages(SW), timeout=DAEMON_HANG_TIMEOUT)
         assert UrnScheme().format(1) in parsed(replies[0])["Subject"]
         assert _running(daemon)
     finally:
