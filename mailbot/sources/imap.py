@@ -120,6 +120,9 @@ class ImapSource:
         self._uidvalidity: int | None = None  # of the inbox, as last selected
         self._highest_seen_uid = 0  # highest inbox UID fetch_waiting has yielded under _uidvalidity
         self.connections_opened = 0  # for health checks and tests
+        #: IDLE commands the server has accepted ("+ idling" received): an observable for tests and
+        #: health checks, so they can tell "waiting in IDLE" and "IDLE re-issued" without timing.
+        self.idle_commands = 0
 
     def __repr__(self) -> str:
         return f"ImapSource({self.mailbox!r}, {self.host}:{self.port}, tls={self.tls})"
@@ -354,6 +357,7 @@ class ImapSource:
         deadline = time.monotonic() + timeout
         while (remaining := deadline - time.monotonic()) > 0:
             client.idle()
+            self.idle_commands += 1
             woke = self._idle_period(client, time.monotonic() + min(remaining, self.idle_timeout))
             # If the connection died, DONE raises and wait_for_mail reconnects.
             _text, tail = client.idle_done()
