@@ -109,6 +109,8 @@ class TransportSettings:
     maildir: Path | None = None
     max_attempts: int = 8
     retry_base_seconds: float = 30.0
+    #: How long one drain holds an outbox row it is sending; after that any drain may take it over.
+    claim_lease_seconds: float = 300.0
 
 
 @dataclass(frozen=True)
@@ -340,6 +342,7 @@ def _transport(reader: _Reader, raw: dict[str, Any]) -> TransportSettings:
         maildir=maildir,
         max_attempts=reader.positive(table, "max_attempts", where, int, 8),
         retry_base_seconds=reader.positive(table, "retry_base_seconds", where, float, 30.0),
+        claim_lease_seconds=reader.positive(table, "claim_lease_seconds", where, float, 300.0),
     )
 
 

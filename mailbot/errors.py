@@ -5,9 +5,12 @@
     ├── SourceError                      a mailbox could not be read
     │   ├── SourceConnectionError(ConnectionError)   server unreachable, TLS or login failure: back off, reconnect
     │   └── SourceTimeoutError(TimeoutError)         server stopped answering: back off, reconnect
-    ├── TransportError                   an outgoing message could not be handed over
-    │   ├── TemporaryTransportError      4xx, connection lost, timeout: retry with backoff
-    │   └── PermanentTransportError      5xx for every recipient: mark failed, raise a review item
+    ├── TransportError                   an outgoing message could not be handed over (``code``: SMTP reply)
+    │   ├── TemporaryTransportError      4xx reply: retry with backoff
+    │   │   ├── TransportConnectionError(ConnectionError)   refused, lost or TLS-failed connection: retry
+    │   │   └── TransportTimeoutError(TimeoutError)         the server stopped answering: retry
+    │   └── PermanentTransportError      5xx for every recipient, a missing extension: fail, review item
+    │       └── AddressRefusedError      an address the SMTP library or server cannot take: fail, review
     ├── RegisterError                    the database refused (migrations missing, constraint broken)
     └── UntrustedRecipientError          an attempt to send personal data outside the trusted domains
 
@@ -50,12 +53,25 @@ class TransportError(MailbotError):
         super().__init__(message)
 
 
-class TemporaryTransportError(TransportError, ConnectionError):
-    """Worth retrying later (4xx reply, connection refused or lost, timeout)."""
+class TemporaryTransportError(TransportError):
+    """Worth retrying later: the server answered 4xx (or the hand-over broke off, see the subclasses)."""
+
+
+class TransportConnectionError(TemporaryTransportError, ConnectionError):
+    """The mail server could not be reached, the TLS handshake failed, or the connection was lost."""
+
+
+class TransportTimeoutError(TemporaryTransportError, TimeoutError):
+    """The mail server stopped answering within the configured timeout."""
 
 
 class PermanentTransportError(TransportError):
-    """Not worth retrying (5xx reply for every recipient)."""
+    """Not worth retrying (5xx reply for every recipient, a required extension missing)."""
+
+
+class AddressRefusedError(PermanentTransportError):
+    """An address the SMTP library or the server cannot take as it is (a non-ASCII local part without
+    SMTPUTF8, control characters, a display name without angle brackets): only a person can fix it."""
 
 
 class RegisterError(MailbotError):

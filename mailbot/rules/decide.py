@@ -45,6 +45,8 @@ class Inbound:
 
     ``text`` is the subject plus the part of the body the sender wrote (quoted history removed);
     ``body`` the facts read from that text; ``documents`` the facts of every attachment.
+    ``sender`` is None when there is no From address or mail cannot be sent to it; then
+    ``sender_problem`` says why (``mailbot.mail.addresses``).
     """
 
     mailbox_role: str
@@ -53,6 +55,7 @@ class Inbound:
     body: DocumentFacts
     documents: tuple[DocumentFacts, ...] = ()
     automatic: AutomaticMail | None = None
+    sender_problem: str | None = None
 
 
 @dataclass(frozen=True)
@@ -198,12 +201,12 @@ def decide(inbound: Inbound, view: RegisterView, rules: Rules) -> Decision:
     if inbound.automatic is not None:
         return _decide_automatic(inbound.automatic)
     if not inbound.sender:
-        return Decision(
-            None,
-            "review",
-            (Review("no_sender", "the message has no usable From address"),),
-            message_state="review",
+        review = (
+            Review("unusable_sender", f"mail cannot be sent to the From address: {inbound.sender_problem}")
+            if inbound.sender_problem
+            else Review("no_sender", "the message has no usable From address")
         )
+        return Decision(None, "review", (review,), message_state="review")
     sender = inbound.sender
     request = view.open_request
     if request is not None and request.state in FINISHED_STATES:

@@ -6,21 +6,27 @@ Used by every part that emails: decisions (``apply``), chase-ups, the weekly dig
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from email.errors import HeaderParseError
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mailbot.config import Settings
+from mailbot.mail.addresses import check_address
 from mailbot.mail.compose import FileToAttach, compose, deterministic_message_id
 from mailbot.register.models import Case, Document, Outbox, Request, ReviewItem
 from mailbot.register.storage import Storage
 from mailbot.rules.digest import initials, next_allocations_meeting
 from mailbot.templating.templates import TemplateRenderer
+from mailbot.transports.claims import add_send_review
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -126,7 +132,11 @@ def queue_email(
     """Render ``template`` and add an outbox row, unless the same ``dedupe_key`` is already queued.
 
     Personal mail to an address outside the trusted domains is refused here, whatever the rules said
-    (invariant 4): the row is not written and a review item says why. Returns the row or None.
+    (invariant 4): the row is not written and a review item says why. An email that cannot be made
+    — a recipient address mail cannot be sent to, a template that fails for this context, a header
+    that cannot be encoded — is written as a ``failed`` row with a review item giving the reason, and
+    the decision that wanted it stands (poison isolation: one email, not the message, fails). Returns
+    the pending row, or None when nothing is to be sent.
     """
     settings = shell.settings
     if session.execute(select(Outbox.id).where(Outbox.dedupe_key == dedupe_key)).first():
@@ -146,41 +156,62 @@ def queue_email(
         return None
     if not recipients:
         return None
-    full_context = {**standard_context(shell, request, mailbox_name, now, recipient_name), **context}
-    rendered = shell.renderer.render(template, full_context)
     mailbox = settings.mailboxes[mailbox_name]
     message_id = deterministic_message_id(dedupe_key, settings.message_id_domain)
-    raw = compose(
-        from_address=mailbox.address,
-        from_name=mailbox.team_name,
-        to=recipients,
-        subject=rendered.subject,
-        text=rendered.text,
-        html=rendered.html,
-        message_id=message_id,
-        date=now,
-        in_reply_to=in_reply_to,
-        references=references,
-        attachments=attachments,
-        auto_submitted=auto_submitted,
-    )
     row = Outbox(
         dedupe_key=dedupe_key,
         message_id=message_id,
         mailbox=mailbox_name,
         template=template,
         recipients=list(recipients),
-        to_address=recipients[0].lower(),
-        subject=rendered.subject,
-        raw=raw,
+        to_address=recipients[0].lower()[:254],
+        subject="",
+        raw=b"",
         state="pending",
         attempts=0,
         next_attempt_at=now,
         request_id=request.id if request else None,
         created_at=now,
     )
+    checks = [check_address(address) for address in recipients]
+    problem = next((f"recipient address unusable: {c.problem}" for c in checks if c.problem), None)
+    if problem is None:
+        row.recipients = [c.address for c in checks]
+        row.to_address = row.recipients[0].lower()[:254]
+        full_context = {**standard_context(shell, request, mailbox_name, now, recipient_name), **context}
+        try:
+            rendered = shell.renderer.render(template, full_context)
+        except (
+            Exception
+        ) as error:  # a council-edited template can raise anything: this email fails, not the message
+            problem = f"the template failed: {type(error).__name__}: {str(error)[:300]}"
+        else:
+            row.subject = rendered.subject[:500]
+            try:
+                row.raw = compose(
+                    from_address=mailbox.address,
+                    from_name=mailbox.team_name,
+                    to=row.recipients,
+                    subject=rendered.subject,
+                    text=rendered.text,
+                    html=rendered.html,
+                    message_id=message_id,
+                    date=now,
+                    in_reply_to=in_reply_to,
+                    references=references,
+                    attachments=attachments,
+                    auto_submitted=auto_submitted,
+                )
+            except (ValueError, TypeError, HeaderParseError) as error:  # UnicodeError is a ValueError
+                problem = f"the email could not be encoded: {type(error).__name__}"
+    if problem is not None:
+        row.state, row.last_error = "failed", problem
     session.add(row)
     session.flush()
+    if problem is not None:
+        add_send_review(session, row, problem, now)
+        log.warning("outgoing email not queued outbox_id=%s template=%s", row.id, template)
+        return None
     return row
 
 

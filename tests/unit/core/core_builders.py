@@ -62,6 +62,7 @@ def inbound(
     mailbox_role: str = "caf",
     sender: str | None = SENDER,
     automatic: Any = None,
+    sender_problem: str | None = None,
 ) -> Inbound:
     return Inbound(
         mailbox_role=mailbox_role,
@@ -70,6 +71,7 @@ def inbound(
         body=email if email is not None else body(),
         documents=documents,
         automatic=automatic,
+        sender_problem=sender_problem,
     )
 
 
