@@ -510,7 +510,11 @@ def test_no_sender_goes_to_review() -> None:
 def test_a_sender_mail_cannot_be_sent_to_goes_to_review_with_the_reason_and_no_reply() -> None:
     problem = "the part before the @-sign is not ASCII; replying needs SMTPUTF8, which mailbot does not use"
     message = inbound(
-        "URN request", body(children=(CHILD,), consent=CONSENTED), (assessment(),), sender=None, sender_problem=problem
+        "URN request",
+        body(children=(CHILD,), consent=CONSENTED),
+        (assessment(),),
+        sender=None,
+        sender_problem=problem,
     )
     decision = decide(message, RegisterView(), rules())
     assert decision == Decision(

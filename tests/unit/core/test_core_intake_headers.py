@@ -106,7 +106,9 @@ def test_a_long_from_line_without_an_address_is_read_in_linear_time() -> None:
         (b'"quoted local"@lancashire.gov.uk', "Quoting"),
     ],
 )
-def test_an_address_mail_cannot_be_sent_to_is_recorded_with_its_problem(from_header: bytes, problem: str) -> None:
+def test_an_address_mail_cannot_be_sent_to_is_recorded_with_its_problem(
+    from_header: bytes, problem: str
+) -> None:
     headers = read_headers(b"From: " + from_header + b"\r\nMessage-ID: <a@b>\r\n\r\nbody\r\n")
     assert headers.message_id == "<a@b>"
     assert headers.sender is not None and headers.sender_problem is not None
