@@ -186,7 +186,8 @@ def queue_email(
         ) as error:  # a council-edited template can raise anything: this email fails, not the message
             problem = f"the template failed: {type(error).__name__}: {str(error)[:300]}"
         else:
-            row.subject = rendered.subject[:500]
+            # Kept as text the register can store even when the email cannot be encoded (lone surrogates).
+            row.subject = rendered.subject.encode("utf-8", "replace").decode("utf-8")[:500]
             try:
                 row.raw = compose(
                     from_address=mailbox.address,

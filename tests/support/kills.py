@@ -308,18 +308,19 @@ def _accepted_ids(smtp: SmtpRelay) -> set[str]:
     return {_header(delivery.raw, "Message-ID") for delivery in list(smtp.deliveries)}
 
 
-def _kill(daemon: Daemon, smtp: SmtpRelay, register: Register, rng: random.Random) -> KillRecord:
-    """One kill at a point drawn from ``rng`` (see the module docstring); returns what it hit."""
+def _kill(daemon: Daemon, smtp: SmtpRelay, register: Register, rng: random.Random, spread: int) -> KillRecord:
+    """One kill at a point drawn from ``rng`` (see the module docstring), at most ``spread`` requests
+    or replies further on; returns what it hit."""
     accepted_at_start = len(smtp.deliveries)
     processed = register.processed()
     kind = "processing" if rng.random() < 0.3 else "in_flight"
     if kind == "processing":
         smtp.pause()
-        target = processed + rng.randint(1, 8)
+        target = processed + rng.randint(1, spread)
         wait_for(lambda: register.processed() >= target or _all_processed(register), PATIENCE)
     else:
-        # Hold after 0..8 more replies: 0 kills the first message of a batch, more kills mid-batch.
-        smtp.hold_after(accepted_at_start + rng.randint(0, 8))
+        # Hold after 0..spread more replies: 0 kills the first message of a batch, more kill mid-batch.
+        smtp.hold_after(accepted_at_start + rng.randint(0, spread))
         wait_for(lambda: smtp.handler.holding.is_set() or _all_replied(smtp, register), PATIENCE)
     # Every reply the relay accepted is committed as sent before the kill (see the module docstring).
     wait_for(lambda: register.sent() >= len(_accepted_ids(smtp)), PATIENCE)
