@@ -293,3 +293,30 @@ def test_one_bad_row_fails_into_review_and_every_other_row_goes(mail: Any, app: 
         assert words in details, details
     assert unconfigured in failed
     assert app.outbox.drain().sent == 0  # nothing left to send, nothing raised
+
+
+def test_two_instances_draining_one_register_send_each_row_once(
+    mail: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, register_url: str
+) -> None:
+    settings = settings_for(mail.dovecot, mail.smtp, tmp_path, register_url, monkeypatch)
+    first, second = make_app(settings), make_app(settings)
+    try:
+        ids = add_rows(first, [[SW_ONE], [SW_TWO], [SW_THREE]] * 8)
+        start = threading.Barrier(2)
+        results: list[Any] = []
+
+        def drain(app: Any) -> None:
+            start.wait()
+            results.append(app.outbox.drain())
+
+        threads = [threading.Thread(target=drain, args=(app,)) for app in (first, second)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(PATIENCE)
+        assert sum(result.sent for result in results) == len(ids)
+        assert sorted(delivered_ids(mail)) == sorted(message_id_of(first, i) for i in ids)
+        assert set(states(first).values()) == {("sent", True)}
+    finally:
+        first.close()
+        second.close()

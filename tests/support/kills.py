@@ -265,14 +265,14 @@ def run_kills(
     register = Register(database_url, folder)
     daemon = Daemon(config, environment, folder)
     figures = Figures(backend, messages)
+    spread = max(8, 2 * messages // max(kills, 1))  # kill points spread over the whole backlog
     try:
         for _ in range(kills):
             daemon.start()
-            record = (
-                _random_kill(daemon, smtp, register, rng)
-                if random_kills
-                else _kill(daemon, smtp, register, rng)
-            )
+            if random_kills:
+                record = _random_kill(daemon, smtp, register, rng)
+            else:
+                record = _kill(daemon, smtp, register, rng, spread)
             figures.kills.append(record)
         daemon.start()
         wait_for(
