@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -38,6 +39,7 @@ def main() -> int:
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--random-kills", action="store_true")
     options = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stop the servers and daemons on the way out
     backends = ("sqlite", "postgresql") if options.backend == "both" else (options.backend,)
     tls_folder = Path(tempfile.mkdtemp(prefix="mailbot-kills-tls-"))
     tls_folder.chmod(0o755)

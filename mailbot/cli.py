@@ -109,6 +109,11 @@ def run(ctx: click.Context, once: bool) -> None:
     """Run the service (watch the mailboxes, answer, run the schedules)."""
     from mailbot.service.daemon import Runner, run_once
 
+    stop = threading.Event()
+    if not once:
+        # Before anything starts: a stop asked for during start-up ends the service cleanly.
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: stop.set())
     app = _app(ctx)
     try:
         if once:
@@ -120,9 +125,6 @@ def run(ctx: click.Context, once: bool) -> None:
             return
         runner = Runner(app)
         scheduler = _start_scheduler(app, runner)
-        stop = threading.Event()
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(signum, lambda *_: stop.set())
         runner.start()
         stop.wait()
         runner.stop()

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import random
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -73,9 +74,13 @@ def _mark_ledger_done(app: App, messages: list[SourceMessage]) -> None:
             )
 
 
-def mailbox_cycle(app: App, name: str, source: MessageSource, *, send: bool = True) -> CycleResult:
-    """Drain one mailbox: store every waiting message, process them, send the replies (unless ``send``
-    is False: the daemon's outbox thread sends them), move them."""
+def mailbox_cycle(
+    app: App, name: str, source: MessageSource, *, send_replies: Callable[[], int] | None = None
+) -> CycleResult:
+    """Drain one mailbox, a batch at a time: store the waiting messages, process them, send the
+    replies, move them. ``send_replies`` (returning how many went) replaces draining the outbox here:
+    the daemon only wakes its outbox thread, so replies go while the next batch is read."""
+    send = send_replies or (lambda: app.outbox.drain().sent if app.outbox is not None else 0)
     result = CycleResult()
     batch = 50
     while True:
@@ -88,8 +93,7 @@ def mailbox_cycle(app: App, name: str, source: MessageSource, *, send: bool = Tr
         result.fetched += len(fetched)
         while (count := app.pipeline.process_waiting(limit=200, mailbox=name)) > 0:
             result.processed += count
-        if send and app.outbox is not None:
-            result.sent += app.outbox.drain().sent
+        result.sent += send()
         dispositions = _dispositions(app, [row_id for _m, row_id in fetched])
         moved: list[SourceMessage] = []
         for message, row_id in fetched:
@@ -145,10 +149,10 @@ class Runner:
         while not self.stopping.is_set():
             try:
                 with self._cycle_lock:
-                    cycle = mailbox_cycle(self.app, name, source, send=False)
-                if cycle.processed:
-                    self.drain_outbox()
+                    mailbox_cycle(self.app, name, source, send_replies=self._wake_outbox)
                 failures = 0
+                if self.stopping.is_set():
+                    break
                 source.wait_for_mail(self.idle_timeout)
             except Exception as error:  # once per mailbox loop: never let one cycle stop the service
                 if self.stopping.is_set():
@@ -198,6 +202,10 @@ class Runner:
         """Have the outbox thread drain now (replies were queued); returns at once."""
         self._outbox_wake.set()
 
+    def _wake_outbox(self) -> int:
+        self._outbox_wake.set()
+        return 0  # sent by the outbox thread, not counted here
+
     def start(self) -> None:
         """Start the outbox thread (its first drain takes over what a crash left) and one thread per
         mailbox. Nothing here reads rows, so start-up never fails because of data."""
@@ -211,13 +219,16 @@ class Runner:
         thread.start()
         self._threads.append(thread)
 
-    def stop(self) -> None:
+    def stop(self, patience: float = 60.0) -> None:
         """Ask the loops to finish: wake any that wait in IMAP IDLE or for the outbox timer, then wait
         for them (the outbox for the message it may be sending), so no thread still uses a connection
-        when the sources are closed."""
+        when the sources are closed. The mailboxes are woken again while waiting: a runner that was
+        still connecting when the stop came may have gone into IDLE since."""
         self.stopping.set()
         self._outbox_wake.set()
-        for source in self.app.sources.values():
-            source.interrupt()
-        for thread in self._threads:
-            thread.join(timeout=60 if thread.name == "outbox" else 10)
+        deadline = time.monotonic() + patience
+        while any(thread.is_alive() for thread in self._threads) and time.monotonic() < deadline:
+            for source in self.app.sources.values():
+                source.interrupt()
+            for thread in self._threads:
+                thread.join(timeout=0.2)

@@ -149,33 +149,46 @@ class OutboxSender:
                 yield mail
 
     def _prepare(self, row: ClaimedRow, result: DrainResult) -> OutgoingMail | None:
-        if row.takeover:
-            found = self.sent_folders.holds(row.mailbox, row.message_id)
-            if found is None:
-                if self.claims.hold(row, "waiting for the Sent folder to tell whether it went").failed:
-                    result.failed += 1
-                return None
-            if found:
-                self.claims.mark_sent(row.id, filed=True)
-                result.recovered += 1
-                log.info("outbox row found in Sent, not sent again outbox_id=%s", row.id)
-                return None
-            if row.attempts > self.claims.max_attempts:  # every try so far died with the process
-                self.claims.fail(row.id, f"gave up: {row.attempts - 1} attempts never finished")
-                result.failed += 1
-                return None
+        """The mail to hand over for a claimed row, or None when the row was settled here instead."""
         envelope_from = self.envelope_from.get(row.mailbox)
-        if envelope_from is None:
-            self.claims.fail(row.id, f"the mailbox {row.mailbox!r} is no longer configured")
+        problem = self._unsendable(row, envelope_from)
+        if problem is not None or envelope_from is None:
+            self.claims.fail(row.id, problem or "no envelope sender")
             result.failed += 1
             return None
+        if row.takeover and not self._send_again(row, result):
+            return None
+        return OutgoingMail(row.id, row.message_id, envelope_from, row.recipients, row.raw)
+
+    @staticmethod
+    def _unsendable(row: ClaimedRow, envelope_from: str | None) -> str | None:
+        """Why this row can never be sent as it is (a person must look), or None."""
+        if envelope_from is None:
+            return f"the mailbox {row.mailbox!r} is no longer configured"
         for address in row.recipients:
             problem = check_address(address, smtputf8=True).problem
             if problem is not None:
-                self.claims.fail(row.id, str(AddressRefusedError(f"recipient address unusable: {problem}")))
+                return str(AddressRefusedError(f"recipient address unusable: {problem}"))
+        return None
+
+    def _send_again(self, row: ClaimedRow, result: DrainResult) -> bool:
+        """For a row taken over from a drain that did not finish: True when it must go (it is not in
+        Sent); otherwise the row is settled here (found in Sent, held, or given up)."""
+        found = self.sent_folders.holds(row.mailbox, row.message_id)
+        if found is None:
+            if self.claims.hold(row, "waiting for the Sent folder to tell whether it went").failed:
                 result.failed += 1
-                return None
-        return OutgoingMail(row.id, row.message_id, envelope_from, row.recipients, row.raw)
+            return False
+        if found:
+            self.claims.mark_sent(row.id, filed=True)
+            result.recovered += 1
+            log.info("outbox row found in Sent, not sent again outbox_id=%s", row.id)
+            return False
+        if row.attempts > self.claims.max_attempts:  # every try so far died with the process
+            self.claims.fail(row.id, f"gave up: {row.attempts - 1} attempts never finished")
+            result.failed += 1
+            return False
+        return True
 
     def _record(self, mail: OutgoingMail, outcome: TransportError | None, result: DrainResult) -> None:
         """Record one outcome before the next message goes (the transport calls this)."""

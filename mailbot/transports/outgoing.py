@@ -156,11 +156,9 @@ def queue_email(
         return None
     if not recipients:
         return None
-    mailbox = settings.mailboxes[mailbox_name]
-    message_id = deterministic_message_id(dedupe_key, settings.message_id_domain)
     row = Outbox(
         dedupe_key=dedupe_key,
-        message_id=message_id,
+        message_id=deterministic_message_id(dedupe_key, settings.message_id_domain),
         mailbox=mailbox_name,
         template=template,
         recipients=list(recipients),
@@ -173,38 +171,19 @@ def queue_email(
         request_id=request.id if request else None,
         created_at=now,
     )
-    checks = [check_address(address) for address in recipients]
-    problem = next((f"recipient address unusable: {c.problem}" for c in checks if c.problem), None)
+    problem = _check_recipients(row)
     if problem is None:
-        row.recipients = [c.address for c in checks]
-        row.to_address = row.recipients[0].lower()[:254]
         full_context = {**standard_context(shell, request, mailbox_name, now, recipient_name), **context}
-        try:
-            rendered = shell.renderer.render(template, full_context)
-        except (
-            Exception
-        ) as error:  # a council-edited template can raise anything: this email fails, not the message
-            problem = f"the template failed: {type(error).__name__}: {str(error)[:300]}"
-        else:
-            # Kept as text the register can store even when the email cannot be encoded (lone surrogates).
-            row.subject = rendered.subject.encode("utf-8", "replace").decode("utf-8")[:500]
-            try:
-                row.raw = compose(
-                    from_address=mailbox.address,
-                    from_name=mailbox.team_name,
-                    to=row.recipients,
-                    subject=rendered.subject,
-                    text=rendered.text,
-                    html=rendered.html,
-                    message_id=message_id,
-                    date=now,
-                    in_reply_to=in_reply_to,
-                    references=references,
-                    attachments=attachments,
-                    auto_submitted=auto_submitted,
-                )
-            except (ValueError, TypeError, HeaderParseError) as error:  # UnicodeError is a ValueError
-                problem = f"the email could not be encoded: {type(error).__name__}"
+        problem = _render_and_compose(
+            row,
+            shell,
+            full_context,
+            date=now,
+            in_reply_to=in_reply_to,
+            references=references,
+            attachments=attachments,
+            auto_submitted=auto_submitted,
+        )
     if problem is not None:
         row.state, row.last_error = "failed", problem
     session.add(row)
@@ -214,6 +193,46 @@ def queue_email(
         log.warning("outgoing email not queued outbox_id=%s template=%s", row.id, template)
         return None
     return row
+
+
+def _check_recipients(row: Outbox) -> str | None:
+    """Put the recipients in their sending form; the problem with the first that has one, or None."""
+    checks = [check_address(address) for address in row.recipients]
+    problem = next((f"recipient address unusable: {c.problem}" for c in checks if c.problem), None)
+    if problem is None:
+        row.recipients = [c.address for c in checks]
+        row.to_address = row.recipients[0].lower()[:254]
+    return problem
+
+
+def _render_and_compose(row: Outbox, shell: Shell, context: dict[str, Any], **options: Any) -> str | None:
+    """Fill the row's subject and bytes from its template; the problem when that cannot be done.
+
+    A council-edited template can raise anything (a jinja2 error, a filter's TypeError, 1 // 0): that
+    fails this email, not the message that wanted it. A header that cannot be encoded (a lone
+    surrogate, a line break in a subject) fails it too.
+    """
+    mailbox = shell.settings.mailboxes[row.mailbox]
+    try:
+        rendered = shell.renderer.render(row.template, context)
+    except Exception as error:  # once per outgoing email, as the docstring says
+        return f"the template failed: {type(error).__name__}: {str(error)[:300]}"
+    # Stored as text the register can hold even when the email cannot be encoded.
+    row.subject = rendered.subject.encode("utf-8", "replace").decode("utf-8")[:500]
+    try:
+        row.raw = compose(
+            from_address=mailbox.address,
+            from_name=mailbox.team_name,
+            to=row.recipients,
+            subject=rendered.subject,
+            text=rendered.text,
+            html=rendered.html,
+            message_id=row.message_id,
+            **options,
+        )
+    except (ValueError, TypeError, HeaderParseError) as error:  # UnicodeError is a ValueError
+        return f"the email could not be encoded: {type(error).__name__}"
+    return None
 
 
 def request_documents(session: Session, shell: Shell, request: Request) -> list[FileToAttach]:

@@ -181,6 +181,11 @@ class Daemon:
             stderr=log,
         )
 
+    def ready(self) -> bool:
+        """The daemon has started its schedules and threads (its log says so)."""
+        path = self.folder / f"run-{self.runs}.log"
+        return path.exists() and "scheduler started" in path.read_text(errors="replace")
+
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
@@ -275,9 +280,10 @@ def run_kills(
                 record = _kill(daemon, smtp, register, rng, spread)
             figures.kills.append(record)
         daemon.start()
-        wait_for(
-            lambda: _answered(smtp, requests) and register.unfinished() == (0, 0) and daemon.alive(), PATIENCE
-        )
+        wait_for(lambda: _answered(smtp, requests) and register.unfinished() == (0, 0), PATIENCE)
+        wait_for(daemon.ready, PATIENCE)
+        if not daemon.alive():
+            raise AssertionError(f"mailbot run stopped by itself:\n{daemon.log_tail()}")
         status = daemon.stop()
         if status != 0:
             raise AssertionError(f"mailbot run exited {status}:\n{daemon.log_tail()}")
