@@ -20,6 +20,7 @@ from mailbot.sources.imap import ImapSource
 from mailbot.sources.maildir import MaildirSource
 from mailbot.templating.templates import TemplateRenderer
 from mailbot.transports.base import OutgoingMail, Transport
+from mailbot.transports.journal import AcceptedJournal
 from mailbot.transports.maildir import MaildirTransport
 from mailbot.transports.outbox import OutboxSender
 from mailbot.transports.outgoing import Shell
@@ -156,6 +157,7 @@ def build_app(
         max_attempts=settings.transport.max_attempts,
         retry_base_seconds=settings.transport.retry_base_seconds,
         lease_seconds=settings.transport.claim_lease_seconds,
+        journal=AcceptedJournal(settings.storage_dir / "outbox-accepted.log"),
         now=now,
     )
     return App(settings, register, shell, pipeline, reader, transport, sources, outbox, now)

@@ -119,6 +119,10 @@ class OutboxClaims:
             ).all()
         return [(row_id, mailbox, message_id) for row_id, mailbox, message_id in rows]
 
+    def sending_message_ids(self) -> set[str]:
+        with self.register.transaction() as session:
+            return set(session.execute(select(Outbox.message_id).where(Outbox.state == "sending")).scalars())
+
     def raw_of(self, row_id: int) -> bytes | None:
         with self.register.transaction() as session:
             return session.execute(select(Outbox.raw).where(Outbox.id == row_id)).scalar_one_or_none()

@@ -2,15 +2,17 @@
 in Sent, retry with backoff.
 
 Order, per message, over one SMTP connection for the whole drain: claim the row (``sending``, with a
-lease; commit) → hand it to the server → on acceptance mark it ``sent`` (commit) → file the copy in
-Sent → take the next row. So a crash at any instant leaves at most the one message in flight
-``sending``; when its lease runs out the next drain (of any instance) looks its deterministic
-Message-ID up in Sent: found means it went (mark sent), absent means send it again.
+lease; commit) → hand it to the server → on acceptance note its Message-ID in the local journal,
+mark it ``sent`` (commit), file the copy in Sent → take the next row. So a crash at any instant
+leaves at most the one message in flight ``sending``; when its lease runs out the next drain (of any
+instance) looks its deterministic Message-ID up in the journal and in Sent: found means it went
+(mark sent), absent means send it again.
 
-One window cannot be closed: the server accepted the message and the process died before the
-``sent`` commit (a millisecond or so). SMTP has no transactional hand-over (RFC 1047), so that one
-message is sent again; every other message of the connection is recorded already. If the database
-fails at that commit instead, the copy is filed in Sent first, so the takeover finds it there.
+One window cannot be closed: the server accepted the message and the process died before noting it
+(microseconds: the journal is one ``write``). SMTP has no transactional hand-over (RFC 1047), so that
+one message is sent again; every other message of the connection is recorded already. If the
+database fails at the ``sent`` commit, the journal and the Sent copy (filed before the error is
+raised) let the takeover find it.
 
 Poison isolation: whatever is wrong with one row (an address the library or server refuses, a row for
 a mailbox no longer configured) fails that row into review and the drain goes on.
@@ -31,6 +33,7 @@ from mailbot.register.database import Register
 from mailbot.sources.base import MessageSource
 from mailbot.transports.base import OutgoingMail, Transport
 from mailbot.transports.claims import ClaimedRow, OutboxClaims
+from mailbot.transports.journal import AcceptedJournal
 from mailbot.transports.sent_folder import SentFolders
 
 log = logging.getLogger(__name__)
@@ -53,7 +56,8 @@ class OutboxSender:
     """Sends outbox rows through ``transport`` and files copies in each mailbox's Sent folder.
 
     ``sources`` (mailbox name → source) are used for Sent only and must not be the mailbox runners'
-    own (``bootstrap`` builds a second set). ``lease_seconds``: see ``OutboxClaims``.
+    own (``bootstrap`` builds a second set). ``lease_seconds``: see ``OutboxClaims``. ``journal``
+    notes each acceptance the instant the server gives it (see ``AcceptedJournal``).
     """
 
     def __init__(
@@ -66,9 +70,11 @@ class OutboxSender:
         max_attempts: int = 8,
         retry_base_seconds: float = 30.0,
         lease_seconds: float = 300.0,
+        journal: AcceptedJournal | None = None,
         now: Callable[[], datetime],
     ) -> None:
         self.register = register
+        self.journal = journal
         self.transport = transport
         self.sent_folders = SentFolders(sources)
         self.envelope_from = envelope_from
@@ -91,6 +97,8 @@ class OutboxSender:
         result = DrainResult()
         self._attempts.clear()
         self.sent_folders.begin_drain()
+        if self.journal is not None and self.journal.needs_compacting():
+            self.journal.compact(self.claims.sending_message_ids())
         self._refile(result)
         due = self.claims.due_ids(limit)
         if not due:
@@ -125,6 +133,8 @@ class OutboxSender:
 
     def close(self) -> None:
         self.sent_folders.close()
+        if self.journal is not None:
+            self.journal.close()
 
     # -- one row at a time ---------------------------------------------------------------------------
 
@@ -175,6 +185,13 @@ class OutboxSender:
         """For a row taken over from a drain that did not finish: True when it must go (it is not in
         Sent); otherwise the row is settled here (found in Sent, held, or given up)."""
         found = self.sent_folders.holds(row.mailbox, row.message_id)
+        if self.journal is not None and self.journal.holds(row.message_id):
+            # Accepted before the process stopped: never again; file the copy if Sent lacks it.
+            filed = bool(found) or (found is False and self.sent_folders.file(row.mailbox, row.raw))
+            self.claims.mark_sent(row.id, filed=filed)
+            result.recovered += 1
+            log.info("outbox row accepted before a stop, not sent again outbox_id=%s", row.id)
+            return False
         if found is None:
             if self.claims.hold(row, "waiting for the Sent folder to tell whether it went").failed:
                 result.failed += 1
@@ -192,6 +209,8 @@ class OutboxSender:
 
     def _record(self, mail: OutgoingMail, outcome: TransportError | None, result: DrainResult) -> None:
         """Record one outcome before the next message goes (the transport calls this)."""
+        if outcome is None and self.journal is not None:
+            self.journal.record(mail.message_id)  # first: the register may have to wait for its lock
         mailbox, attempts = self._attempts.pop(mail.outbox_id)
         if outcome is not None:
             verdict = self.claims.after_failure(mail.outbox_id, attempts, outcome)

@@ -320,3 +320,23 @@ def test_two_instances_draining_one_register_send_each_row_once(
     finally:
         first.close()
         second.close()
+
+
+def test_a_reply_accepted_just_before_a_kill_is_found_in_the_journal_and_not_sent_again(
+    mail: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = settings_for(
+        mail.dovecot, mail.smtp, tmp_path, f"sqlite:///{tmp_path / 'register.sqlite3'}", monkeypatch
+    )
+    app = make_app(settings)
+    try:
+        # The server said 250, the journal line was written, the process died before the commit.
+        (row,) = add_rows(app, [[SW_ONE]], state="sending", attempts=1, claimed_until=None)
+        app.outbox.journal.record(message_id_of(app, row))
+        result = app.outbox.drain()
+        assert (result.sent, result.recovered) == (0, 1)
+        assert mail.smtp.deliveries == []
+        assert states(app) == {row: ("sent", True)}
+        assert sent_folder_ids(mail) == [message_id_of(app, row)]  # the copy it never filed, filed now
+    finally:
+        app.close()
