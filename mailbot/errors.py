@@ -14,8 +14,9 @@
     ├── RegisterError                    the database refused (migrations missing, constraint broken)
     └── UntrustedRecipientError          an attempt to send personal data outside the trusted domains
 
-The shell catches broadly only twice: once per message (the message is marked failed and kept in the
-register) and once per mailbox loop (back off and reconnect). Everything else says what it is.
+The shell catches broadly only at its loops: once per message (an incoming message is marked failed
+and kept in the register; an outgoing one becomes a failed outbox row with a review item), once per
+mailbox cycle and once per outbox drain (back off and reconnect). Everything else says what it is.
 """
 
 from __future__ import annotations
