@@ -51,6 +51,8 @@ class Inbound:
     ``sender_problem`` says why the From header is not one plain mailbox (then the sender is never
     trusted); ``authentication`` is the verdict of the council's own servers on the From address
     (None when the shell checks none); ``pattern`` the message's fingerprint for the reply limits.
+    ``sender`` is None when there is no From address or mail cannot be sent to it; then
+    ``address_problem`` says why (``mailbot.mail.addresses``).
     """
 
     mailbox_role: str
@@ -62,6 +64,7 @@ class Inbound:
     sender_problem: str | None = None
     authentication: SenderAuthentication | None = None
     pattern: str | None = None
+    address_problem: str | None = None
 
 
 @dataclass(frozen=True)
@@ -197,12 +200,12 @@ def decide(inbound: Inbound, view: RegisterView, rules: Rules) -> Decision:
     if inbound.automatic is not None:
         return decide_automatic(inbound.automatic)
     if not inbound.sender:
-        return Decision(
-            None,
-            "review",
-            (Review("no_sender", "the message has no usable From address"),),
-            message_state="review",
+        review = (
+            Review("unusable_sender", f"mail cannot be sent to the From address: {inbound.address_problem}")
+            if inbound.address_problem
+            else Review("no_sender", "the message has no usable From address")
         )
+        return Decision(None, "review", (review,), message_state="review")
     sender = inbound.sender
     request = view.open_request
     if request is not None and request.state in FINISHED_STATES:

@@ -194,7 +194,8 @@ class Pipeline:
         written = new_text(parsed.body_text)
         body = extract_message_facts(parsed.subject, written, self.vocabulary, settings.urn)
         automatic = item.automatic
-        sender = parsed.sender.email.lower() if parsed.sender else None
+        # An address mail cannot be sent to (checked once, when parsed) is no sender to reply to.
+        sender = parsed.sender.email.lower() if parsed.sender and parsed.sender.usable else None
         rules = self.rules_for(now)
         authentication = self._authentication(parsed, sender)
         pattern = (
@@ -205,6 +206,7 @@ class Pipeline:
         inbound = Inbound(
             mailbox_role=mailbox.role,
             sender=sender,
+            address_problem=parsed.sender.problem if parsed.sender else None,
             text=f"{parsed.subject}\n{written}",
             body=body,
             documents=tuple(documents),

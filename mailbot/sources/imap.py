@@ -164,7 +164,12 @@ class ImapSource:
         for folder in (self.processed_folder, self.review_folder, self.sent_folder):
             if not client.folder_exists(folder):
                 log.info("mailbox %s: creating folder %s", self.mailbox, folder)
-                client.create_folder(folder)
+                try:
+                    client.create_folder(folder)
+                except IMAPClientError:
+                    # Another connection (the outbox's, another instance) created it meanwhile.
+                    if not client.folder_exists(folder):
+                        raise
 
     def _backoff(self, failures: int) -> float:
         """Delay before retry ``failures`` (1, 2, ...): exponential, capped, with 'equal jitter'."""

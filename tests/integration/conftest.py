@@ -99,6 +99,7 @@ def mail(dovecot: Dovecot, smtp_server: SmtpRelay) -> MailWorld:
         dovecot.reset_user(user)
     smtp_server.fail_next(0)
     smtp_server.hang_up_next(0)
+    smtp_server.release()
     smtp_server.deliveries.clear()
     return MailWorld(dovecot, smtp_server)
 

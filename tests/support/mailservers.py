@@ -530,6 +530,11 @@ class LmtpDeliveryHandler:
 
     ``fail_next(n)`` makes the next ``n`` DATA commands answer ``451`` (for retry tests); unknown
     recipients get ``550 5.1.1`` at RCPT time (for bounce tests).
+
+    Holding makes a batch observable: ``hold_after(n)`` lets DATA through until ``n`` messages have
+    been accepted, then holds the next DATA — fully received, not yet answered — until ``release()``
+    (``holding`` is set meanwhile). A client killed while its DATA is held never gets a reply, and
+    the held message is then dropped, not delivered: from the client's side it was never accepted.
     """
 
     def __init__(self, lmtp_host: str, lmtp_port: int, is_known: Callable[[str], bool]) -> None:
@@ -541,6 +546,42 @@ class LmtpDeliveryHandler:
         self._hangups_left = 0
         self._failure_reply = "451 4.3.0 Temporary failure, try again later"
         self._lock = threading.Lock()
+        self._hold_after: int | None = None
+        self.holding = threading.Event()
+        self.dropped = 0  # held messages whose client went away: never delivered
+
+    def hold_after(self, accepted: int) -> None:
+        """Hold every DATA once ``accepted`` messages have been delivered (until ``release``)."""
+        with self._lock:
+            self._hold_after = accepted
+
+    def pause(self) -> None:
+        """Hold every DATA from now on (until ``release``)."""
+        with self._lock:
+            self._hold_after = len(self.deliveries)
+
+    def release(self) -> None:
+        """Let held and future DATA through."""
+        with self._lock:
+            self._hold_after = None
+        self.holding.clear()
+
+    async def _wait_while_held(self) -> None:
+        try:
+            while True:
+                with self._lock:
+                    held = self._hold_after is not None and len(self.deliveries) >= self._hold_after
+                if not held:
+                    return
+                self.holding.set()
+                # Awaiting (not blocking) lets aiosmtpd notice a client that went away: it cancels
+                # this handler, and the message is dropped.
+                await asyncio.sleep(0.01)
+        except asyncio.CancelledError:
+            with self._lock:
+                self.dropped += 1
+            self.holding.clear()
+            raise
 
     def fail_next(self, count: int, reply: str = "451 4.3.0 Temporary failure, try again later") -> None:
         with self._lock:
@@ -561,6 +602,7 @@ class LmtpDeliveryHandler:
             self._hangups_left = count
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        await self._wait_while_held()
         with self._lock:
             if self._hangups_left > 0:
                 self._hangups_left -= 1
@@ -623,6 +665,15 @@ class SmtpRelay:
     def hang_up_next(self, count: int) -> None:
         self.handler.hang_up_next(count)
 
+    def hold_after(self, accepted: int) -> None:
+        self.handler.hold_after(accepted)
+
+    def pause(self) -> None:
+        self.handler.pause()
+
+    def release(self) -> None:
+        self.handler.release()
+
     def send(self, raw: bytes, mail_from: str, to: str | Iterable[str]) -> None:
         """Inject a message as a social worker's mail server would (plain SMTP → LMTP → Dovecot)."""
         recipients = [to] if isinstance(to, str) else list(to)
@@ -645,10 +696,13 @@ def start_smtp_relay(dovecot: Dovecot, tls: TlsFiles) -> SmtpRelay:
         return AuthResult(success=False, handled=False)
 
     handler = LmtpDeliveryHandler(dovecot.host, dovecot.lmtp_port, dovecot.has_user)
+    # No SMTPUTF8 (aiosmtpd's Controller offers it by default): like many relays, so a non-ASCII
+    # address meets the refusal mailbot must survive.
     common: dict[str, Any] = {
         "authenticator": authenticate,
         "auth_require_tls": True,
         "ready_timeout": HANG_TIMEOUT,
+        "enable_SMTPUTF8": False,
     }
     plain = Controller(
         handler, hostname=LOOPBACK, port=free_port(), tls_context=tls.server_context(), **common

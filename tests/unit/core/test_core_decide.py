@@ -525,6 +525,24 @@ def test_no_sender_goes_to_review() -> None:
     )
 
 
+def test_a_sender_mail_cannot_be_sent_to_goes_to_review_with_the_reason_and_no_reply() -> None:
+    problem = "the part before the @-sign is not ASCII; replying needs SMTPUTF8, which mailbot does not use"
+    message = inbound(
+        "URN request",
+        body(children=(CHILD,), consent=CONSENTED),
+        (assessment(),),
+        sender=None,
+        address_problem=problem,
+    )
+    decision = decide(message, RegisterView(), rules())
+    assert decision == Decision(
+        None,
+        "review",
+        (Review("unusable_sender", f"mail cannot be sent to the From address: {problem}"),),
+        message_state="review",
+    )
+
+
 @pytest.mark.parametrize(
     "sender", ["someone@gmail.com", "x@evil-lancashire.gov.uk", "x@lancashire.gov.uk.example.com"]
 )

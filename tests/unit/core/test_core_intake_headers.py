@@ -7,7 +7,13 @@ import random
 import pytest
 from support.counting import growth, python_lines
 
-from mailbot.sources.intake import quick_headers
+from mailbot.sources.intake import quick_headers as read_headers
+
+
+def quick_headers(raw: bytes) -> tuple[str | None, str | None]:
+    """(Message-ID, usable sender) as intake records them."""
+    headers = read_headers(raw)
+    return headers.message_id, None if headers.sender_problem else headers.sender
 
 
 def test_ordinary_headers() -> None:
@@ -99,3 +105,27 @@ def test_a_long_from_line_without_an_address_costs_work_in_proportion_to_its_len
 @pytest.mark.timeout(120)
 def test_a_megabyte_from_line_without_an_address_is_read() -> None:
     assert quick_headers(_long_from_line(1 << 20)) == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("from_header", "problem"),
+    [
+        ("josé@lancashire.gov.uk".encode(), "SMTPUTF8"),
+        ("Jo <jdöe@mächine.example>".encode(), "SMTPUTF8"),
+        (b"Big Bug bb@bug.com", "SPACE"),
+        (b"sw\x01one@lancashire.gov.uk", "control characters"),
+        (b'"quoted local"@lancashire.gov.uk', "Quoting"),
+    ],
+)
+def test_an_address_mail_cannot_be_sent_to_is_recorded_with_its_problem(
+    from_header: bytes, problem: str
+) -> None:
+    headers = read_headers(b"From: " + from_header + b"\r\nMessage-ID: <a@b>\r\n\r\nbody\r\n")
+    assert headers.message_id == "<a@b>"
+    assert headers.sender is not None and headers.sender_problem is not None
+    assert problem in headers.sender_problem
+
+
+def test_an_international_domain_is_recorded_in_its_ascii_form() -> None:
+    headers = read_headers("From: Jo <Jo@Mächine.example>\r\n\r\n".encode())
+    assert (headers.sender, headers.sender_problem) == ("jo@xn--mchine-bua.example", None)
