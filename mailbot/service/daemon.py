@@ -207,7 +207,8 @@ class Runner:
         return 0  # sent by the outbox thread, not counted here
 
     def stopped_loops(self) -> list[str]:
-        """Names of mailbox loops that have ended while the service is meant to run (health)."""
+        """Names of mailbox loops (and ``outbox``) that have ended while the service is meant to run
+        (health: a dead outbox thread would leave every reply waiting)."""
         if self.stopping.is_set():
             return []
         return [thread.name.removeprefix("mailbox-") for thread in self._threads if not thread.is_alive()]

@@ -27,7 +27,12 @@ from datetime import datetime
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from mailbot.errors import AddressRefusedError, TransportConnectionError, TransportError
+from mailbot.errors import (
+    AddressRefusedError,
+    RegisterUnavailableError,
+    TransportConnectionError,
+    TransportError,
+)
 from mailbot.mail.addresses import check_address
 from mailbot.register.database import Register
 from mailbot.sources.base import MessageSource
@@ -37,6 +42,9 @@ from mailbot.transports.journal import AcceptedJournal
 from mailbot.transports.sent_folder import SentFolders
 
 log = logging.getLogger(__name__)
+#: The register failing under a drain (the database is down, or refused): never one row's fault, so
+#: it ends the drain and leaves every row where it was (a row in flight keeps its lease).
+REGISTER_DOWN = (SQLAlchemyError, RegisterUnavailableError)
 #: Sent copies re-filed per drain (rows sent while the Sent folder was unreachable, or by a process
 #: that stopped between the ``sent`` commit and the copy).
 REFILE_PER_DRAIN = 20
@@ -107,7 +115,7 @@ class OutboxSender:
             self.transport.send_many(
                 self._claimed(due, result), lambda mail, outcome: self._record(mail, outcome, result)
             )
-        except SQLAlchemyError:
+        except REGISTER_DOWN:
             raise
         except Exception as error:  # an unforeseen error with one row in flight: that row fails, not the rest
             log.exception("outbox send broke off error=%s", type(error).__name__)
@@ -147,7 +155,7 @@ class OutboxSender:
                 continue
             try:
                 mail = self._prepare(row, result)
-            except SQLAlchemyError:
+            except REGISTER_DOWN:
                 raise
             except Exception as error:  # one broad catch per outgoing row: fail it, send the rest
                 log.exception("outbox row could not be prepared outbox_id=%s", row.id)
@@ -222,7 +230,7 @@ class OutboxSender:
             return
         try:
             self.claims.mark_sent(mail.outbox_id)
-        except SQLAlchemyError:
+        except REGISTER_DOWN:
             # The register is down: file the copy now, so the takeover after the lease finds it in Sent.
             self.sent_folders.file(mailbox, mail.raw)
             raise

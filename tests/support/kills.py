@@ -128,8 +128,11 @@ tls = "none"
 [documents]
 workers = 1
 
-[workflow]
-auto_replies_per_sender_per_hour = 100000
+[limits]
+replies_per_thread_per_day = 100000
+replies_per_pattern_per_day = 100000
+replies_per_sender_per_hour = 100000
+replies_per_sender_per_day = 100000
 """
     path = folder / "mailbot.toml"
     path.write_text(text, encoding="utf-8")
