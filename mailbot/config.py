@@ -11,45 +11,28 @@ import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from mailbot.domain.content import DocumentLimits
-from mailbot.domain.urn import UrnScheme
+from mailbot.domain.urn import LegacyUrnFormat, UrnScheme, legacy_pattern_problem
 from mailbot.errors import ConfigError
+from mailbot.rules.cadence import CADENCE_KINDS, Cadence, CadenceKind, next_meeting
+from mailbot.rules.requirements import (
+    KNOWN_DOCUMENT_REQUIREMENTS,
+    KNOWN_FACT_REQUIREMENTS,
+    LANCASHIRE_REQUIREMENTS,
+)
 from mailbot.rules.trust import is_trusted_address
 
 TlsMode = Literal["implicit", "starttls", "none"]
 MailboxRole = Literal["caf", "wpehs"]
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
-#: What each request type needs before it is complete; a council may change these in config.
-DEFAULT_REQUIREMENTS: dict[str, dict[str, list[str]]] = {
-    "urn_request": {"documents": ["assessment_or_plan"], "facts": ["child_identity", "consent"]},
-    "new_lead_professional": {
-        "documents": ["assessment", "plan"],
-        "facts": ["urn", "lead_professional_name", "lead_professional_agency", "lead_professional_contact"],
-    },
-    "taf_minutes": {"documents": ["taf_document"], "facts": ["urn"]},
-    "step_down_wpehs": {"documents": ["assessment", "plan"], "facts": ["urn", "work_requested"]},
-    "meeting_representation": {
-        "documents": ["assessment", "plan"],
-        "facts": ["urn", "work_requested", "meeting_date"],
-    },
-}
-KNOWN_DOCUMENT_REQUIREMENTS = {"assessment", "plan", "assessment_or_plan", "taf_document", "consent_form"}
-KNOWN_FACT_REQUIREMENTS = {
-    "urn",
-    "child_identity",
-    "consent",
-    "work_requested",
-    "meeting_date",
-    "lead_professional_name",
-    "lead_professional_agency",
-    "lead_professional_contact",
-}
+#: What each request type needs before it is complete (Lancashire's); a council may change these in config.
+DEFAULT_REQUIREMENTS = LANCASHIRE_REQUIREMENTS
 
 
 @dataclass(frozen=True)
@@ -124,6 +107,17 @@ class WorkflowSettings:
     untrusted_policy: Literal["acknowledge", "silent"] = "acknowledge"
     bank_holiday_region: str = "ENG"
     requirements: dict[str, dict[str, list[str]]] = field(default_factory=lambda: dict(DEFAULT_REQUIREMENTS))
+    #: per request type: chase after this many working days instead of ``chase_after_working_days``.
+    chase_after_by_type: dict[str, int] = field(default_factory=dict)
+    allocation_cadence: Cadence = field(default_factory=Cadence)
+    #: weeks the new lead professional has to send CAF@ the first TAF minutes (practice guidance: 4).
+    taf_minutes_within_weeks: int = 4
+    #: who takes a case when no lead professional can be found (CAF link workers); "" means CAF@.
+    no_lead_professional_team: str = ""
+
+    def chase_after(self, request_type: str) -> int:
+        """Working days before a request of ``request_type`` is chased."""
+        return self.chase_after_by_type.get(request_type, self.chase_after_working_days)
 
 
 @dataclass(frozen=True)
@@ -147,6 +141,12 @@ class Settings:
     log_level: str = "INFO"
     retention_days: int = 0
     source_path: Path | None = None
+    #: district name → the district team's email (meeting-before-allocations alerts go there).
+    district_teams: dict[str, str] = field(default_factory=dict)
+    #: the register import/export columns: mailbot's field → the council's column name.
+    register_columns: dict[str, str] = field(default_factory=dict)
+    #: the first number mailbot issues when the register's sequence is behind it (continues the council's).
+    urn_next_number: int = 1
 
     @property
     def zone(self) -> ZoneInfo:
@@ -161,6 +161,11 @@ class Settings:
     def is_trusted(self, address: str) -> bool:
         """True when ``address`` is in a trusted domain (or a subdomain of one)."""
         return is_trusted_address(address, self.trusted_domains)
+
+    def next_allocations_meeting(self, now: datetime) -> datetime:
+        """The next allocations meeting strictly after ``now``, on the configured cadence."""
+        workflow = self.workflow
+        return next_meeting(now, workflow.allocation_cadence, workflow.allocation_time, self.timezone)
 
     @property
     def own_addresses(self) -> tuple[str, ...]:
@@ -348,10 +353,12 @@ def _weekday(reader: _Reader, table: Mapping[str, Any], key: str, where: str) ->
     return WEEKDAYS.index(value) if value else 0
 
 
-def _workflow(reader: _Reader, raw: dict[str, Any]) -> WorkflowSettings:
-    table = reader.table(raw, "workflow", "", required=False)
-    where = "workflow."
+def _requirements(
+    reader: _Reader, table: dict[str, Any], where: str
+) -> tuple[dict[str, dict[str, list[str]]], dict[str, int]]:
+    """Each request type's documents and facts (Lancashire's unless overridden), and chase timescales."""
     requirements = {k: {kk: list(vv) for kk, vv in v.items()} for k, v in DEFAULT_REQUIREMENTS.items()}
+    chase_after: dict[str, int] = {}
     for request_type, rule in reader.table(table, "requirements", where, required=False).items():
         rw = f"{where}requirements.{request_type}."
         if request_type not in DEFAULT_REQUIREMENTS:
@@ -368,10 +375,46 @@ def _workflow(reader: _Reader, raw: dict[str, Any]) -> WorkflowSettings:
                 reader.problems.append(f"{rw}{key}: each item must be one of {', '.join(sorted(known))}")
                 continue
             requirements[request_type][key] = list(items)
+        if "chase_after_working_days" in rule:
+            days = reader.positive(rule, "chase_after_working_days", rw, int, None)
+            if days:
+                chase_after[request_type] = days
+        unknown = set(rule) - {"documents", "facts", "chase_after_working_days"}
+        if unknown:
+            reader.problems.append(f"{rw[:-1]}: unknown keys {', '.join(sorted(unknown))}")
+    return requirements, chase_after
+
+
+def _cadence(reader: _Reader, table: dict[str, Any], where: str) -> Cadence:
+    kind = reader.choice(table, "allocation_cadence", where, CADENCE_KINDS, "weekly") or "weekly"
+    anchor_text = reader.get(table, "allocation_anchor", where, str, None)
+    anchor: date | None = None
+    if anchor_text:
+        try:
+            anchor = date.fromisoformat(anchor_text)
+        except ValueError:
+            reader.problems.append(
+                f"{where}allocation_anchor: must be a date YYYY-MM-DD; got {anchor_text!r}"
+            )
+    cadence = Cadence(
+        kind=cast(CadenceKind, kind),
+        weekday=_weekday(reader, table, "allocation_weekday", where),
+        anchor=anchor,
+        week_of_month=reader.get(table, "allocation_week_of_month", where, int, 1) or 1,
+    )
+    reader.problems.extend(f"{where}allocation_cadence: {problem}" for problem in cadence.problems())
+    return cadence
+
+
+def _workflow(reader: _Reader, raw: dict[str, Any]) -> WorkflowSettings:
+    table = reader.table(raw, "workflow", "", required=False)
+    where = "workflow."
+    requirements, chase_after = _requirements(reader, table, where)
+    cadence = _cadence(reader, table, where)
     return WorkflowSettings(
         chase_after_working_days=reader.positive(table, "chase_after_working_days", where, int, 3),
         max_chases=reader.positive(table, "max_chases", where, int, 2),
-        allocation_weekday=_weekday(reader, table, "allocation_weekday", where),
+        allocation_weekday=cadence.weekday,
         allocation_time=_parse_time(
             reader, reader.get(table, "allocation_time", where, str, "10:00"), where + "allocation_time"
         ),
@@ -392,7 +435,52 @@ def _workflow(reader: _Reader, raw: dict[str, Any]) -> WorkflowSettings:
         or "acknowledge",
         bank_holiday_region=reader.get(table, "bank_holiday_region", where, str, "ENG"),
         requirements=requirements,
+        chase_after_by_type=chase_after,
+        allocation_cadence=cadence,
+        taf_minutes_within_weeks=reader.positive(table, "taf_minutes_within_weeks", where, int, 4),
+        no_lead_professional_team=reader.get(table, "no_lead_professional_team", where, str, ""),
     )
+
+
+def _district_teams(reader: _Reader, raw: dict[str, Any]) -> dict[str, str]:
+    """``[district_teams]``: district name (as ``[districts]`` names it) → the team's email address."""
+    teams: dict[str, str] = {}
+    for name, address in reader.table(raw, "district_teams", "", required=False).items():
+        if not isinstance(address, str) or "@" not in address:
+            reader.problems.append(f"district_teams.{name}: must be an email address; got {address!r}")
+            continue
+        teams[str(name)] = address
+    return teams
+
+
+#: The register import/export fields, in the order the council CSV is written.
+REGISTER_FIELDS = (
+    "urn",
+    "child_name",
+    "date_of_birth",
+    "lcs_id",
+    "postcode",
+    "lead_professional",
+    "lead_professional_agency",
+    "lead_professional_email",
+    "status",
+)
+
+
+def _register_columns(reader: _Reader, raw: dict[str, Any]) -> dict[str, str]:
+    """``[register.columns]``: mailbot's field → the council's column heading (unmapped fields keep their name)."""
+    register = reader.table(raw, "register", "", required=False)
+    columns: dict[str, str] = {}
+    for name, heading in reader.table(register, "columns", "register.", required=False).items():
+        if name not in REGISTER_FIELDS:
+            reader.problems.append(
+                f"register.columns.{name}: unknown field; known: {', '.join(REGISTER_FIELDS)}"
+            )
+        elif not isinstance(heading, str) or not heading.strip():
+            reader.problems.append(f"register.columns.{name}: must be the column heading as text")
+        else:
+            columns[name] = heading.strip()
+    return columns
 
 
 def _documents(reader: _Reader, raw: dict[str, Any]) -> DocumentLimits:
@@ -409,6 +497,57 @@ def _documents(reader: _Reader, raw: dict[str, Any]) -> DocumentLimits:
         ocr_enabled=reader.get(table, "ocr", where, bool, True),
         workers=reader.get(table, "workers", where, int, 0),
     )
+
+
+def _urn(reader: _Reader, raw: dict[str, Any]) -> tuple[UrnScheme, int]:
+    """The issued URN format, the legacy formats to recognise, and the next number to issue."""
+    table = reader.table(raw, "urn", "", required=False)
+    where = "urn."
+    prefix = reader.get(table, "prefix", where, str, "LAN")
+    width = reader.get(table, "width", where, int, 6)
+    check = reader.get(table, "check_character", where, bool, True)
+    separator = reader.get(table, "separator", where, str, "-")
+    next_number = reader.get(table, "next_number", where, int, 1)
+    if (
+        prefix is not None
+        and prefix
+        and not (prefix.isalnum() and prefix.isascii() and prefix.upper() == prefix)
+    ):
+        reader.problems.append(f'urn.prefix: use capital letters and digits only (or ""); got {prefix!r}')
+    if prefix and prefix[:1].isdigit():
+        reader.problems.append(f"urn.prefix: must start with a letter; got {prefix!r}")
+    if width is not None and not 3 <= width <= 12:
+        reader.problems.append(f"urn.width: must be between 3 and 12; got {width}")
+    if separator is not None and separator not in ("-", "/", "", " "):
+        reader.problems.append(f'urn.separator: one of "-", "/", " " or ""; got {separator!r}')
+    legacy: list[LegacyUrnFormat] = []
+    for index, item in enumerate(reader.get(table, "legacy", where, list, [])):
+        lw = f"urn.legacy[{index}]."
+        if isinstance(item, str):
+            item = {"pattern": item}
+        if not isinstance(item, dict):
+            reader.problems.append(f'{lw[:-1]}: must be a pattern or a table with pattern = "..."')
+            continue
+        pattern = reader.get(item, "pattern", lw, str)
+        needs_label = reader.get(item, "needs_label", lw, bool, None)
+        problem = legacy_pattern_problem(pattern) if pattern else None
+        if problem:
+            reader.problems.append(f"{lw}pattern: {problem}")
+        elif pattern:
+            legacy.append(LegacyUrnFormat(pattern, needs_label))
+    scheme = UrnScheme(
+        prefix if prefix is not None else "LAN",
+        width or 6,
+        True if check is None else check,
+        "-" if separator is None else separator,
+        tuple(legacy),
+    )
+    if next_number is not None and not 1 <= next_number <= scheme.capacity:
+        reader.problems.append(
+            f"urn.next_number: {next_number} does not fit a {scheme.width}-digit URN (1 to {scheme.capacity}); "
+            "widen urn.width before the numbers run out"
+        )
+    return scheme, next_number or 1
 
 
 def parse_settings(raw: dict[str, Any], base_dir: Path, source_path: Path | None = None) -> Settings:
@@ -437,13 +576,7 @@ def parse_settings(raw: dict[str, Any], base_dir: Path, source_path: Path | None
         reader.problems.append(
             "council.trusted_domains: list at least one domain (personal data only goes there)"
         )
-    urn_table = reader.table(raw, "urn", "", required=False)
-    prefix = reader.get(urn_table, "prefix", "urn.", str, "LAN")
-    width = reader.get(urn_table, "width", "urn.", int, 6)
-    if prefix is not None and not (prefix.isalnum() and prefix.isascii() and prefix.upper() == prefix):
-        reader.problems.append(f"urn.prefix: use capital letters and digits only; got {prefix!r}")
-    if width is not None and not 4 <= width <= 10:
-        reader.problems.append(f"urn.width: must be between 4 and 10; got {width}")
+    urn_scheme, urn_next_number = _urn(reader, raw)
     districts_table = reader.table(raw, "districts", "", required=False)
     districts = {str(k).upper().replace(" ", ""): str(v) for k, v in districts_table.items()}
     mailboxes = _mailboxes(reader, raw)
@@ -456,7 +589,10 @@ def parse_settings(raw: dict[str, Any], base_dir: Path, source_path: Path | None
         trusted_domains=tuple(str(d).lower().lstrip("@") for d in trusted),
         mailboxes=mailboxes,
         transport=_transport(reader, raw),
-        urn=UrnScheme(prefix or "LAN", width or 6),
+        urn=urn_scheme,
+        urn_next_number=urn_next_number,
+        district_teams=_district_teams(reader, raw),
+        register_columns=_register_columns(reader, raw),
         documents=_documents(reader, raw),
         workflow=_workflow(reader, raw),
         districts=districts,
@@ -479,6 +615,12 @@ def parse_settings(raw: dict[str, Any], base_dir: Path, source_path: Path | None
             reader.problems.append(
                 f"mailboxes.{mailbox.name}.address: {mailbox.address} is not in council.trusted_domains"
             )
+    for label, address in (
+        *((f"district_teams.{name}", team) for name, team in settings.district_teams.items()),
+        ("workflow.no_lead_professional_team", settings.workflow.no_lead_professional_team),
+    ):
+        if address and not settings.is_trusted(address):
+            reader.problems.append(f"{label}: {address} is not in council.trusted_domains")
     if settings.templates_dir and not settings.templates_dir.is_dir():
         reader.problems.append(f"mailbot.templates_dir: {settings.templates_dir} is not a folder")
     if settings.fields_file and not settings.fields_file.is_file():

@@ -9,6 +9,8 @@
     │   ├── TemporaryTransportError      4xx, connection lost, timeout: retry with backoff
     │   └── PermanentTransportError      5xx for every recipient: mark failed, raise a review item
     ├── RegisterError                    the database refused (migrations missing, constraint broken)
+    │   ├── UrnSequenceExhaustedError    every URN the configured width can hold has been issued
+    │   └── ImportFileError              a register import file cannot be read at all (not a row problem)
     └── UntrustedRecipientError          an attempt to send personal data outside the trusted domains
 
 The shell catches broadly only twice: once per message (the message is marked failed and kept in the
@@ -60,6 +62,14 @@ class PermanentTransportError(TransportError):
 
 class RegisterError(MailbotError):
     """The register (database) refused an operation."""
+
+
+class UrnSequenceExhaustedError(RegisterError):
+    """Every URN of the issued format's width is used: an operator must widen ``urn.width``."""
+
+
+class ImportFileError(RegisterError):
+    """A register import file cannot be read at all: missing, not CSV, or a mapped column absent."""
 
 
 class UntrustedRecipientError(MailbotError):

@@ -1,8 +1,9 @@
 """``apply``: carry out a Decision in the caller's transaction (the imperative shell's one writer).
 
-Everything a decision changes — request, case, children, lead professional, documents, outbox rows,
-review items, events and the message's state — is written in the same transaction, so a crash
-leaves either all of it or none (invariants 1 and 2).
+Everything a decision changes — request, case, children, lead professional, allocations, documents,
+outbox rows, review items, events and the message's state — is written in the same transaction, so a
+crash leaves either all of it or none (invariants 1 and 2). Each action has one handler; ``match``
+with ``assert_never`` makes an action nobody handles a type error, not a silent no-op.
 """
 
 from __future__ import annotations
@@ -11,32 +12,20 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import assert_never
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from mailbot.config import Settings
 from mailbot.domain.facts import Child as ChildFacts
 from mailbot.domain.facts import DocumentFacts
-from mailbot.register.models import (
-    Allocation,
-    Case,
-    Child,
-    Document,
-    Event,
-    LeadProfessional,
-    Message,
-    Outbox,
-    Request,
-    ReviewItem,
-)
-from mailbot.register.models import (
-    Sequence as SequenceRow,
-)
+from mailbot.register.models import Case, Child, Document, Event, Message, Outbox, Request, ReviewItem
+from mailbot.register.urn_sequence import issue_urn
 from mailbot.rules.actions import (
+    Action,
     AttachCase,
     Decision,
+    ExpectTafMinutes,
     Ignore,
     IssueUrn,
     MarkOutboxFailed,
@@ -45,10 +34,13 @@ from mailbot.rules.actions import (
     RecordLeadProfessional,
     ReuseUrn,
     Review,
+    SatisfyTafExpectation,
     Send,
 )
 from mailbot.rules.districts import district_for_postcode
 from mailbot.transports.outgoing import Shell, queue_email, request_documents
+from mailbot.workflow.allocation import AllocationError, allocate
+from mailbot.workflow.records import AWAITING_TAF, close_taf_expectations, record_lead_professional
 
 log = logging.getLogger(__name__)
 
@@ -59,37 +51,6 @@ class StoredDocument:
 
     facts: DocumentFacts
     stored_path: str | None
-
-
-def next_urn(session: Session, settings: Settings) -> str:
-    """Take the next URN from the shared sequence with one atomic UPDATE (safe across instances)."""
-    result = session.execute(
-        update(SequenceRow)
-        .where(SequenceRow.name == "urn")
-        .values(last_value=SequenceRow.last_value + 1)
-        .returning(SequenceRow.last_value)
-    ).scalar_one_or_none()
-    if result is None:
-        session.add(SequenceRow(name="urn", last_value=1))
-        session.flush()
-        result = 1
-    return settings.urn.format(result)
-
-
-def _case(session: Session, urn: str) -> Case:
-    return session.execute(select(Case).where(Case.urn == urn)).scalar_one()
-
-
-def _add_children(session: Session, case: Case, children: Sequence[ChildFacts]) -> None:
-    for child in children:
-        case.children.append(
-            Child(
-                name=child.name,
-                date_of_birth=child.date_of_birth,
-                lcs_id=child.lcs_id,
-                postcode=child.postcode,
-            )
-        )
 
 
 @dataclass(frozen=True)
@@ -104,6 +65,33 @@ class Incoming:
     documents: tuple[StoredDocument, ...]
 
 
+@dataclass
+class _Applying:
+    """One decision being carried out: what every handler needs."""
+
+    session: Session
+    shell: Shell
+    incoming: Incoming
+    request: Request | None
+    now: datetime
+
+
+def _case(session: Session, urn: str) -> Case:
+    return session.execute(select(Case).where(Case.urn == urn)).scalar_one()
+
+
+def _add_children(case: Case, children: Sequence[ChildFacts]) -> None:
+    for child in children:
+        case.children.append(
+            Child(
+                name=child.name,
+                date_of_birth=child.date_of_birth,
+                lcs_id=child.lcs_id,
+                postcode=child.postcode,
+            )
+        )
+
+
 def apply(
     session: Session,
     shell: Shell,
@@ -112,24 +100,13 @@ def apply(
     request: Request | None,
     now: datetime,
 ) -> Request | None:
-    """Carry out ``decision`` for ``incoming``; returns the request it now belongs to (if any)."""
-    settings = shell.settings
+    """Carry out ``decision`` for ``incoming``; returns the request it now belongs to (if any).
+
+    A decision with no request type (automatic mail, an allocation reply) touches no request, even
+    when the message threads to one (a reply to a meeting alert carries the step down's tag).
+    """
     message = incoming.row
-    if decision.request_type is not None and request is None:
-        request = Request(
-            mailbox=message.mailbox,
-            type=decision.request_type,
-            state=decision.state,
-            sender=message.sender or "",
-            missing=list(decision.missing),
-            facts={"bodies": []},
-            chase_count=0,
-            last_activity_at=now,
-            created_at=now,
-            updated_at=now,
-        )
-        session.add(request)
-        session.flush()
+    request = _request_for(session, decision, message, request, now) if decision.request_type else None
     if request is not None:
         request.state = decision.state
         request.missing = list(decision.missing)
@@ -156,91 +133,9 @@ def apply(
                 created_at=now,
             )
         )
+    applying = _Applying(session, shell, incoming, request, now)
     for action in decision.actions:
-        if isinstance(action, IssueUrn):
-            district = (
-                district_for_postcode(action.district_postcode, settings.districts)
-                if action.district_postcode
-                else None
-            )
-            case = Case(
-                urn=next_urn(session, settings),
-                status="open",
-                district=district,
-                created_at=now,
-                updated_at=now,
-                children=[],
-            )
-            _add_children(session, case, action.children)
-            session.add(case)
-            session.flush()
-            _link_case(session, request, case)
-        elif isinstance(action, ReuseUrn):
-            case = _case(session, action.urn)
-            _add_children(session, case, action.new_children)
-            _link_case(session, request, case)
-        elif isinstance(action, AttachCase):
-            _link_case(session, request, _case(session, action.urn))
-        elif isinstance(action, RecordLeadProfessional):
-            record_lead_professional(
-                session, _case(session, action.urn), action.lead_professional, request, now
-            )
-        elif isinstance(action, RecordAllocation):
-            pass  # allocations are applied by mailbot.workflow.allocation, which owns that workflow
-        elif isinstance(action, QueueForAllocation):
-            session.add(
-                Event(
-                    at=now,
-                    kind="queued_for_allocation",
-                    request_id=request.id if request else None,
-                    detail={},
-                )
-            )
-        elif isinstance(action, Send):
-            attachments = (
-                request_documents(session, shell, request)
-                if action.attach_documents_of_request and request
-                else []
-            )
-            to_sender = bool(action.to) and action.to[0] == message.sender
-            context = dict(action.context)
-            if action.template == "filed" and request is not None:
-                context.setdefault("documents", _documents_context(session, request))
-            queue_email(
-                session,
-                shell,
-                template=action.template,
-                to=action.to,
-                context=context,
-                recipient_name=incoming.sender_name if to_sender else None,
-                dedupe_key=f"m{message.id}:{action.template}:{action.key}",
-                mailbox_name=message.mailbox,
-                request=request,
-                now=now,
-                personal=action.personal,
-                in_reply_to=incoming.message_id if to_sender else None,
-                references=incoming.references,
-                attachments=attachments,
-            )
-        elif isinstance(action, Review):
-            session.add(
-                ReviewItem(
-                    reason=action.reason,
-                    detail=action.detail,
-                    state="open",
-                    request_id=request.id if request else None,
-                    message_row_id=message.id,
-                    created_at=now,
-                )
-            )
-        elif isinstance(action, MarkOutboxFailed):
-            session.execute(
-                update(Outbox)
-                .where(Outbox.message_id == action.message_id)
-                .values(state="failed", last_error="bounced: delivery failed")
-            )
-        elif isinstance(action, Ignore):
-            pass
+        _carry_out(applying, action)
     message.state = decision.message_state
     message.processed_at = now
     session.add(
@@ -261,6 +156,206 @@ def apply(
     return request
 
 
+def _request_for(
+    session: Session, decision: Decision, message: Message, request: Request | None, now: datetime
+) -> Request:
+    if request is not None:
+        return request
+    assert decision.request_type is not None  # the caller checked
+    request = Request(
+        mailbox=message.mailbox,
+        type=decision.request_type,
+        state=decision.state,
+        sender=message.sender or "",
+        missing=list(decision.missing),
+        facts={"bodies": []},
+        chase_count=0,
+        last_activity_at=now,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(request)
+    session.flush()
+    return request
+
+
+def _carry_out(applying: _Applying, action: Action) -> None:
+    session, request, now = applying.session, applying.request, applying.now
+    match action:
+        case IssueUrn():
+            _issue_urn(applying, action)
+        case ReuseUrn():
+            case = _case(session, action.urn)
+            _add_children(case, action.new_children)
+            _link_case(session, request, case)
+        case AttachCase():
+            _link_case(session, request, _case(session, action.urn))
+        case RecordLeadProfessional():
+            record_lead_professional(
+                session, _case(session, action.urn), action.lead_professional, request, now
+            )
+        case ExpectTafMinutes():
+            _expect_taf_minutes(applying, action)
+        case SatisfyTafExpectation():
+            close_taf_expectations(session, _case(session, action.urn), now, state="done", keep=request)
+        case RecordAllocation():
+            _record_allocation(applying, action)
+        case QueueForAllocation():
+            session.add(
+                Event(
+                    at=now,
+                    kind="queued_for_allocation",
+                    request_id=request.id if request else None,
+                    detail={},
+                )
+            )
+        case Send():
+            _send(applying, action)
+        case Review():
+            _review(applying, action.reason, action.detail)
+        case MarkOutboxFailed():
+            session.execute(
+                update(Outbox)
+                .where(Outbox.message_id == action.message_id)
+                .values(state="failed", last_error="bounced: delivery failed")
+            )
+        case Ignore():
+            pass
+        case _:
+            assert_never(action)
+
+
+def _issue_urn(applying: _Applying, action: IssueUrn) -> None:
+    session, now = applying.session, applying.now
+    settings = applying.shell.settings
+    district = (
+        district_for_postcode(action.district_postcode, settings.districts)
+        if action.district_postcode
+        else None
+    )
+    case = Case(
+        urn=issue_urn(session, settings.urn, settings.urn_next_number),
+        status="open",
+        district=district,
+        created_at=now,
+        updated_at=now,
+        children=[],
+    )
+    _add_children(case, action.children)
+    session.add(case)
+    session.flush()
+    _link_case(session, applying.request, case)
+
+
+def _review(applying: _Applying, reason: str, detail: str) -> None:
+    applying.session.add(
+        ReviewItem(
+            reason=reason,
+            detail=detail,
+            state="open",
+            request_id=applying.request.id if applying.request else None,
+            message_row_id=applying.incoming.row.id,
+            created_at=applying.now,
+        )
+    )
+
+
+def _send(applying: _Applying, action: Send) -> None:
+    session, shell, request, incoming = applying.session, applying.shell, applying.request, applying.incoming
+    message = incoming.row
+    attachments = (
+        request_documents(session, shell, request) if action.attach_documents_of_request and request else []
+    )
+    to_sender = bool(action.to) and action.to[0] == message.sender
+    context = dict(action.context)
+    if action.template == "filed" and request is not None:
+        context.setdefault("documents", _documents_context(session, request))
+    queue_email(
+        session,
+        shell,
+        template=action.template,
+        to=action.to,
+        context=context,
+        recipient_name=incoming.sender_name if to_sender else None,
+        dedupe_key=f"m{message.id}:{action.template}:{action.key}",
+        mailbox_name=message.mailbox,
+        request=request,
+        now=applying.now,
+        personal=action.personal,
+        in_reply_to=incoming.message_id if to_sender else None,
+        references=incoming.references,
+        attachments=attachments,
+        auto_submitted="auto-replied" if to_sender else "auto-generated",
+    )
+
+
+def _record_allocation(applying: _Applying, action: RecordAllocation) -> None:
+    try:
+        with applying.session.begin_nested():
+            allocate(
+                applying.session,
+                applying.shell,
+                urn=action.urn,
+                worker_name=action.worker_name,
+                worker_email=action.worker_email,
+                team=action.team,
+                source="email",
+                now=applying.now,
+            )
+    except AllocationError:
+        # Allocated by someone else between the view and now (the console, a second reply).
+        _review(applying, "allocation_unreadable", f"{action.urn}: no step down for this URN is waiting now")
+        applying.incoming.row.state = "review"
+
+
+def _expect_taf_minutes(applying: _Applying, action: ExpectTafMinutes) -> None:
+    """Open the request that waits for the new LP's TAF minutes and, when allowed, email the LP."""
+    session, shell, now = applying.session, applying.shell, applying.now
+    case = _case(session, action.urn)
+    close_taf_expectations(session, case, now, state="superseded")
+    caf = shell.settings.mailbox_by_role("caf")
+    lp = action.lead_professional
+    waiting = Request(
+        mailbox=caf.name,
+        type="taf_minutes",
+        state=AWAITING_TAF,
+        sender=(lp.email or "").lower(),
+        case=case,
+        missing=["taf_document"],
+        facts={"bodies": [], "lead_professional": lp.to_json()},
+        chase_count=0,
+        due_on=action.due_on,
+        last_activity_at=now,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(waiting)
+    session.flush()
+    session.add(
+        Event(
+            at=now,
+            kind="taf_minutes_expected",
+            request_id=waiting.id,
+            case_id=case.id,
+            detail={"due_on": action.due_on.isoformat(), "lead_professional_told": action.notify},
+        )
+    )
+    if action.notify and lp.email:
+        queue_email(
+            session,
+            shell,
+            template="lead_professional_welcome",
+            to=[lp.email],
+            context={"lead_professional": lp.to_json(), "taf_due_on": action.due_on},
+            dedupe_key=f"r{waiting.id}:lead_professional_welcome",
+            mailbox_name=caf.name,
+            request=waiting,
+            now=now,
+            recipient_name=lp.name,
+            auto_submitted="auto-generated",
+        )
+
+
 def _documents_context(session: Session, request: Request) -> list[dict[str, str]]:
     rows = session.execute(
         select(Document).where(Document.request_id == request.id).order_by(Document.id)
@@ -279,47 +374,3 @@ def _link_case(session: Session, request: Request | None, case: Case) -> None:
         return
     request.case = case  # the relationship, so templates see the case without a reload
     session.execute(update(Document).where(Document.request_id == request.id).values(case_id=case.id))
-
-
-def record_lead_professional(
-    session: Session, case: Case, lead_professional: Any, request: Request | None, now: datetime
-) -> LeadProfessional:
-    """End the case's current LP (kept as history) and make ``lead_professional`` current."""
-    session.execute(
-        update(LeadProfessional)
-        .where(LeadProfessional.case_id == case.id, LeadProfessional.ended_at.is_(None))
-        .values(ended_at=now)
-    )
-    row = LeadProfessional(
-        case_id=case.id,
-        name=lead_professional.name,
-        role=lead_professional.role,
-        agency=lead_professional.agency,
-        email=lead_professional.email,
-        phone=lead_professional.phone,
-        recorded_at=now,
-        request_id=request.id if request else None,
-    )
-    session.add(row)
-    case.updated_at = now
-    session.flush()
-    return row
-
-
-def record_allocation(
-    session: Session, request: Request, action: RecordAllocation, source: str, now: datetime
-) -> Allocation:
-    """Write an allocation row for ``request`` (the allocation workflow sends the emails)."""
-    assert request.case_id is not None
-    row = Allocation(
-        request_id=request.id,
-        case_id=request.case_id,
-        worker_name=action.worker_name,
-        worker_email=action.worker_email,
-        team=action.team,
-        source=source,
-        allocated_at=now,
-    )
-    session.add(row)
-    session.flush()
-    return row

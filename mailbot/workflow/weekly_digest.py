@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from mailbot.register.models import Outbox, Request
 from mailbot.register.queries import request_view
-from mailbot.rules.digest import DigestEntry, build_digest, initials, next_allocations_meeting, redact_names
+from mailbot.rules.digest import DigestEntry, build_digest, initials, redact_names
 from mailbot.rules.districts import district_for_postcode
 from mailbot.rules.merge import merge_facts
 from mailbot.templating.templates import RenderedEmail
@@ -85,10 +85,7 @@ def digest_entries(session: Session, shell: Shell, as_of: date) -> list[DigestEn
 
 def digest_context(session: Session, shell: Shell, as_of: date, now: datetime) -> dict[str, object]:
     settings = shell.settings
-    workflow = settings.workflow
-    meeting = next_allocations_meeting(
-        now, workflow.allocation_weekday, workflow.allocation_time, settings.timezone
-    )
+    meeting = settings.next_allocations_meeting(now)
     return {
         **build_digest(digest_entries(session, shell, as_of), as_of=as_of, next_meeting=meeting.date()),
         "reference": digest_reference(as_of),

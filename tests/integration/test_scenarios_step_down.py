@@ -342,6 +342,7 @@ def _lp_email(urn: str, name: str, agency: str, address: str) -> bytes:
 
 
 def test_new_lead_professional_and_history(world: World) -> None:
+    world.mail.add_user("omar.nurse@lancashire.gov.uk")
     urn = _issue_urn(world)
     world.send(
         _lp_email(urn, "Hannah Head", "Preston Primary School", "h.head@preston-primary.lancs.sch.uk"),
@@ -358,7 +359,8 @@ def test_new_lead_professional_and_history(world: World) -> None:
     world.send(_lp_email(urn, "Omar Nurse", "School Nursing Team", "omar.nurse@lancashire.gov.uk"), SW, CAF)
     world.run()
     second = world.inbox(SW, 2)[1]
-    assert "[SD-000003]" in second["Subject"] and "Omar Nurse" in body(second)
+    # SD-000003 is CAF@ waiting for Hannah Head's TAF minutes; Omar Nurse's notification is SD-000004.
+    assert "[SD-000004]" in second["Subject"] and "Omar Nurse" in body(second)
     assert world.register()["cases"][0]["lead_professional"]["name"] == "Omar Nurse"
 
     def history(session: Any) -> list[tuple[str | None, bool]]:

@@ -30,14 +30,19 @@ AMERICANISMS = re.compile(
 EXPECTED = [
     "acknowledgement",
     "allocation_feedback",
+    "allocation_unreadable",
     "caf_lp_update",
     "chase_up",
     "escalation",
     "filed",
+    "lead_professional_welcome",
     "level_one_no_urn",
     "lp_recorded",
     "meeting_alert",
+    "no_lead_professional_escalation",
+    "no_lead_professional_received",
     "review_alert",
+    "taf_minutes_chase",
     "unknown_urn",
     "untrusted_acknowledgement",
     "urn_existing",
@@ -161,7 +166,7 @@ def test_greeting_without_a_name() -> None:
         (
             "step_down_wpehs",
             "Step down to WPEHS received – URN LAN-004217-K [SD-000124]",
-            "next weekly allocations meeting on Monday 20 October 2025",
+            "next allocations meeting on Monday 20 October 2025",
         ),
         (
             "meeting_representation",
