@@ -298,15 +298,31 @@ def _as_of(value: str | None, settings: Settings) -> tuple[Any, Any]:
 @main.command()
 @click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="Run as if today were this date.")
 @click.option("--send/--no-send", default=True, help="Drain the outbox afterwards (default: yes).")
+@click.option(
+    "--dry-run", is_flag=True, help="Say what would be chased or escalated; change nothing, send nothing."
+)
 @click.pass_context
-def chase(ctx: click.Context, as_of: str | None, send: bool) -> None:
-    """Chase incomplete requests due a reminder; escalate those chased too often."""
+def chase(ctx: click.Context, as_of: str | None, send: bool, dry_run: bool) -> None:
+    """Chase incomplete requests (and late TAF minutes) due a reminder; escalate those chased too often."""
     from mailbot.workflow.chase import run_chases
 
     app = _app(ctx)
     try:
         day, now = _as_of(as_of, app.settings)
-        result = run_chases(app.register, app.shell, day, now)
+        result = run_chases(app.register, app.shell, day, now, dry_run=dry_run)
+        if dry_run:
+            for planned in result.planned:
+                what = {
+                    "chase": f"would send reminder {planned.attempt}",
+                    "escalate": "would escalate to the team",
+                    "wait": "not due yet",
+                }[planned.action]
+                click.echo(f"{planned.reference}  {planned.request_type:<24} {planned.state:<14} {what}")
+            click.echo(
+                f"dry run for {day.isoformat()}: would chase {result.chased}, escalate {result.escalated}; "
+                f"{result.waiting} not yet due; nothing was changed or sent"
+            )
+            return
         sent = app.outbox.drain().sent if send and app.outbox else 0
         click.echo(
             f"chased {result.chased}, escalated {result.escalated}, not yet due {result.waiting}; sent {sent}"
@@ -317,19 +333,31 @@ def chase(ctx: click.Context, as_of: str | None, send: bool) -> None:
 
 @main.command()
 @click.option("--preview", is_flag=True, help="Print the digest instead of sending it.")
-@click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="Build it as if today were this date.")
+@click.option(
+    "--as-of",
+    "as_of",
+    metavar="YYYY-MM-DD",
+    help="Build it as if today were this date (a future date only previews).",
+)
 @click.pass_context
 def digest(ctx: click.Context, preview: bool, as_of: str | None) -> None:
-    """Send (or preview) the weekly allocation digest to WPEHS."""
+    """Send (or preview) the allocation digest to WPEHS."""
+    from datetime import UTC, datetime
+
     from mailbot.workflow.weekly_digest import preview_digest, queue_digest
 
     app = _app(ctx)
     try:
         day, now = _as_of(as_of, app.settings)
+        future = day > datetime.now(UTC).astimezone(app.settings.zone).date()
         with app.register.transaction() as session:
-            if preview:
+            if preview or future:
+                # A future date is always a preview: queueing it would take that day's dedupe key and
+                # silence the real digest when the day comes.
                 rendered = preview_digest(session, app.shell, day, now)
                 click.echo(f"Subject: {rendered.subject}\n\n{rendered.text}")
+                if future and not preview:
+                    click.echo(f"(preview only: {day.isoformat()} is in the future; nothing was queued)")
                 return
             row = queue_digest(session, app.shell, day, now)
         if row is None:

@@ -41,6 +41,8 @@ lead_professional_welcome  recipient_name, urn, child_initials or None, lead_pro
                            taf_weeks (int), taf_due_on (date)
 taf_minutes_chase          recipient_name, urn, child_initials or None, received_on (date the LP was
                            recorded), taf_weeks, taf_due_on, attempt (1..), max_attempts
+taf_minutes_overdue        urn, child_initials or None, received_on, taf_weeks, taf_due_on, attempts (0 when
+                           the LP could not be emailed), lead_professional ({name or None, agency or None, ...})
 no_lead_professional_escalation  urn, child_initials or None
 no_lead_professional_received    recipient_name, urn, child_initials or None, team_address
 allocation_unreadable      problems (list of {line, urn, reason}), allocated (list of URNs recorded),
@@ -223,6 +225,16 @@ SAMPLES: dict[str, dict[str, object]] = {
         "attempt": 1,
         "max_attempts": 2,
     },
+    "taf_minutes_overdue": {
+        **CAF,
+        "urn": "LAN-004217-K",
+        "child_initials": "A.O.",
+        "received_on": date(2025, 10, 20),
+        "taf_weeks": 4,
+        "taf_due_on": date(2025, 11, 17),
+        "attempts": 2,
+        "lead_professional": dict(_LEAD_PROFESSIONAL),
+    },
     "no_lead_professional_escalation": {**CAF, "urn": "LAN-004217-K", "child_initials": "A.O."},
     "no_lead_professional_received": {
         **CAF,
@@ -340,6 +352,9 @@ VARIANTS: dict[str, list[dict[str, object]]] = {
     ],
     "escalation": [{**SAMPLES["escalation"], "urn": "LAN-004217-K", "child_initials": None}],
     "taf_minutes_chase": [{**SAMPLES["taf_minutes_chase"], "attempt": 2, "child_initials": None}],
+    "taf_minutes_overdue": [
+        {**SAMPLES["taf_minutes_overdue"], "attempts": 0, "lead_professional": {"name": None, "agency": None}}
+    ],
     "allocation_unreadable": [{**SAMPLES["allocation_unreadable"], "allocated": []}],
     "level_one_no_urn": [{**SAMPLES["level_one_no_urn"], "child_initials": None}],
 }

@@ -43,6 +43,7 @@ EXPECTED = [
     "no_lead_professional_received",
     "review_alert",
     "taf_minutes_chase",
+    "taf_minutes_overdue",
     "unknown_urn",
     "untrusted_acknowledgement",
     "urn_existing",
