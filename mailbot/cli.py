@@ -187,10 +187,18 @@ def register() -> None:
 
 
 @register.command("export")
-@click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "csv", "council-csv"]),
+    default="json",
+    show_default=True,
+    help="council-csv: the import's columns under the council's headings, for its case system.",
+)
 @click.pass_context
 def register_export(ctx: click.Context, fmt: str) -> None:
-    """Print the whole register as JSON, or the cases as CSV (one row per child)."""
+    """Print the whole register as JSON, the cases as CSV, or the council CSV (one row per child)."""
+    from mailbot.register.council_export import write_council_csv
     from mailbot.register.database import Register
     from mailbot.register.export import export_csv, export_register
 
@@ -200,10 +208,82 @@ def register_export(ctx: click.Context, fmt: str) -> None:
         with store.transaction() as session:
             if fmt == "json":
                 click.echo(json.dumps(export_register(session), indent=2, ensure_ascii=False))
+            elif fmt == "council-csv":
+                write_council_csv(session, sys.stdout, settings.register_columns)
             else:
                 click.echo(export_csv(session), nl=False)
     finally:
         store.close()
+
+
+@register.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--map",
+    "mappings",
+    multiple=True,
+    metavar="FIELD=HEADING",
+    help="The file's heading for a field (overrides [register.columns]); repeat for each.",
+)
+@click.option("--dry-run", is_flag=True, help="Say what would be created or merged; change nothing.")
+@click.option("--allow-errors", is_flag=True, help="Import the good rows even when some rows have errors.")
+@click.pass_context
+def register_import(
+    ctx: click.Context, file: Path, mappings: tuple[str, ...], dry_run: bool, allow_errors: bool
+) -> None:
+    """Load the council's existing cases from FILE (CSV, one row per child); re-running it changes nothing."""
+    from datetime import UTC, datetime
+
+    from mailbot.errors import ImportFileError
+    from mailbot.register.database import Register
+    from mailbot.register.import_rows import FIELDS
+    from mailbot.register.importing import ImportOptions, import_register
+
+    settings = _settings(ctx)
+    columns = dict(settings.register_columns)
+    for mapping in mappings:
+        name, _, heading = mapping.partition("=")
+        if name not in FIELDS or not heading.strip():
+            click.echo(
+                f"mailbot: --map {mapping!r}: use FIELD=Heading, FIELD one of {', '.join(FIELDS)}", err=True
+            )
+            ctx.exit(EXIT_CONFIG)
+        columns[name] = heading.strip()
+    store = Register(settings.database_url)
+    try:
+        options = ImportOptions(
+            scheme=settings.urn,
+            columns=columns,
+            districts=settings.districts,
+            now=datetime.now(UTC),
+            dry_run=dry_run,
+            allow_errors=allow_errors,
+        )
+        report = import_register(store, file, options)
+    except ImportFileError as error:
+        click.echo(f"mailbot: {error}", err=True)
+        ctx.exit(EXIT_PROBLEM)
+    finally:
+        store.close()
+    for problem in report.errors[:100]:
+        click.echo(f"  {problem}", err=True)
+    if len(report.errors) > 100:
+        click.echo(f"  ... and {len(report.errors) - 100} more row errors", err=True)
+    verb = "would create" if dry_run else "created"
+    click.echo(
+        f"{report.rows} row(s), {report.cases_in_file} case(s): {verb} {report.created}, "
+        f"{'would merge' if dry_run else 'merged'} {report.merged}, unchanged {report.unchanged}; "
+        f"children added {report.children_added}, completed {report.children_completed}; "
+        f"lead professionals recorded {report.lead_professionals_recorded}; "
+        f"statuses changed {report.statuses_changed}; row errors {len(report.errors)}"
+    )
+    if dry_run:
+        click.echo("dry run: nothing was changed")
+    elif not report.written:
+        click.echo(
+            "nothing was imported: fix the rows above and run it again (or use --allow-errors)", err=True
+        )
+        ctx.exit(EXIT_PROBLEM)
 
 
 @register.command("show")
