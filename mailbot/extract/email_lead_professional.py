@@ -31,7 +31,7 @@ _INTRO = re.compile(
     r"(?:\b(?:the\s+)?(?:new|proposed|identified|agreed|nominated|allocated)\s+)?"
     r"\b(?:lead professional|lead practitioner|lead worker|LP)(?:'s)?(?:\s+details)?"
     r"(?:\s+(?:is|will be|is going to be|has been identified as|has been agreed as|are))?"
-    r"\s*(?::|-|–)\s*(?P<rest>.*)$|"
+    r"(?:\s+for\s+[^:.]{1,40})?\s*(?::|-|–)\s*(?P<rest>.*)$|"
     r"\b(?:the\s+)?(?:new|proposed|identified|agreed|nominated)\s+(?:lead professional|lead practitioner|LP)"
     r"\s+(?:is|will be)\s*$",
     re.IGNORECASE,
@@ -187,12 +187,12 @@ def mark_lead_professional_blocks(paragraphs: Sequence[Paragraph]) -> list[Parag
             in_lp_section = bool(
                 re.search(r"lead professional|lead practitioner|\bLP\b", text, re.IGNORECASE)
             )
-        intro = _INTRO.search(text) if not in_lp_section else None
+        intro = _INTRO.search(text)
         if intro is not None:
             parts, end = _block_after_intro(paragraphs, index, intro.group("rest") or "")
             found = _classify_parts(parts)
             if any(label == "Name" for label, _, _ in found):
-                result.append(paragraph)
+                result.append(Paragraph(text, paragraph.where))
                 result.extend(_as_block(found, paragraph.where))
                 index = end
                 continue

@@ -73,14 +73,14 @@ class ImportedCase:
 
 
 def _key(heading: str) -> str:
-    return " ".join(heading.replace("\ufeff", "").split()).casefold()
+    return " ".join(heading.replace("\ufeff", "").replace("_", " ").split()).casefold()
 
 
 def resolve_columns(headings: Sequence[str], columns: Mapping[str, str]) -> tuple[dict[str, int], list[str]]:
     """Where each field is in a row: ``{field: index}``, and what is wrong with the headings.
 
     A field's heading is ``columns[field]`` when mapped, else the field's own name; headings compare
-    without case and extra spaces. A required field with no column is a problem (the file cannot be
+    without case, extra spaces or underscores ("LCS ID" is ``lcs_id``). A required field with no column is a problem (the file cannot be
     read); an optional one is simply absent.
     """
     by_heading = {_key(h): i for i, h in enumerate(headings)}
