@@ -64,14 +64,23 @@ def main(ctx: click.Context, config: str | None) -> None:
 
 
 @main.command("check-config")
+@click.option(
+    "--routes/--no-routes",
+    default=True,
+    help="Also run every route on a scratch register and check each email it sends (a few seconds).",
+)
 @click.pass_context
-def check_config(ctx: click.Context) -> None:
+def check_config(ctx: click.Context, routes: bool) -> None:
     """Validate the config file and say exactly what is wrong and where."""
     settings = _settings(ctx)
     from mailbot.templating.samples import SAMPLES
     from mailbot.templating.templates import TemplateRenderer
 
     template_problems = TemplateRenderer(settings.templates_dir).check(SAMPLES)
+    if routes and not template_problems:
+        from mailbot.service.route_check import check_route_contexts
+
+        template_problems = check_route_contexts(settings).problems
     if template_problems:
         click.echo(
             f"mailbot: the email templates in {settings.templates_dir or 'the package'} have problems:",
