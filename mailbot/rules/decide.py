@@ -390,10 +390,14 @@ def _case_request(
             (Review("no_urn", "the request names no URN, so it cannot be filed on a case"),),
             message_state="review",
         )
+    case = view.cases.get(urn)
+    named = case is not None and any(child.name for child in case.children)
+    # The case's own children (standard context) name a family case best; the request's only when
+    # the register has none named.
     context: dict[str, Any] = {
         "request_type": request_type,
         **facts_context(facts),
-        **initials_context(facts),
+        **({} if named else initials_context(facts)),
     }
     if request_type == "new_lead_professional":
         assert facts.lead_professional is not None  # its name is a requirement, checked above

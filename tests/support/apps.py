@@ -34,9 +34,15 @@ def settings_for(
     directory: Path,
     database_url: str,
     monkeypatch: Any,
+    *,
+    overrides: dict[str, Any] | None = None,
     **workflow: Any,
 ) -> Settings:
-    """Settings for both mailboxes on the test Dovecot and the SMTP relay; passwords via env vars."""
+    """Settings for both mailboxes on the test Dovecot and the SMTP relay; passwords via env vars.
+
+    ``workflow`` keys go to ``[workflow]``; ``overrides`` are top-level tables merged over the rest
+    (``{"urn": {...}, "district_teams": {...}}``).
+    """
     for user, variable in ((CAF, "MAILBOT_TEST_CAF_PASSWORD"), (WPEHS, "MAILBOT_TEST_WPEHS_PASSWORD")):
         monkeypatch.setenv(variable, dovecot.passwords[user])
 
@@ -80,6 +86,8 @@ def settings_for(
         "workflow": workflow,
         "districts": {"PR1": "Preston", "PR2": "Preston", "BB5": "Hyndburn"},
     }
+    for table, values in (overrides or {}).items():
+        raw[table] = {**raw.get(table, {}), **values} if isinstance(values, dict) else values
     return parse_settings(raw, directory)
 
 
