@@ -398,6 +398,8 @@ def chase(ctx: click.Context, as_of: str | None, send: bool, dry_run: bool) -> N
     app = _app(ctx)
     try:
         day, now = _as_of(as_of, app.settings)
+        # Reminders are stamped no later than the real time, so a run "as of" a later day still sends them now.
+        now = min(now, app.now())
         result = run_chases(app.register, app.shell, day, now, dry_run=dry_run)
         if dry_run:
             for planned in result.planned:

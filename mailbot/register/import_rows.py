@@ -81,7 +81,7 @@ def resolve_columns(headings: Sequence[str], columns: Mapping[str, str]) -> tupl
 
     A field's heading is ``columns[field]`` when mapped, else the field's own name; headings compare
     without case, extra spaces or underscores ("LCS ID" is ``lcs_id``). A required field with no column is a problem (the file cannot be
-    read); an optional one is simply absent.
+    read); an optional one is simply absent (a partial file updates what it has).
     """
     by_heading = {_key(h): i for i, h in enumerate(headings)}
     found: dict[str, int] = {}
@@ -91,7 +91,7 @@ def resolve_columns(headings: Sequence[str], columns: Mapping[str, str]) -> tupl
         index = by_heading.get(_key(heading))
         if index is not None:
             found[name] = index
-        elif name in REQUIRED or name in columns:
+        elif name in REQUIRED:
             problems.append(f"no column {heading!r} for {name} (the file has: {', '.join(headings)})")
     return found, problems
 

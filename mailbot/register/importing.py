@@ -187,7 +187,9 @@ def _create(
             }
             for case in chunk
         ]
-        ids = dict(session.execute(insert(Case).returning(Case.urn, Case.id), rows).tuples().all())
+        ids: dict[str, int] = {
+            urn: case_id for urn, case_id in session.execute(insert(Case).returning(Case.urn, Case.id), rows)
+        }
         child_rows = [_child_row(ids[case.urn], child) for case in chunk for child in case.children]
         lp_rows = [
             _lp_row(ids[case.urn], case.lead_professional, now) for case in chunk if case.lead_professional

@@ -491,7 +491,10 @@ def test_when_the_urn_width_is_used_up_the_request_goes_to_review_not_failure(
     app = make_app(settings)
     world = World(mail, app, Clock(datetime.now(UTC)))
     try:
-        for child in (("Ann Firstchild", "01/01/2016", "LCS900101"), ("Bob Secondchild", "02/02/2017", "LCS900102")):
+        for child in (
+            ("Ann Firstchild", "01/01/2016", "LCS900101"),
+            ("Bob Secondchild", "02/02/2017", "LCS900102"),
+        ):
             world.send(
                 email(
                     f"Sam Worker <{SW}>",
