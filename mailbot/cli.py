@@ -326,12 +326,14 @@ def status(ctx: click.Context, fmt: str) -> None:
 
     from mailbot.register.database import Register
     from mailbot.register.export import health
+    from mailbot.register.urn_sequence import urns_remaining
 
     settings = _settings(ctx)
     store = Register(settings.database_url)
     try:
         with store.transaction() as session:
             figures = health(session, datetime.now(UTC))
+            figures["urns_remaining"] = urns_remaining(session, settings.urn, settings.urn_next_number)
     finally:
         store.close()
     if fmt == "json":
@@ -339,8 +341,15 @@ def status(ctx: click.Context, fmt: str) -> None:
     else:
         for key, value in figures.items():
             click.echo(f"{key}: {value}")
+    low = figures["urns_remaining"] < max(100, settings.urn.capacity // 100)
+    if low:
+        click.echo(
+            f"mailbot: only {figures['urns_remaining']} URNs of {settings.urn.width} digits are left; "
+            "widen urn.width in the config before they run out",
+            err=True,
+        )
     unhealthy = (
-        figures["outbox_failed"] or figures["outbox_stuck"] or figures["oldest_waiting_seconds"] > 3600
+        figures["outbox_failed"] or figures["outbox_stuck"] or figures["oldest_waiting_seconds"] > 3600 or low
     )
     if unhealthy:
         ctx.exit(EXIT_PROBLEM)
