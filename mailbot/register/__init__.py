@@ -2,4 +2,14 @@
 with its queries, export and the raw-bytes storage beside it (shell: SQLAlchemy, files).
 """
 
-__all__ = ["database", "export", "models", "queries", "storage"]
+__all__ = [
+    "council_export",
+    "database",
+    "export",
+    "import_rows",
+    "importing",
+    "models",
+    "queries",
+    "storage",
+    "urn_sequence",
+]

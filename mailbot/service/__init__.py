@@ -2,4 +2,4 @@
 decision, the document worker pool, the daemon with its IDLE loops, and the scheduler.
 """
 
-__all__ = ["bootstrap", "daemon", "pipeline", "reader_pool", "scheduler"]
+__all__ = ["bootstrap", "daemon", "pipeline", "reader_pool", "route_check", "scheduler"]

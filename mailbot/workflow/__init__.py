@@ -2,4 +2,4 @@
 allocation, chase-ups, the weekly digest, the review queue and retention.
 """
 
-__all__ = ["allocation", "apply", "chase", "retention", "review", "weekly_digest"]
+__all__ = ["allocation", "apply", "chase", "records", "retention", "review", "weekly_digest"]
