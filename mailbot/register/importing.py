@@ -17,9 +17,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from mailbot.domain.facts import Child as ChildFacts
@@ -40,6 +40,11 @@ from mailbot.register.models import Case, Child, Event, LeadProfessional
 from mailbot.rules.districts import UNKNOWN_DISTRICT, DistrictMap
 
 log = logging.getLogger(__name__)
+
+# Core tables: batches go through Core executemany (insertmanyvalues), not the ORM's unit of work.
+_CASES = cast(Table, Case.__table__)
+_CHILDREN = cast(Table, Child.__table__)
+_LEAD_PROFESSIONALS = cast(Table, LeadProfessional.__table__)
 
 #: Rows per INSERT batch and URNs per lookup: below SQLite's and psycopg's parameter limits.
 BATCH = 2000
@@ -107,38 +112,72 @@ def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
         yield items[start : start + size]
 
 
+#: Above this many URNs the whole register is read once instead of looked up in chunks.
+FULL_READ_FROM = 5000
+
+
 def existing_cases(session: Session, urns: Sequence[str]) -> dict[str, ExistingCase]:
-    """What the register holds for ``urns``: case, children and current LP, read in chunks."""
+    """What the register holds for ``urns``: case, children and current LP.
+
+    A small file is looked up in chunks; a large one (a whole council's register) reads the cases,
+    children and current LPs in three streamed queries, which is much faster than hundreds of lookups.
+    """
+    wanted = set(urns)
+    cases: list[tuple[int, str, str]] = []
+    if len(wanted) >= FULL_READ_FROM:
+        cases = [
+            (r.id, r.urn, r.status)
+            for r in session.execute(select(Case.id, Case.urn, Case.status))
+            if r.urn in wanted
+        ]
+        ids: set[int] | None = {case_id for case_id, _, _ in cases}
+        children_query = select(
+            Child.id, Child.case_id, Child.name, Child.date_of_birth, Child.lcs_id, Child.postcode
+        )
+        leads_query = select(
+            LeadProfessional.case_id, LeadProfessional.name, LeadProfessional.agency, LeadProfessional.email
+        ).where(LeadProfessional.ended_at.is_(None))
+        return _assemble(session, cases, children_query, leads_query, ids)
     found: dict[str, ExistingCase] = {}
-    for chunk in _chunks(list(urns), LOOKUP_CHUNK):
-        cases = session.execute(select(Case.id, Case.urn, Case.status).where(Case.urn.in_(chunk))).all()
-        if not cases:
+    for chunk in _chunks(list(wanted), LOOKUP_CHUNK):
+        page = [
+            (r.id, r.urn, r.status)
+            for r in session.execute(select(Case.id, Case.urn, Case.status).where(Case.urn.in_(chunk)))
+        ]
+        if not page:
             continue
-        ids = [case_id for case_id, _, _ in cases]
-        children: dict[int, list[tuple[int, ChildFacts]]] = {}
-        for row in session.execute(
-            select(Child.id, Child.case_id, Child.name, Child.date_of_birth, Child.lcs_id, Child.postcode)
-            .where(Child.case_id.in_(ids))
-            .order_by(Child.id)
-        ):
+        page_ids = [case_id for case_id, _, _ in page]
+        children_query = select(
+            Child.id, Child.case_id, Child.name, Child.date_of_birth, Child.lcs_id, Child.postcode
+        ).where(Child.case_id.in_(page_ids))
+        leads_query = select(
+            LeadProfessional.case_id, LeadProfessional.name, LeadProfessional.agency, LeadProfessional.email
+        ).where(LeadProfessional.case_id.in_(page_ids), LeadProfessional.ended_at.is_(None))
+        found.update(_assemble(session, page, children_query, leads_query, None))
+    return found
+
+
+def _assemble(
+    session: Session,
+    cases: Sequence[tuple[int, str, str]],
+    children_query: Any,
+    leads_query: Any,
+    only: set[int] | None,
+) -> dict[str, ExistingCase]:
+    children: dict[int, list[tuple[int, ChildFacts]]] = {}
+    for row in session.execute(children_query.order_by(Child.id)):
+        if only is None or row.case_id in only:
             children.setdefault(row.case_id, []).append(
                 (row.id, ChildFacts(row.name, row.date_of_birth, row.lcs_id, row.postcode))
             )
-        leads: dict[int, LeadProfessionalFacts] = {}
-        for lead in session.execute(
-            select(
-                LeadProfessional.case_id,
-                LeadProfessional.name,
-                LeadProfessional.agency,
-                LeadProfessional.email,
-            )
-            .where(LeadProfessional.case_id.in_(ids), LeadProfessional.ended_at.is_(None))
-            .order_by(LeadProfessional.id)
-        ):
+    leads: dict[int, LeadProfessionalFacts] = {}
+    for lead in session.execute(leads_query.order_by(LeadProfessional.id)):
+        if only is None or lead.case_id in only:
             leads[lead.case_id] = LeadProfessionalFacts(name=lead.name, agency=lead.agency, email=lead.email)
-        for case_id, urn, status in cases:
-            found[urn] = ExistingCase(case_id, status, tuple(children.get(case_id, ())), leads.get(case_id))
-    return found
+    return {
+        urn: ExistingCase(case_id, status, tuple(children.get(case_id, ())), leads.get(case_id))
+        for case_id, urn, status in cases
+    }
 
 
 def _child_row(case_id: int, child: ChildFacts) -> dict[str, Any]:
@@ -187,17 +226,17 @@ def _create(
             }
             for case in chunk
         ]
-        ids: dict[str, int] = {
-            urn: case_id for urn, case_id in session.execute(insert(Case).returning(Case.urn, Case.id), rows)
-        }
+        connection = session.connection()
+        returned = connection.execute(insert(_CASES).returning(_CASES.c.urn, _CASES.c.id), rows)
+        ids: dict[str, int] = {urn: case_id for urn, case_id in returned}
         child_rows = [_child_row(ids[case.urn], child) for case in chunk for child in case.children]
         lp_rows = [
             _lp_row(ids[case.urn], case.lead_professional, now) for case in chunk if case.lead_professional
         ]
         if child_rows:
-            session.execute(insert(Child), child_rows)
+            connection.execute(insert(_CHILDREN), child_rows)
         if lp_rows:
-            session.execute(insert(LeadProfessional), lp_rows)
+            connection.execute(insert(_LEAD_PROFESSIONALS), lp_rows)
         children += len(child_rows)
         leads += len(lp_rows)
     return children, leads
@@ -207,7 +246,7 @@ def _merge(session: Session, plan: ImportPlan, now: datetime) -> None:
     """Write the changes to existing cases: children added or completed, LPs (with history), statuses."""
     added = [_child_row(case_id, child) for case_id, kids in plan.add_children.items() for child in kids]
     for chunk in _chunks(added, BATCH):
-        session.execute(insert(Child), list(chunk))
+        session.connection().execute(insert(_CHILDREN), list(chunk))
     filled = [
         {
             "b_id": row_id,
@@ -220,8 +259,8 @@ def _merge(session: Session, plan: ImportPlan, now: datetime) -> None:
     ]
     if filled:
         session.connection().execute(
-            update(Child.__table__)  # type: ignore[arg-type]
-            .where(Child.__table__.c.id == bindparam("b_id"))
+            update(_CHILDREN)
+            .where(_CHILDREN.c.id == bindparam("b_id"))
             .values(
                 name=bindparam("b_name"),
                 date_of_birth=bindparam("b_dob"),
@@ -239,12 +278,12 @@ def _merge(session: Session, plan: ImportPlan, now: datetime) -> None:
         )
     leads = [_lp_row(case_id, lead, now) for case_id, lead in plan.record_lead_professionals.items()]
     for chunk in _chunks(leads, BATCH):
-        session.execute(insert(LeadProfessional), list(chunk))
+        session.connection().execute(insert(_LEAD_PROFESSIONALS), list(chunk))
     statuses = [{"b_id": case_id, "b_status": status} for case_id, status in plan.set_status.items()]
     if statuses:
         session.connection().execute(
-            update(Case.__table__)  # type: ignore[arg-type]
-            .where(Case.__table__.c.id == bindparam("b_id"))
+            update(_CASES)
+            .where(_CASES.c.id == bindparam("b_id"))
             .values(status=bindparam("b_status"), updated_at=now),
             statuses,
         )
