@@ -74,6 +74,8 @@ class _Applying:
     incoming: Incoming
     request: Request | None
     now: datetime
+    #: set when carrying out an action found something a person must see (the decision did not know)
+    needs_review: bool = False
 
 
 def _case(session: Session, urn: str) -> Case:
@@ -136,7 +138,7 @@ def apply(
     applying = _Applying(session, shell, incoming, request, now)
     for action in decision.actions:
         _carry_out(applying, action)
-    message.state = decision.message_state
+    message.state = "review" if applying.needs_review else decision.message_state
     message.processed_at = now
     session.add(
         Event(
@@ -291,21 +293,21 @@ def _send(applying: _Applying, action: Send) -> None:
 
 def _record_allocation(applying: _Applying, action: RecordAllocation) -> None:
     try:
-        with applying.session.begin_nested():
-            allocate(
-                applying.session,
-                applying.shell,
-                urn=action.urn,
-                worker_name=action.worker_name,
-                worker_email=action.worker_email,
-                team=action.team,
-                source="email",
-                now=applying.now,
-            )
+        allocate(
+            applying.session,
+            applying.shell,
+            urn=action.urn,
+            worker_name=action.worker_name,
+            worker_email=action.worker_email,
+            team=action.team,
+            source="email",
+            now=applying.now,
+        )
     except AllocationError:
-        # Allocated by someone else between the view and now (the console, a second reply).
+        # Allocated by someone else between the view and now (the console, a second reply). ``allocate``
+        # raises before it writes anything, so there is nothing to undo.
         _review(applying, "allocation_unreadable", f"{action.urn}: no step down for this URN is waiting now")
-        applying.incoming.row.state = "review"
+        applying.needs_review = True
 
 
 def _expect_taf_minutes(applying: _Applying, action: ExpectTafMinutes) -> None:
