@@ -441,6 +441,17 @@ def test_meeting_before_allocations_alerts_the_district_team(world: World, tmp_p
     assert world.mail.imap_messages(WPEHS) == []  # not to the whole WPEHS mailbox
     (ack,) = world.inbox(SW, 1)
     assert "asked the district team to allocate a worker straight away" in " ".join(body(ack).split())
+    # The district team allocates by replying to the alert, as it asks; the reply is an allocation, not
+    # a message merged into the social worker's request.
+    world.send(
+        reply_to(alert, DISTRICT_TEAM, WPEHS, f"123456: Priya Shah <{PRIYA}>, Preston North WPEHS"),
+        DISTRICT_TEAM,
+        WPEHS,
+    )
+    world.run()
+    feedback = world.inbox(SW, 2)[1]
+    assert "WPEHS worker allocated for URN 123456" in feedback["Subject"]
+    assert world.register()["requests"][0]["state"] == "allocated"
 
 
 # --- allocation replies that cannot be used come back to the manager ----------------------------------------------
