@@ -15,6 +15,7 @@ __all__ = [
     "districts",
     "inbound",
     "lead_professional",
+    "matching",
     "merge",
     "names",
     "requirements",

@@ -6,11 +6,9 @@ without servers and explained from its inputs (the ``explanation`` goes to the a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
-from mailbot.domain.facts import Child
 from mailbot.mail.message import AutomaticMail
 from mailbot.rules.actions import (
     Action,
@@ -41,8 +39,8 @@ from mailbot.rules.lead_professional import (
     decide_no_lead_professional,
     record_lead_professional,
 )
+from mailbot.rules.matching import match_children
 from mailbot.rules.merge import RequestFacts, merge_history
-from mailbot.rules.names import names_match, normalise_name
 from mailbot.rules.requirements import Missing, missing_items
 from mailbot.rules.view import RegisterView
 
@@ -57,52 +55,6 @@ __all__ = [
 
 #: Request states after which a reply no longer reopens the request.
 FINISHED_STATES = frozenset({"done", "closed_level_one", "allocated", "ignored", "escalated", "superseded"})
-
-
-@dataclass(frozen=True)
-class ChildMatch:
-    """What the register knows of a request's children: URNs found, children not found, and how."""
-
-    urns: frozenset[str]
-    unmatched: tuple[Child, ...]
-    ambiguous: bool
-    by_lcs_id: bool
-
-
-def _match_children(children: Sequence[Child], view: RegisterView) -> ChildMatch:
-    """Find existing URNs for ``children``.
-
-    A match is the same LCS id, or the same date of birth with a closely matching name. A candidate
-    with the same date of birth whose name is only somewhat alike is ambiguous: a person decides.
-    """
-    matched: set[str] = set()
-    unmatched: list[Child] = []
-    ambiguous = False
-    by_lcs_id = False
-    for child in children:
-        urns: set[str] = set()
-        for candidate in view.child_candidates:
-            other = candidate.child
-            if child.lcs_id and other.lcs_id:
-                if child.lcs_id.strip().upper() == other.lcs_id.strip().upper():
-                    urns.add(candidate.urn)
-                    by_lcs_id = True
-                continue
-            if not (child.date_of_birth and child.date_of_birth == other.date_of_birth):
-                continue
-            if child.name and other.name:
-                if names_match(child.name, other.name):
-                    urns.add(candidate.urn)
-                elif names_match(child.name, other.name, threshold=0.6) or (
-                    normalise_name(child.name).split()[-1:] == normalise_name(other.name).split()[-1:]
-                ):
-                    ambiguous = True
-        if len(urns) > 1:
-            ambiguous = True
-        matched |= urns
-        if not urns:
-            unmatched.append(child)
-    return ChildMatch(frozenset(matched), tuple(unmatched), ambiguous, by_lcs_id)
 
 
 def _decide_automatic(automatic: AutomaticMail) -> Decision:
@@ -269,7 +221,7 @@ def _urn_request(
         )
     if missing:
         return _chase("urn_request", sender, missing, facts)
-    match = _match_children(facts.children, view)
+    match = match_children(facts.children, view)
     if match.ambiguous or len(match.urns) > 1:
         return Decision(
             "urn_request",

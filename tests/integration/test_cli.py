@@ -190,9 +190,7 @@ def test_check_config_renders_the_councils_edited_templates(mail: Any, tmp_path:
     config, environment = _config(mail, tmp_path)
     edited = tmp_path / "templates"
     edited.mkdir()
-    original = (
-        Path(__file__).parents[2] / "mailbot" / "templating" / "templates_default" / "urn_issued.j2"
-    ).read_text()
+    original = (Path(__file__).parents[2] / "mailbot" / "templating" / "templates_default" / "urn_issued.j2").read_text()
     (edited / "urn_issued.j2").write_text(original.replace("{{ urn }}", "{{ urn_number }}"), encoding="utf-8")
     config.write_text(
         config.read_text().replace("[mailbot]\n", f'[mailbot]\ntemplates_dir = "{edited}"\n'),
