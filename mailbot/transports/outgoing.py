@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -19,7 +19,7 @@ from mailbot.config import Settings
 from mailbot.mail.compose import FileToAttach, compose, deterministic_message_id
 from mailbot.register.models import Case, Document, Outbox, Request, ReviewItem
 from mailbot.register.storage import Storage
-from mailbot.rules.digest import initials, next_allocations_meeting
+from mailbot.rules.digest import initials
 from mailbot.templating.templates import TemplateRenderer
 
 
@@ -70,9 +70,7 @@ def standard_context(
     lp = case.current_lead_professional if case is not None else None
     today = now.astimezone(settings.zone).date()
     created = request.created_at.astimezone(settings.zone).date() if request is not None else today
-    meeting = next_allocations_meeting(
-        now, workflow.allocation_weekday, workflow.allocation_time, settings.timezone
-    )
+    meeting = settings.next_allocations_meeting(now)
     return {
         "reference": request.reference if request is not None else "",
         "team_name": mailbox.team_name,
@@ -102,6 +100,9 @@ def standard_context(
         "documents": [],
         "missing": [],
         "file_problems": [],
+        "taf_weeks": workflow.taf_minutes_within_weeks,
+        "taf_due_on": (request.due_on if request is not None and request.due_on else None)
+        or today + timedelta(weeks=workflow.taf_minutes_within_weeks),
     }
 
 
