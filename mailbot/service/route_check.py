@@ -25,7 +25,7 @@ import jinja2
 from docx import Document as DocxDocument
 from sqlalchemy import select
 
-from mailbot.config import Settings
+from mailbot.config import AuthenticationSettings, Settings
 from mailbot.domain.content import DocumentLimits, InputFile
 from mailbot.domain.facts import DocumentFacts
 from mailbot.errors import RegisterError
@@ -104,6 +104,11 @@ def _docx(title: str, rows: Sequence[tuple[str, str]], paragraphs: Sequence[str]
     return buffer.getvalue()
 
 
+def _manager(settings: Settings) -> str:
+    """The scripted WPEHS manager who answers the digest (made an allocator on the scratch register)."""
+    return f"route.check.manager@{settings.mailbox_by_role('caf').address.rpartition('@')[2].lower()}"
+
+
 class _Routes:
     """Sends the scripted messages of every route through the pipeline on a scratch register."""
 
@@ -124,7 +129,7 @@ class _Routes:
         )
         domain = settings.mailbox_by_role("caf").address.rpartition("@")[2]
         self.domain = domain
-        self.manager = f"route.check.manager@{domain}"
+        self.manager = _manager(settings)
         self.lead = f"route.check.lead@{domain}"
         self.uid = 0
 
@@ -318,10 +323,15 @@ def check_route_contexts(settings: Settings, start: date | None = None) -> Route
     day = start or date(2026, 11, 23)
     clock = [datetime(day.year, day.month, day.day, 9, 0, tzinfo=UTC)] * 2
     with tempfile.TemporaryDirectory(prefix="mailbot-route-check-") as folder:
+        # The scripted manager may allocate by email, and the scripted mail carries no gateway
+        # verdicts: the check is of the routes and templates, not of who may send them.
+        workflow = replace(settings.workflow, allocators=(*settings.workflow.allocators, _manager(settings)))
         scratch = replace(
             settings,
             database_url=f"sqlite:///{Path(folder) / 'register.sqlite3'}",
             storage_dir=Path(folder) / "storage",
+            workflow=workflow,
+            authentication=AuthenticationSettings(),
         )
         renderer = _RecordingRenderer(settings.templates_dir)
         storage = Storage(scratch.storage_dir)

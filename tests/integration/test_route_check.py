@@ -15,7 +15,9 @@ from mailbot.templating.templates import PACKAGED_FOLDER, TemplateRenderer
 pytestmark = pytest.mark.integration
 PACKAGED = Path(__file__).resolve().parents[2] / "mailbot" / "templating" / PACKAGED_FOLDER
 #: No route sends it: kept for councils that alert their team by email (see the report).
-NOT_SENT_BY_ANY_ROUTE = {"review_alert"}
+#: Sent by a person on the console (a reply in their own words, an allocation undone), or an alert to
+#: the operators: no email route sends them.
+NOT_SENT_BY_ANY_ROUTE = {"review_alert", "staff_reply", "allocation_withdrawn"}
 
 
 def settings(tmp_path: Path, templates_dir: Path | None = None) -> Settings:

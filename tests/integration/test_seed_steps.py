@@ -71,6 +71,7 @@ def world(mail: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterato
         monkeypatch,
         overrides=OVERRIDES,
         no_lead_professional_team=LINK_WORKERS,
+        allocators=[MANAGER, DISTRICT_TEAM],  # the manager answers the digest, the district team its alert
     )
     clock = Clock(datetime(2026, 11, 24, 10, 0, tzinfo=UTC))  # a Tuesday; allocations meet on Mondays
     app = make_app(settings, now=clock)
