@@ -34,6 +34,9 @@ DOVECOT_BINARY = "/usr/sbin/dovecot"
 DOVEADM_BINARY = "/usr/bin/doveadm"
 LOOPBACK = "127.0.0.1"
 DEFAULT_PASSWORD = "secret-test-password"
+#: The OAuth2-only Dovecot's master user, for the test harness's own look into mailboxes.
+HARNESS_MASTER = "harness"
+HARNESS_MASTER_PASSWORD = "harness-master-password"
 
 #: Users every test session starts with: the two shared mailboxes and some social workers.
 STANDARD_USERS = (
@@ -148,6 +151,47 @@ def make_self_signed_cert(directory: Path) -> TlsFiles:
 # ----------------------------------------------------------------------------------------- Dovecot
 
 
+_PASSWORD_PASSDB = """\
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%Lu {root}/users
+}}
+"""
+
+#: OAuth2 only (as Exchange Online and Gmail): XOAUTH2/OAUTHBEARER tokens checked locally against the
+#: token service's signing key (Dovecot 2.3 ``introspection_mode = local``); no password passdb at all.
+#: The test harness itself signs in as ``user*harness`` through a master-user passdb.
+_OAUTH2_PASSDBS = """\
+auth_master_user_separator = *
+passdb {{
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = {root}/dovecot-oauth2.conf.ext
+}}
+passdb {{
+  driver = passwd-file
+  master = yes
+  args = scheme=PLAIN username_format=%Lu {root}/masters
+}}
+# No user has a password: LOGIN/PLAIN as a mailbox is refused as a wrong password is.
+passdb {{
+  driver = passwd-file
+  mechanisms = plain login
+  args = scheme=PLAIN username_format=%Lu {root}/no-passwords
+}}
+"""
+
+#: The token's ``realm`` claim must name the mailbox's domain (an app-only token names no mailbox), and
+#: its ``mailboxes`` claim must list the mailbox (Exchange's FullAccess): otherwise ``allow_nets`` admits
+#: only a documentation address, so the sign-in fails as Exchange's does ("AUTHENTICATE failed").
+_OAUTH2_SETTINGS = """\
+introspection_mode = local
+local_validation_key_dict = fs:posix:prefix={root}/oauth2-keys/
+username_attribute = realm
+username_format = %Ld
+pass_attrs = allow_nets=%{{if;%{{oauth2:mailboxes}};*;*%{{user}}*;0.0.0.0/0;192.0.2.1/32}}
+"""
+
 _CONFIG = """\
 # Throwaway Dovecot for mailbot's test suite; everything lives under {root}.
 protocols = imap lmtp
@@ -167,16 +211,12 @@ mail_location = maildir:{root}/mail/%Lu/Maildir
 mail_max_userip_connections = 200
 auth_username_format = %Lu
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = {auth_mechanisms}
 ssl = yes
 ssl_cert = <{cert}
 ssl_key = <{key}
 lmtp_save_to_detail_mailbox = no
-passdb {{
-  driver = passwd-file
-  args = scheme=PLAIN username_format=%Lu {root}/users
-}}
-userdb {{
+{passdbs}userdb {{
   driver = static
   args = uid={mail_user} gid={mail_group} home={root}/mail/%Lu
 }}
@@ -227,6 +267,7 @@ class Dovecot:
     root: Path
     tls: TlsFiles
     imap_capability: str | None = None
+    oauth2_key: tuple[str, str] | None = None  # (kid, public key PEM): OAuth2 only, no passwords
     host: str = LOOPBACK
     imap_port: int = 0
     imaps_port: int = 0
@@ -281,6 +322,8 @@ class Dovecot:
                 imaps_port=self.imaps_port,
                 lmtp_port=self.lmtp_port,
                 capability_line=capability_line,
+                auth_mechanisms="xoauth2 oauthbearer plain login" if self.oauth2_key else "plain login",
+                passdbs=(_OAUTH2_PASSDBS if self.oauth2_key else _PASSWORD_PASSDB).format(root=self.root),
                 login_user=login_user,
                 internal_user=internal_user,
                 login_chroot=login_chroot,
@@ -289,7 +332,24 @@ class Dovecot:
         for user in users:
             self.passwords.setdefault(user.lower(), DEFAULT_PASSWORD)
         self._write_users()
+        if self.oauth2_key is not None:
+            self._write_oauth2_files(*self.oauth2_key)
         self.resume()
+
+    def _write_oauth2_files(self, kid: str, public_key_pem: str) -> None:
+        """The oauth2 passdb's settings, the signing key where its dict finds it, the harness's master."""
+        (self.root / "dovecot-oauth2.conf.ext").write_text(_OAUTH2_SETTINGS.format(root=self.root))
+        # Dovecot looks the key up as shared/<azp>/<alg>/<kid>; tokens without ``azp`` use "default".
+        key_dir = self.root / "oauth2-keys" / "default" / "RS256"
+        key_dir.mkdir(parents=True, exist_ok=True)
+        (key_dir / kid).write_text(public_key_pem)
+        for path in (self.root / "oauth2-keys", self.root / "oauth2-keys" / "default", key_dir):
+            path.chmod(0o755)
+        masters = self.root / "masters"
+        masters.write_text(f"{HARNESS_MASTER}:{{PLAIN}}{HARNESS_MASTER_PASSWORD}::::::\n")
+        masters.chmod(0o644)
+        (self.root / "no-passwords").write_text("")
+        (self.root / "no-passwords").chmod(0o644)
 
     def resume(self) -> None:
         """Run Dovecot (again, after ``stop``) with the written config; returns once IMAP and LMTP greet."""
@@ -393,7 +453,10 @@ class Dovecot:
         """A logged-in IMAPClient (plain IMAP on loopback) for ``user``; logs out afterwards."""
         imap = IMAPClient(self.host, self.imap_port, ssl=False, timeout=10)
         try:
-            imap.login(user.lower(), self.passwords[user.lower()])
+            if self.oauth2_key is not None:  # no passwords here: the harness signs in as master user
+                imap.login(f"{user.lower()}*{HARNESS_MASTER}", HARNESS_MASTER_PASSWORD)
+            else:
+                imap.login(user.lower(), self.passwords[user.lower()])
             yield imap
         finally:
             with contextlib.suppress(Exception):
@@ -471,11 +534,16 @@ class Dovecot:
             raise RuntimeError(f"doveadm kick failed: {result.stderr.decode(errors='replace')}")
 
 
-def start_dovecot(tls: TlsFiles, *, imap_capability: str | None = None) -> Dovecot:
-    """Start a Dovecot in a fresh world-traversable temp dir (the mail user must reach its maildirs)."""
+def start_dovecot(
+    tls: TlsFiles, *, imap_capability: str | None = None, oauth2_key: tuple[str, str] | None = None
+) -> Dovecot:
+    """Start a Dovecot in a fresh world-traversable temp dir (the mail user must reach its maildirs).
+
+    With ``oauth2_key`` (kid, public key PEM) it accepts only OAuth2 bearer tokens signed by that key.
+    """
     root = Path(tempfile.mkdtemp(prefix="mailbot-dovecot-"))
     root.chmod(0o755)
-    server = Dovecot(root=root, tls=tls, imap_capability=imap_capability)
+    server = Dovecot(root=root, tls=tls, imap_capability=imap_capability, oauth2_key=oauth2_key)
     try:
         server.start()
     except BaseException:
