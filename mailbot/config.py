@@ -21,6 +21,9 @@ from mailbot.errors import ConfigError
 from mailbot.urn import UrnScheme
 
 TlsMode = Literal["implicit", "starttls", "none"]
+#: How a mailbox or a sending identity signs in: a password, or an OAuth2 token from Entra ID or Google.
+AuthMethod = Literal["password", "microsoft", "google"]
+AUTH_METHODS = ("password", "microsoft", "google")
 MailboxRole = Literal["caf", "wpehs"]
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -62,23 +65,58 @@ def is_trusted_address(address: str, trusted_domains: tuple[str, ...]) -> bool:
 
 
 @dataclass(frozen=True)
+class MicrosoftSignIn:
+    """``[signin.microsoft]``: the Entra ID app used app-only for IMAP and SMTP (client credentials)."""
+
+    tenant_id: str
+    client_id: str
+    client_secret_env: str | None = None
+    certificate_path: Path | None = None
+    certificate_thumbprint: str | None = None
+    authority: str = "https://login.microsoftonline.com"
+    scope: str = "https://outlook.office365.com/.default"
+    ca_file: Path | None = None
+
+    def client_secret(self) -> str | None:
+        """The client secret from the environment (never from the file)."""
+        return os.environ.get(self.client_secret_env) if self.client_secret_env else None
+
+
+@dataclass(frozen=True)
+class GoogleSignIn:
+    """``[signin.google]``: a service account key with domain-wide delegation for the mailboxes."""
+
+    service_account_file: Path
+    scope: str = "https://mail.google.com/"
+    ca_file: Path | None = None
+
+
+@dataclass(frozen=True)
+class SignInSettings:
+    microsoft: MicrosoftSignIn | None = None
+    google: GoogleSignIn | None = None
+
+
+@dataclass(frozen=True)
 class ImapSettings:
     host: str
     port: int
     tls: TlsMode
     username: str
-    password_env: str
+    password_env: str | None = None
+    auth: AuthMethod = "password"
     inbox: str = "INBOX"
     processed_folder: str = "Processed"
     review_folder: str = "Review"
-    sent_folder: str = "Sent"
+    #: None: the folder the server marks ``\Sent`` (RFC 6154 SPECIAL-USE), else "Sent".
+    sent_folder: str | None = None
     poll_interval: float = 60.0
     idle: bool = True
     batch_size: int = 50
 
     def password(self) -> str:
         """The IMAP password from the environment (never from the file)."""
-        return os.environ.get(self.password_env, "")
+        return os.environ.get(self.password_env, "") if self.password_env else ""
 
 
 @dataclass(frozen=True)
@@ -99,16 +137,34 @@ class MailboxSettings:
 
 
 @dataclass(frozen=True)
+class SmtpIdentity:
+    """One SMTP sign-in and the From addresses it may use (itself, plus any it has Send As rights on)."""
+
+    name: str
+    username: str
+    auth: AuthMethod
+    send_as: tuple[str, ...]
+    password_env: str | None = None
+
+    def password(self) -> str | None:
+        return os.environ.get(self.password_env) if self.password_env else None
+
+    def may_send_as(self, address: str) -> bool:
+        return address.lower() in {a.lower() for a in self.send_as}
+
+
+@dataclass(frozen=True)
 class SmtpSettings:
     host: str
     port: int
     tls: TlsMode
-    username: str | None = None
-    password_env: str | None = None
+    #: Who signs in. Empty: an unauthenticated relay (loopback or IP-allowed), any From goes.
+    identities: tuple[SmtpIdentity, ...] = ()
     timeout: float = 30.0
 
-    def password(self) -> str | None:
-        return os.environ.get(self.password_env) if self.password_env else None
+    def identity_for(self, from_address: str) -> SmtpIdentity | None:
+        """The identity that may send as ``from_address`` (None if none may, or there are none)."""
+        return next((i for i in self.identities if i.may_send_as(from_address)), None)
 
 
 @dataclass(frozen=True)
@@ -155,6 +211,9 @@ class Settings:
     fields_file: Path | None = None
     log_level: str = "INFO"
     retention_days: int = 0
+    signin: SignInSettings = field(default_factory=SignInSettings)
+    #: ``mailbot status`` is unhealthy when a mailbox has failed to connect for longer than this.
+    connection_alarm_seconds: float = 900.0
     source_path: Path | None = None
 
     @property
@@ -251,19 +310,33 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def _secret_env(reader: _Reader, table: dict[str, Any], key: str, where: str, required: bool) -> str | None:
+    """The name of an environment variable holding a secret; the variable must be set."""
+    name = reader.get(table, key, where, str, ... if required else None)
+    if name and name not in os.environ:
+        reader.problems.append(f"{where}{key}: environment variable {name} is not set")
+    return str(name) if name else None
+
+
+def _auth(reader: _Reader, table: dict[str, Any], where: str, default: str = "password") -> AuthMethod:
+    value = reader.choice(table, "auth", where, AUTH_METHODS, default)
+    return value if value in AUTH_METHODS else "password"  # type: ignore[no-any-return]
+
+
 def _imap(reader: _Reader, table: dict[str, Any], where: str) -> ImapSettings | None:
     host = reader.get(table, "host", where, str)
     tls = reader.choice(table, "tls", where, ("implicit", "starttls", "none"), "implicit")
     port = reader.get(table, "port", where, int, 993 if tls == "implicit" else 143)
     username = reader.get(table, "username", where, str)
-    password_env = reader.get(table, "password_env", where, str)
+    auth = _auth(reader, table, where)
+    password_env = _secret_env(reader, table, "password_env", where, required=auth == "password")
+    if auth != "password" and password_env:
+        reader.problems.append(f"{where}password_env: not used with auth = {auth!r}; remove it")
     if host and tls == "none" and not _is_loopback(host):
         reader.problems.append(
             f"{where}tls: 'none' sends the password in clear; only allowed for loopback hosts"
         )
-    if password_env and password_env not in os.environ:
-        reader.problems.append(f"{where}password_env: environment variable {password_env} is not set")
-    if None in (host, port, username, password_env, tls):
+    if None in (host, port, username, tls):
         return None
     return ImapSettings(
         host=host,
@@ -271,14 +344,79 @@ def _imap(reader: _Reader, table: dict[str, Any], where: str) -> ImapSettings | 
         tls=tls,
         username=username,
         password_env=password_env,
+        auth=auth,
         inbox=reader.get(table, "inbox", where, str, "INBOX"),
         processed_folder=reader.get(table, "processed_folder", where, str, "Processed"),
         review_folder=reader.get(table, "review_folder", where, str, "Review"),
-        sent_folder=reader.get(table, "sent_folder", where, str, "Sent"),
+        sent_folder=reader.get(table, "sent_folder", where, str, None),
         poll_interval=reader.positive(table, "poll_interval", where, float, 60.0),
         idle=reader.get(table, "idle", where, bool, True),
         batch_size=reader.positive(table, "batch_size", where, int, 50),
     )
+
+
+def _microsoft(reader: _Reader, table: dict[str, Any]) -> MicrosoftSignIn | None:
+    where = "signin.microsoft."
+    tenant_id = reader.get(table, "tenant_id", where, str)
+    client_id = reader.get(table, "client_id", where, str)
+    secret_env = _secret_env(reader, table, "client_secret_env", where, required=False)
+    certificate = reader.path(table, "certificate_path", where, "")
+    thumbprint = reader.get(table, "certificate_thumbprint", where, str, None)
+    if bool(secret_env) == bool(certificate):
+        reader.problems.append(
+            f"{where[:-1]}: give either client_secret_env or certificate_path (with certificate_thumbprint)"
+        )
+    if certificate is not None and not certificate.is_file():
+        reader.problems.append(f"{where}certificate_path: {certificate} does not exist")
+    if thumbprint is not None:
+        digits = thumbprint.replace(":", "")
+        if len(digits) != 40 or any(c not in "0123456789abcdefABCDEF" for c in digits):
+            reader.problems.append(
+                f"{where}certificate_thumbprint: must be the certificate's SHA-1 thumbprint "
+                "(40 hexadecimal digits, as Entra ID shows it)"
+            )
+    ca_file = reader.path(table, "ca_file", where, "")
+    if ca_file is not None and not ca_file.is_file():
+        reader.problems.append(f"{where}ca_file: {ca_file} does not exist")
+    if tenant_id is None or client_id is None:
+        return None
+    return MicrosoftSignIn(
+        tenant_id=tenant_id,
+        client_id=client_id,
+        client_secret_env=secret_env,
+        certificate_path=certificate,
+        certificate_thumbprint=thumbprint,
+        authority=reader.get(table, "authority", where, str, "https://login.microsoftonline.com"),
+        scope=reader.get(table, "scope", where, str, "https://outlook.office365.com/.default"),
+        ca_file=ca_file,
+    )
+
+
+def _google(reader: _Reader, table: dict[str, Any]) -> GoogleSignIn | None:
+    where = "signin.google."
+    key_file = reader.path(table, "service_account_file", where)
+    if key_file is not None and not key_file.is_file():
+        reader.problems.append(f"{where}service_account_file: {key_file} does not exist")
+    ca_file = reader.path(table, "ca_file", where, "")
+    if ca_file is not None and not ca_file.is_file():
+        reader.problems.append(f"{where}ca_file: {ca_file} does not exist")
+    if key_file is None:
+        return None
+    return GoogleSignIn(
+        service_account_file=key_file,
+        scope=reader.get(table, "scope", where, str, "https://mail.google.com/"),
+        ca_file=ca_file,
+    )
+
+
+def _signin(reader: _Reader, raw: dict[str, Any]) -> SignInSettings:
+    table = reader.table(raw, "signin", "", required=False)
+    microsoft = google = None
+    if "microsoft" in table:
+        microsoft = _microsoft(reader, reader.table(table, "microsoft", "signin."))
+    if "google" in table:
+        google = _google(reader, reader.table(table, "google", "signin."))
+    return SignInSettings(microsoft=microsoft, google=google)
 
 
 def _mailboxes(reader: _Reader, raw: dict[str, Any]) -> dict[str, MailboxSettings]:
@@ -315,6 +453,43 @@ def _mailboxes(reader: _Reader, raw: dict[str, Any]) -> dict[str, MailboxSetting
     return mailboxes
 
 
+def _identity(reader: _Reader, table: dict[str, Any], where: str, name: str) -> SmtpIdentity | None:
+    username = reader.get(table, "username", where, str)
+    auth = _auth(reader, table, where)
+    password_env = _secret_env(reader, table, "password_env", where, required=auth == "password")
+    send_as = reader.get(table, "send_as", where, list, [username] if username else [])
+    if any(not isinstance(a, str) or "@" not in a for a in send_as):
+        reader.problems.append(f"{where}send_as: list the email addresses this identity may send as")
+        send_as = []
+    if username is None:
+        return None
+    addresses = tuple(dict.fromkeys(str(a) for a in (username, *send_as) if "@" in str(a)))
+    return SmtpIdentity(name, username, auth, addresses, password_env)
+
+
+def _smtp_identities(reader: _Reader, s: dict[str, Any], sw: str) -> tuple[SmtpIdentity, ...]:
+    """One identity in ``[transport.smtp]`` itself (``username``...), or one per
+    ``[transport.smtp.identities.NAME]`` (a sign-in per mailbox); none for an open relay."""
+    tables = reader.table(s, "identities", sw, required=False)
+    if tables and "username" in s:
+        reader.problems.append(f"{sw}identities: give one identity in [transport.smtp] or several here, not both")
+    if not tables:
+        if "username" not in s:
+            _secret_env(reader, s, "password_env", sw, required=False)
+            return ()
+        identity = _identity(reader, s, sw, "default")
+        return (identity,) if identity else ()
+    identities = []
+    for name, table in tables.items():
+        if not isinstance(table, dict):
+            reader.problems.append(f"{sw}identities.{name}: must be a table")
+            continue
+        identity = _identity(reader, table, f"{sw}identities.{name}.", name)
+        if identity:
+            identities.append(identity)
+    return tuple(identities)
+
+
 def _transport(reader: _Reader, raw: dict[str, Any]) -> TransportSettings:
     table = reader.table(raw, "transport", "")
     where = "transport."
@@ -327,18 +502,15 @@ def _transport(reader: _Reader, raw: dict[str, Any]) -> TransportSettings:
         host = reader.get(s, "host", sw, str)
         tls = reader.choice(s, "tls", sw, ("implicit", "starttls", "none"), "starttls")
         port = reader.get(s, "port", sw, int, 465 if tls == "implicit" else 587)
-        password_env = reader.get(s, "password_env", sw, str, None)
         if host and tls == "none" and not _is_loopback(host):
             reader.problems.append(f"{sw}tls: 'none' is only allowed for loopback hosts")
-        if password_env and password_env not in os.environ:
-            reader.problems.append(f"{sw}password_env: environment variable {password_env} is not set")
+        identities = _smtp_identities(reader, s, sw)
         if host and port and tls:
             smtp = SmtpSettings(
                 host=host,
                 port=port,
                 tls=tls,
-                username=reader.get(s, "username", sw, str, None),
-                password_env=password_env,
+                identities=identities,
                 timeout=reader.positive(s, "timeout", sw, float, 30.0),
             )
     elif kind == "maildir":
@@ -350,6 +522,28 @@ def _transport(reader: _Reader, raw: dict[str, Any]) -> TransportSettings:
         max_attempts=reader.positive(table, "max_attempts", where, int, 8),
         retry_base_seconds=reader.positive(table, "retry_base_seconds", where, float, 30.0),
     )
+
+
+def _check_signin(reader: _Reader, settings: Settings) -> None:
+    """Every OAuth2 sign-in has its [signin.*] section; every From address has an identity to send it."""
+    wanted: list[tuple[str, str]] = [
+        (f"mailboxes.{m.name}.imap.auth", m.imap.auth) for m in settings.mailboxes.values() if m.imap
+    ]
+    smtp = settings.transport.smtp if settings.transport.kind == "smtp" else None
+    if smtp is not None:
+        wanted += [(f"transport.smtp identity {i.name!r} auth", i.auth) for i in smtp.identities]
+    for where, auth in wanted:
+        if auth == "microsoft" and settings.signin.microsoft is None:
+            reader.problems.append(f"{where}: 'microsoft' needs a [signin.microsoft] section (tenant_id, client_id...)")
+        if auth == "google" and settings.signin.google is None:
+            reader.problems.append(f"{where}: 'google' needs a [signin.google] section (service_account_file)")
+    if smtp is not None and smtp.identities:
+        for mailbox in settings.mailboxes.values():
+            if smtp.identity_for(mailbox.address) is None:
+                reader.problems.append(
+                    f"mailboxes.{mailbox.name}.address: no SMTP identity may send as {mailbox.address}; "
+                    "add it to transport.smtp.send_as (Send As rights) or add an identity for it"
+                )
 
 
 def _weekday(reader: _Reader, table: Mapping[str, Any], key: str, where: str) -> int:
@@ -481,8 +675,12 @@ def parse_settings(raw: dict[str, Any], base_dir: Path, source_path: Path | None
         log_level=reader.choice(top, "log_level", "mailbot.", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO")
         or "INFO",
         retention_days=reader.get(top, "retention_days", "mailbot.", int, 0),
+        signin=_signin(reader, raw),
+        connection_alarm_seconds=60.0
+        * reader.positive(top, "unhealthy_after_minutes", "mailbot.", float, 15.0),
         source_path=source_path,
     )
+    _check_signin(reader, settings)
     for mailbox in settings.mailboxes.values():
         if not settings.is_trusted(mailbox.address):
             reader.problems.append(

@@ -8,6 +8,7 @@
     ├── TransportError                   an outgoing message could not be handed over
     │   ├── TemporaryTransportError      4xx, connection lost, timeout: retry with backoff
     │   └── PermanentTransportError      5xx for every recipient: mark failed, raise a review item
+    ├── SignInError                      no access token: the token service refused (``explanation`` says why) or is unreachable
     ├── RegisterError                    the database refused (migrations missing, constraint broken)
     └── UntrustedRecipientError          an attempt to send personal data outside the trusted domains
 
@@ -56,6 +57,20 @@ class TemporaryTransportError(TransportError, ConnectionError):
 
 class PermanentTransportError(TransportError):
     """Not worth retrying (5xx reply for every recipient)."""
+
+
+class SignInError(MailbotError):
+    """No access token could be had for a mailbox or a sending identity.
+
+    ``explanation`` is the plain-language reason and fix when the refusal is a known one (an
+    ``AADSTS`` code, Google's ``unauthorized_client``...). The message never holds a token or secret.
+    ``temporary`` is True when the token service could not be reached (retrying may help).
+    """
+
+    def __init__(self, message: str, explanation: str | None = None, *, temporary: bool = False) -> None:
+        self.explanation = explanation
+        self.temporary = temporary
+        super().__init__(message if explanation is None else f"{message}. {explanation}")
 
 
 class RegisterError(MailbotError):
