@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from mailbot.config import MailboxSettings, Settings
+from mailbot.config import MailboxSettings, Settings, SignInSettings
 from mailbot.digest import next_allocations_meeting
 from mailbot.documents.pool import DocumentPool
 from mailbot.extract import load_vocabulary
@@ -19,21 +19,29 @@ from mailbot.rules.decide import Rules
 from mailbot.sources.base import MessageSource
 from mailbot.sources.imap import ImapSource
 from mailbot.sources.maildir import MaildirSource
+from mailbot.service.mailbox_health import MailboxHealthRecorder
+from mailbot.signin.registry import TokenProviders
 from mailbot.storage import Storage
 from mailbot.templates import TemplateRenderer
 from mailbot.transports.base import Transport
 from mailbot.transports.maildir import MaildirTransport
-from mailbot.transports.smtp import SmtpTransport
+from mailbot.transports.smtp import SmtpSignIn, SmtpTransport
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def build_source(mailbox: MailboxSettings, ssl_context: ssl.SSLContext | None = None) -> MessageSource:
+def build_source(
+    mailbox: MailboxSettings,
+    ssl_context: ssl.SSLContext | None = None,
+    tokens: TokenProviders | None = None,
+    on_signed_in: Callable[[], None] | None = None,
+) -> MessageSource:
     """An IMAP or Maildir source for ``mailbox``, from its config section."""
     if mailbox.imap is not None:
         imap = mailbox.imap
+        providers = tokens or TokenProviders(SignInSettings())
         return ImapSource(
             mailbox.name,
             imap.host,
@@ -49,26 +57,34 @@ def build_source(mailbox: MailboxSettings, ssl_context: ssl.SSLContext | None = 
             batch_size=imap.batch_size,
             use_idle=imap.idle,
             ssl_context=ssl_context,
+            tokens=providers.for_user(imap.auth, imap.username),
+            on_signed_in=on_signed_in,
         )
     assert mailbox.maildir is not None
     return MaildirSource(mailbox.name, mailbox.maildir.path)
 
 
-def build_transport(settings: Settings, ssl_context: ssl.SSLContext | None = None) -> Transport:
+def build_transport(
+    settings: Settings, ssl_context: ssl.SSLContext | None = None, tokens: TokenProviders | None = None
+) -> Transport:
     transport = settings.transport
     if transport.kind == "maildir":
         assert transport.maildir is not None
         return MaildirTransport(transport.maildir)
     assert transport.smtp is not None
     smtp = transport.smtp
+    providers = tokens or TokenProviders(settings.signin)
+    identities = [
+        SmtpSignIn(
+            username=identity.username,
+            password=identity.password() if identity.auth == "password" else None,
+            tokens=providers.for_user(identity.auth, identity.username),
+            send_as=identity.send_as,
+        )
+        for identity in smtp.identities
+    ]
     return SmtpTransport(
-        smtp.host,
-        smtp.port,
-        smtp.tls,
-        smtp.username,
-        smtp.password(),
-        timeout=smtp.timeout,
-        ssl_context=ssl_context,
+        smtp.host, smtp.port, smtp.tls, timeout=smtp.timeout, ssl_context=ssl_context, identities=identities
     )
 
 
@@ -107,6 +123,7 @@ class App:
     sources: dict[str, MessageSource] = field(default_factory=dict)
     outbox: OutboxSender | None = None
     now: Callable[[], datetime] = utc_now
+    health: MailboxHealthRecorder | None = None
 
     def close(self) -> None:
         self.reader.close()
@@ -130,9 +147,14 @@ def build_app(
     vocabulary = load_vocabulary(settings.fields_file)
     reader = DocumentPool(settings.documents, settings.fields_file, settings.urn)
     pipeline = Pipeline(register, shell, reader, vocabulary, now, rules_factory(settings))
-    transport = build_transport(settings, ssl_context)
+    tokens = TokenProviders(settings.signin)
+    transport = build_transport(settings, ssl_context, tokens)
+    health = MailboxHealthRecorder(register, now)
     sources = (
-        {name: build_source(mailbox, ssl_context) for name, mailbox in settings.mailboxes.items()}
+        {
+            name: build_source(mailbox, ssl_context, tokens, _signed_in(health, name))
+            for name, mailbox in settings.mailboxes.items()
+        }
         if with_sources
         else {}
     )
@@ -145,4 +167,8 @@ def build_app(
         retry_base_seconds=settings.transport.retry_base_seconds,
         now=now,
     )
-    return App(settings, register, shell, pipeline, reader, transport, sources, outbox, now)
+    return App(settings, register, shell, pipeline, reader, transport, sources, outbox, now, health)
+
+
+def _signed_in(health: MailboxHealthRecorder, mailbox: str) -> Callable[[], None]:
+    return lambda: health.signed_in(mailbox)

@@ -232,26 +232,44 @@ def register_show(ctx: click.Context, urn: str) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.pass_context
 def status(ctx: click.Context, fmt: str) -> None:
-    """Health for operators and monitoring: exits 1 when mail is stuck or sending has failed."""
+    """Health for operators and monitoring: exits 1 when mail is stuck, sending has failed, or a
+    mailbox has failed to connect for longer than mailbot.unhealthy_after_minutes."""
     from datetime import UTC, datetime
 
     from mailbot.register.database import Register
     from mailbot.register.export import health
+    from mailbot.service.mailbox_health import failing_mailboxes
 
     settings = _settings(ctx)
     store = Register(settings.database_url)
+    now = datetime.now(UTC)
     try:
         with store.transaction() as session:
-            figures = health(session, datetime.now(UTC))
+            figures = health(session, now)
     finally:
         store.close()
+    failing = failing_mailboxes(figures["mailboxes"], now, settings.connection_alarm_seconds)
+    figures["mailboxes_failing"] = failing
     if fmt == "json":
         click.echo(json.dumps(figures, indent=2))
     else:
         for key, value in figures.items():
+            if key == "mailboxes":
+                for name, row in value.items():
+                    state = "FAILING" if name in failing else "ok"
+                    click.echo(
+                        f"mailbox {name}: {state}; last sign-in {row['last_signed_in_at'] or 'never'}; "
+                        f"last listened {row['last_listened_at'] or 'never'}"
+                        + (f"; failing since {row['failing_since']}" if row["failing_since"] else "")
+                        + (f"; last error {row['last_error_at']}: {row['last_error']}" if row["last_error"] else "")
+                    )
+                continue
             click.echo(f"{key}: {value}")
     unhealthy = (
-        figures["outbox_failed"] or figures["outbox_stuck"] or figures["oldest_waiting_seconds"] > 3600
+        figures["outbox_failed"]
+        or figures["outbox_stuck"]
+        or figures["oldest_waiting_seconds"] > 3600
+        or failing
     )
     if unhealthy:
         ctx.exit(EXIT_PROBLEM)

@@ -320,7 +320,7 @@ def _secret_env(reader: _Reader, table: dict[str, Any], key: str, where: str, re
 
 def _auth(reader: _Reader, table: dict[str, Any], where: str, default: str = "password") -> AuthMethod:
     value = reader.choice(table, "auth", where, AUTH_METHODS, default)
-    return value if value in AUTH_METHODS else "password"  # type: ignore[no-any-return]
+    return value if value in AUTH_METHODS else "password"
 
 
 def _imap(reader: _Reader, table: dict[str, Any], where: str) -> ImapSettings | None:

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import select, update
 
 from mailbot.bootstrap import App
-from mailbot.errors import SourceError
+from mailbot.errors import SourceConnectionError, SourceError
+from mailbot.signin.explain import redact
 from mailbot.intake import intake_batch
 from mailbot.register.models import Message, SourceLedger
 from mailbot.sources.base import Disposition, MessageSource, SourceMessage
@@ -132,6 +133,8 @@ class Runner:
                 with self._outbox_lock:
                     mailbox_cycle(self.app, name, source)
                 failures = 0
+                if self.app.health is not None:
+                    self.app.health.listened(name)
                 source.wait_for_mail(self.idle_timeout)
             except Exception as error:  # once per mailbox loop: never let one cycle stop the service
                 if self.stopping.is_set():
@@ -139,8 +142,16 @@ class Runner:
                 failures += 1
                 if isinstance(error, SourceError):
                     delay = min(300.0, 2.0**failures) * (0.5 + random.random() / 2)
+                    if self.app.health is not None:
+                        self.app.health.failed(name, error)
+                    # A sign-in or connection failure says what to fix (no token or secret is in it).
+                    detail = redact(str(error)) if isinstance(error, SourceConnectionError) else ""
                     log.warning(
-                        "mailbox unavailable mailbox=%s error=%s retry_in=%.0fs", name, type(error).__name__, delay
+                        "mailbox unavailable mailbox=%s error=%s retry_in=%.0fs detail=%s",
+                        name,
+                        type(error).__name__,
+                        delay,
+                        detail,
                     )
                 else:
                     delay = min(300.0, 2.0**failures)

@@ -168,6 +168,7 @@ def health(session: Session, now: Any) -> dict[str, Any]:
     from sqlalchemy import func
 
     from mailbot.register.models import Message
+    from mailbot.service.mailbox_health import mailbox_health
 
     def count(query: Any) -> int:
         return int(session.execute(query).scalar_one())
@@ -190,6 +191,7 @@ def health(session: Session, now: Any) -> dict[str, Any]:
             )
         ),
         "review_open": count(select(func.count(ReviewItem.id)).where(ReviewItem.state == "open")),
+        "mailboxes": mailbox_health(session),
         "requests_by_state": dict(
             (row[0], row[1])
             for row in session.execute(select(Request.state, func.count(Request.id)).group_by(Request.state))

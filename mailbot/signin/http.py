@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -17,14 +16,7 @@ class _PinnedCaSession(requests.Session):
     Proxies from the environment (``HTTPS_PROXY``) still apply.
     """
 
-    def merge_environment_settings(
-        self,
-        url: str | bytes | None,
-        proxies: Mapping[str, str] | None,
-        stream: bool | None,
-        verify: bool | str | None,
-        cert: Any,
-    ) -> dict[str, Any]:
+    def merge_environment_settings(self, url: Any, proxies: Any, stream: Any, verify: Any, cert: Any) -> Any:
         settings = super().merge_environment_settings(url, proxies, stream, verify, cert)
         settings["verify"] = self.verify
         return settings

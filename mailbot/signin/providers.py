@@ -198,7 +198,7 @@ class _TimeoutSession(requests.Session):
         self._inner = inner
         self._timeout = timeout
 
-    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
         kwargs.setdefault("timeout", self._timeout)
         return self._inner.request(method, url, *args, **kwargs)
 
@@ -238,7 +238,7 @@ class GoogleTokens(CachedTokens):
             from google.oauth2 import service_account
 
             try:
-                self._credentials = service_account.Credentials.from_service_account_file(
+                self._credentials = service_account.Credentials.from_service_account_file(  # type: ignore[no-untyped-call]
                     str(self.account.service_account_file), scopes=[self.account.scope], subject=self.subject
                 )
             except (OSError, ValueError) as error:

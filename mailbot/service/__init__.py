@@ -1,0 +1,1 @@
+"""Running mailbot: the daemon, the schedules, and what they record about their own health."""
