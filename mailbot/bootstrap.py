@@ -16,11 +16,11 @@ from mailbot.outgoing import Shell
 from mailbot.pipeline import Pipeline
 from mailbot.register.database import Register
 from mailbot.rules.decide import Rules
+from mailbot.service.mailbox_health import MailboxHealthRecorder
+from mailbot.signin.registry import TokenProviders
 from mailbot.sources.base import MessageSource
 from mailbot.sources.imap import ImapSource
 from mailbot.sources.maildir import MaildirSource
-from mailbot.service.mailbox_health import MailboxHealthRecorder
-from mailbot.signin.registry import TokenProviders
 from mailbot.storage import Storage
 from mailbot.templates import TemplateRenderer
 from mailbot.transports.base import Transport
@@ -37,8 +37,13 @@ def build_source(
     ssl_context: ssl.SSLContext | None = None,
     tokens: TokenProviders | None = None,
     on_signed_in: Callable[[], None] | None = None,
+    *,
+    inspect_only: bool = False,
 ) -> MessageSource:
-    """An IMAP or Maildir source for ``mailbox``, from its config section."""
+    """An IMAP or Maildir source for ``mailbox``, from its config section.
+
+    ``inspect_only`` (``check-connection``): one connection attempt, and no folder is created.
+    """
     if mailbox.imap is not None:
         imap = mailbox.imap
         providers = tokens or TokenProviders(SignInSettings())
@@ -59,6 +64,8 @@ def build_source(
             ssl_context=ssl_context,
             tokens=providers.for_user(imap.auth, imap.username),
             on_signed_in=on_signed_in,
+            connect_attempts=1 if inspect_only else 5,
+            create_folders=not inspect_only,
         )
     assert mailbox.maildir is not None
     return MaildirSource(mailbox.name, mailbox.maildir.path)

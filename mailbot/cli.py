@@ -89,6 +89,24 @@ def check_config(ctx: click.Context) -> None:
     click.echo(f"  trusted domains: {', '.join(settings.trusted_domains)}")
 
 
+@main.command("check-connection")
+@click.pass_context
+def check_connection(ctx: click.Context) -> None:
+    """Sign in to every mailbox and the SMTP server and report what works (nothing is changed or sent).
+
+    Exits 1 when any sign-in, folder or From address has a problem; each known failure says what to fix.
+    """
+    from mailbot.logs import configure_logging
+    from mailbot.service.connection_check import check_connections, render
+
+    settings = _settings(ctx)
+    configure_logging("WARNING")
+    report = check_connections(settings)
+    click.echo(render(report))
+    if report.problems:
+        ctx.exit(EXIT_PROBLEM)
+
+
 def _app(ctx: click.Context, with_sources: bool = True) -> Any:
     from mailbot.bootstrap import build_app
     from mailbot.logs import configure_logging

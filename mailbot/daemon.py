@@ -15,9 +15,9 @@ from sqlalchemy import select, update
 
 from mailbot.bootstrap import App
 from mailbot.errors import SourceConnectionError, SourceError
-from mailbot.signin.explain import redact
 from mailbot.intake import intake_batch
 from mailbot.register.models import Message, SourceLedger
+from mailbot.signin.explain import redact
 from mailbot.sources.base import Disposition, MessageSource, SourceMessage
 
 log = logging.getLogger(__name__)

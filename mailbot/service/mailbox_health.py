@@ -79,7 +79,9 @@ def mailbox_health(session: Session) -> dict[str, dict[str, Any]]:
     }
 
 
-def failing_mailboxes(health: Mapping[str, Mapping[str, Any]], now: datetime, alarm_seconds: float) -> list[str]:
+def failing_mailboxes(
+    health: Mapping[str, Mapping[str, Any]], now: datetime, alarm_seconds: float
+) -> list[str]:
     """Mailboxes that have failed to connect, without a sign-in since, for more than ``alarm_seconds``."""
     failing = []
     for name, row in health.items():

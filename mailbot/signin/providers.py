@@ -169,7 +169,9 @@ class MicrosoftTokens(CachedTokens):
         text = redact(str(error), self._secrets)
         known = explain(text)
         temporary = isinstance(error, requests.RequestException) and known is None
-        return SignInError(f"{self.description}: {what}: {text}", str(known) if known else None, temporary=temporary)
+        return SignInError(
+            f"{self.description}: {what}: {text}", str(known) if known else None, temporary=temporary
+        )
 
     def _fetch(self, force: bool) -> AccessToken:
         client = self._client()

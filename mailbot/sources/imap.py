@@ -13,8 +13,8 @@ from email.policy import compat32
 from typing import Any, Literal, TypeVar
 
 from imapclient import SEEN, IMAPClient, SocketTimeout
-from imapclient.imapclient import SENT
 from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError
+from imapclient.imapclient import SENT
 
 from mailbot.errors import SignInError, SourceConnectionError, SourceError, SourceTimeoutError
 from mailbot.signin.explain import explained
@@ -108,6 +108,7 @@ class ImapSource:
         tokens: TokenProvider | None = None,
         on_signed_in: Callable[[], None] | None = None,
         clock: Callable[[], datetime] = _utc_now,
+        create_folders: bool = True,
     ) -> None:
         if tls not in ("implicit", "starttls", "none"):
             raise ValueError(f"tls must be implicit, starttls or none, not {tls!r}")
@@ -144,6 +145,7 @@ class ImapSource:
         self._on_signed_in = on_signed_in
         self._clock = clock
         self._session_token: AccessToken | None = None  # the token the open session signed in with
+        self._create_folders = create_folders
 
     def __repr__(self) -> str:
         return f"ImapSource({self.mailbox!r}, {self.host}:{self.port}, tls={self.tls})"
@@ -176,7 +178,8 @@ class ImapSource:
                 client.starttls(context)
             self._session_token = self._sign_in(client)
             self.sent_folder = self._sent_configured or self._find_sent_folder(client)
-            self._create_missing_folders(client)
+            if self._create_folders:
+                self._create_missing_folders(client)
         except BaseException:
             client.shutdown()
             raise
@@ -314,6 +317,10 @@ class ImapSource:
                 self._highest_seen_uid = 0
             self._uidvalidity = uidvalidity
         return uidvalidity
+
+    def with_connection(self, operation: Callable[[IMAPClient], T], what: str) -> T:
+        """Run a read-only ``operation`` on the signed-in connection (``check-connection``)."""
+        return self._run(operation, what)
 
     # -- MessageSource ------------------------------------------------------------------------------
 

@@ -328,7 +328,12 @@ class TokenService:
                 f"'{tenant}'.",
             )
         if form.get("scope") != OUTLOOK_SCOPE:
-            raise _aad(400, "invalid_scope", 1002012, f"The provided value for scope {form.get('scope')} is not valid.")
+            raise _aad(
+                400,
+                "invalid_scope",
+                1002012,
+                f"The provided value for scope {form.get('scope')} is not valid.",
+            )
         if "client_assertion" in form:
             self._check_assertion(app, form, endpoint)
         elif form.get("client_secret"):
@@ -336,10 +341,18 @@ class TokenService:
                 raise _aad(401, "invalid_client", 7000215, "Invalid client secret provided.")
             if app.state == "secret_expired":
                 raise _aad(
-                    401, "invalid_client", 7000222, f"The provided client secret keys for app '{app.client_id}' are expired."
+                    401,
+                    "invalid_client",
+                    7000222,
+                    f"The provided client secret keys for app '{app.client_id}' are expired.",
                 )
         else:
-            raise _aad(401, "invalid_client", 7000218, "The request body must contain: 'client_assertion' or 'client_secret'.")
+            raise _aad(
+                401,
+                "invalid_client",
+                7000218,
+                "The request body must contain: 'client_assertion' or 'client_secret'.",
+            )
         if app.state == "disabled":
             raise _aad(400, "unauthorized_client", 7000112, f"Application '{app.client_id}' is disabled.")
         claims = {
@@ -367,19 +380,28 @@ class TokenService:
                 registry=_ASSERTION_REGISTRY,
             )
         except (JoseError, ValueError) as error:
-            raise _aad(401, "invalid_client", 700027, "Client assertion failed signature validation.") from error
+            raise _aad(
+                401, "invalid_client", 700027, "Client assertion failed signature validation."
+            ) from error
         header, claims = token.header, token.claims
-        thumbprints = {
-            _b64url_to_hex(header[name]).lower() for name in ("x5t", "x5t#S256") if name in header
-        }
+        thumbprints = {_b64url_to_hex(header[name]).lower() for name in ("x5t", "x5t#S256") if name in header}
         known = {t.lower() for t in (app.certificate_sha1, app.certificate_sha256) if t}
         if not thumbprints & known:
             raise _aad(
-                401, "invalid_client", 700027, "Client assertion contains an invalid signature. Key was not found."
+                401,
+                "invalid_client",
+                700027,
+                "Client assertion contains an invalid signature. Key was not found.",
             )
         now = time.time()
-        if claims.get("aud") != endpoint or claims.get("iss") != app.client_id or claims.get("sub") != app.client_id:
-            raise _aad(401, "invalid_client", 700021, "Client assertion application identifier doesn't match.")
+        if (
+            claims.get("aud") != endpoint
+            or claims.get("iss") != app.client_id
+            or claims.get("sub") != app.client_id
+        ):
+            raise _aad(
+                401, "invalid_client", 700021, "Client assertion application identifier doesn't match."
+            )
         if float(claims.get("exp", 0)) < now:
             raise _aad(401, "invalid_client", 700024, "Client assertion is not within its valid time range.")
 
@@ -397,12 +419,21 @@ class TokenService:
         if account is None:
             raise OAuthError(401, "invalid_client", "The OAuth client was not found.")
         try:
-            claims = jwt.decode(assertion, RSAKey.import_key(account.public_key_pem), algorithms=["RS256"]).claims
+            claims = jwt.decode(
+                assertion, RSAKey.import_key(account.public_key_pem), algorithms=["RS256"]
+            ).claims
         except (JoseError, ValueError) as error:
             raise OAuthError(400, "invalid_grant", "Invalid JWT Signature.") from error
         # google-auth always names Google's own token endpoint as the audience, wherever it posts.
-        if claims.get("aud") not in (GOOGLE_TOKEN_AUDIENCE, self.google_token_uri) or float(claims.get("exp", 0)) < time.time():
-            raise OAuthError(400, "invalid_grant", "Invalid JWT: Token must be a short-lived token and in a reasonable timeframe.")
+        if (
+            claims.get("aud") not in (GOOGLE_TOKEN_AUDIENCE, self.google_token_uri)
+            or float(claims.get("exp", 0)) < time.time()
+        ):
+            raise OAuthError(
+                400,
+                "invalid_grant",
+                "Invalid JWT: Token must be a short-lived token and in a reasonable timeframe.",
+            )
         subject = str(claims.get("sub") or "")
         if not account.delegated or GOOGLE_SCOPE not in str(claims.get("scope", "")).split():
             raise OAuthError(
@@ -435,7 +466,12 @@ class TokenService:
         value = jwt.encode({"alg": "RS256", "kid": SIGNING_KID, "typ": "JWT"}, claims, self.signing_key)
         with self._lock:
             self.issued.append(Issued(grant, client, subject, now + lifetime, value))
-        return {"token_type": "Bearer", "access_token": value, "expires_in": lifetime, "ext_expires_in": lifetime}
+        return {
+            "token_type": "Bearer",
+            "access_token": value,
+            "expires_in": lifetime,
+            "ext_expires_in": lifetime,
+        }
 
     def verify(self, token: str) -> dict[str, Any] | None:
         """The claims of a token this service issued that is still valid now; None otherwise."""
@@ -447,4 +483,3 @@ class TokenService:
         if float(claims.get("exp", 0)) <= now or float(claims.get("nbf", 0)) > now + 1:
             return None
         return dict(claims)
-
