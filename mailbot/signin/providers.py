@@ -175,11 +175,11 @@ class MicrosoftTokens(CachedTokens):
 
     def _fetch(self, force: bool) -> AccessToken:
         client = self._client()
-        if force:
-            # MSAL answers from its own cache while a token has 5+ minutes left: forget it.
-            cache = client.token_cache
-            for item in list(cache.search(cache.CredentialType.ACCESS_TOKEN)):
-                cache.remove_at(item)
+        # Our cache decides when to renew (renewal, or a server refused the token): MSAL would answer
+        # from its own cache while its token has 5+ minutes left, so forget that first.
+        cache = client.token_cache
+        for item in list(cache.search(cache.CredentialType.ACCESS_TOKEN)):
+            cache.remove_at(item)
         now = self._clock()
         try:
             result = client.acquire_token_for_client(scopes=[self.app.scope])

@@ -192,6 +192,14 @@ username_format = %Ld
 pass_attrs = allow_nets=%{{if;%{{oauth2:mailboxes}};*;*%{{user}}*;0.0.0.0/0;192.0.2.1/32}}
 """
 
+#: Exchange's Sent folder, marked \\Sent (RFC 6154) so mailbot finds it without configuration.
+_SENT_ITEMS = """\
+  mailbox "Sent Items" {
+    special_use = \\Sent
+    auto = subscribe
+  }
+"""
+
 _CONFIG = """\
 # Throwaway Dovecot for mailbot's test suite; everything lives under {root}.
 protocols = imap lmtp
@@ -218,12 +226,12 @@ ssl_key = <{key}
 lmtp_save_to_detail_mailbox = no
 {passdbs}userdb {{
   driver = static
-  args = uid={mail_user} gid={mail_group} home={root}/mail/%Lu
+  args = uid={mail_user} gid={mail_group} home={root}/mail/%Lu{userdb_extra}
 }}
 namespace inbox {{
   inbox = yes
   separator = /
-}}
+{special_use}}}
 service imap-login {{
 {login_chroot}  inet_listener imap {{
     address = {host}
@@ -322,6 +330,9 @@ class Dovecot:
                 imaps_port=self.imaps_port,
                 lmtp_port=self.lmtp_port,
                 capability_line=capability_line,
+                special_use=_SENT_ITEMS if self.oauth2_key else "",
+                # No passdb can look users up (tokens only): LMTP delivery must not ask one.
+                userdb_extra=" allow_all_users=yes" if self.oauth2_key else "",
                 auth_mechanisms="xoauth2 oauthbearer plain login" if self.oauth2_key else "plain login",
                 passdbs=(_OAUTH2_PASSDBS if self.oauth2_key else _PASSWORD_PASSDB).format(root=self.root),
                 login_user=login_user,
@@ -712,3 +723,80 @@ def start_smtp_relay(dovecot: Dovecot, tls: TlsFiles) -> SmtpRelay:
             controller.stop()
         raise
     return SmtpRelay(handler=handler, controllers=[plain, implicit])
+
+
+# ------------------------------------------------------------------------ SMTP with OAuth2 (XOAUTH2)
+
+
+class OAuth2SubmissionHandler(LmtpDeliveryHandler):
+    """aiosmtpd handler playing Exchange Online's SMTP submission with OAuth2 only.
+
+    ``AUTH XOAUTH2`` is accepted only with a valid, unexpired token from ``verify`` (the test token
+    service) whose ``mailboxes`` claim lists the sign-in user; anything else gets the base64 JSON
+    error challenge and ``535 5.7.3``. ``MAIL FROM`` is refused with ``530 5.7.57`` without a sign-in
+    or once the token has expired, and with Exchange's ``550 5.7.60`` for a From address the identity
+    may not send as (neither itself nor in the token's ``send_as`` claim). No password mechanism.
+    """
+
+    def __init__(
+        self,
+        lmtp_host: str,
+        lmtp_port: int,
+        is_known: Callable[[str], bool],
+        verify: Callable[[str], dict[str, Any] | None],
+    ) -> None:
+        super().__init__(lmtp_host, lmtp_port, is_known)
+        self.verify = verify
+        self.sign_ins: list[str] = []  # users signed in, in order
+        self.refused_sign_ins = 0
+
+    async def auth_XOAUTH2(self, server: Any, args: list[str]) -> AuthResult:
+        import base64
+        import json
+
+        blob = args[1] if len(args) > 1 else ""
+        try:
+            text = base64.b64decode(blob, validate=True).decode()
+            fields = dict(part.split("=", 1) for part in text.split("\x01") if "=" in part)
+            user, token = fields["user"].lower(), fields["auth"].removeprefix("Bearer ")
+        except (ValueError, KeyError):
+            return AuthResult(success=False, handled=False, message="501 5.5.2 Cannot decode response")
+        claims = self.verify(token)
+        if claims is None or user not in str(claims.get("mailboxes", "")).lower().split():
+            self.refused_sign_ins += 1
+            error = {"status": "401", "schemes": "bearer", "scope": "https://outlook.office365.com/.default"}
+            await server.challenge_auth(json.dumps(error).encode())
+            return AuthResult(success=False, handled=False, message="535 5.7.3 Authentication unsuccessful")
+        self.sign_ins.append(user)
+        return AuthResult(success=True, auth_data={"user": user, "token": token})
+
+    async def handle_MAIL(
+        self, server: Any, session: Any, envelope: Any, address: str, mail_options: list[str]
+    ) -> str:
+        data = session.auth_data if session.authenticated else None
+        claims = self.verify(data["token"]) if data else None
+        if data is None or claims is None:
+            return "530 5.7.57 Client not authenticated to send mail"
+        allowed = {data["user"], *str(claims.get("send_as", "")).lower().split()}
+        if address.lower() not in allowed:
+            return "550 5.7.60 SMTP; Client does not have permissions to send as this sender"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 2.1.0 Sender OK"
+
+
+def start_oauth2_smtp(dovecot: Dovecot, verify: Callable[[str], dict[str, Any] | None]) -> SmtpRelay:
+    """An OAuth2-only submission server on loopback (plain, no STARTTLS: tokens stay on this host)."""
+    handler = OAuth2SubmissionHandler(dovecot.host, dovecot.lmtp_port, dovecot.has_user, verify)
+    # auth_require_tls=False: loopback only, so mailbot can use tls = "none" from a subprocess too.
+    controller = Controller(
+        handler, hostname=LOOPBACK, port=free_port(), auth_require_tls=False, ready_timeout=10
+    )
+    controller.start()
+    return SmtpRelay(handler=handler, controllers=[controller])
+
+
+def deliver_lmtp(dovecot: Dovecot, raw: bytes, mail_from: str, to: str) -> None:
+    """Deliver a message straight into ``to``'s INBOX over LMTP (mail from outside the council)."""
+    with smtplib.LMTP(dovecot.host, dovecot.lmtp_port, timeout=10) as lmtp:
+        lmtp.sendmail(mail_from, [to], raw)
