@@ -8,6 +8,7 @@ every accepted message into Dovecot over LMTP, so a reply mailbot sends lands in
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import os
 import pwd
@@ -26,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, LoginPassword
+from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 
@@ -785,11 +786,28 @@ class OAuth2SubmissionHandler(LmtpDeliveryHandler):
         return "250 2.1.0 Sender OK"
 
 
+class _LongAuthLineSMTP(SMTP):
+    """RFC 4954 §4 lets an AUTH command line be 12,288 octets (a JWT in XOAUTH2 is over 1,000);
+    aiosmtpd holds every command to RFC 5321's 512 unless told otherwise."""
+
+    line_length_limit = 12288 + 2  # the stream reader's limit, read when the server is built
+
+    def __init__(self, handler: Any, **kwargs: Any) -> None:
+        super().__init__(handler, **kwargs)
+        # An instance dict: the class-level one is shared by every aiosmtpd server in the process.
+        self.command_size_limits = collections.defaultdict(lambda: SMTP.command_size_limit, {"AUTH": 12288})
+
+
+class _OAuth2Controller(Controller):
+    def factory(self) -> SMTP:
+        return _LongAuthLineSMTP(self.handler, **self.SMTP_kwargs)
+
+
 def start_oauth2_smtp(dovecot: Dovecot, verify: Callable[[str], dict[str, Any] | None]) -> SmtpRelay:
     """An OAuth2-only submission server on loopback (plain, no STARTTLS: tokens stay on this host)."""
     handler = OAuth2SubmissionHandler(dovecot.host, dovecot.lmtp_port, dovecot.has_user, verify)
     # auth_require_tls=False: loopback only, so mailbot can use tls = "none" from a subprocess too.
-    controller = Controller(
+    controller = _OAuth2Controller(
         handler, hostname=LOOPBACK, port=free_port(), auth_require_tls=False, ready_timeout=10
     )
     controller.start()
