@@ -70,7 +70,7 @@ class SignInError(MailbotError):
     def __init__(self, message: str, explanation: str | None = None, *, temporary: bool = False) -> None:
         self.explanation = explanation
         self.temporary = temporary
-        super().__init__(message if explanation is None else f"{message}. {explanation}")
+        super().__init__(message if explanation is None else f"{message.rstrip('.')}. {explanation}")
 
 
 class RegisterError(MailbotError):

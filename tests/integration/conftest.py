@@ -180,7 +180,9 @@ def token_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TokenSer
 def oauth_dovecot(tls_files: TlsFiles, token_service: TokenService) -> Iterator[Dovecot]:
     """A Dovecot that accepts only bearer tokens signed by the token service (no passwords)."""
     try:
-        server = mailservers.start_dovecot(tls_files, oauth2_key=(SIGNING_KID, token_service.public_key_pem()))
+        server = mailservers.start_dovecot(
+            tls_files, oauth2_key=(SIGNING_KID, token_service.public_key_pem())
+        )
     except mailservers.ServerStartError as error:
         pytest.fail(str(error), pytrace=False)
     yield server

@@ -50,9 +50,15 @@ def _token_forms(values: list[str]) -> list[str]:
     return forms
 
 
-def _cli(config: Path, environment: dict[str, str], *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def _cli(
+    config: Path, environment: dict[str, str], *args: str, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [*MAILBOT, "--config", str(config), *args], env=environment, capture_output=True, text=True, timeout=timeout
+        [*MAILBOT, "--config", str(config), *args],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
 
 
@@ -165,27 +171,36 @@ def test_check_connection_with_a_wrong_secret_names_the_fix(oauth: OAuthWorld, t
     assert "a-wrong-secret-value" not in report.stdout + report.stderr
 
 
-def test_revoked_app_gives_a_clear_error_unhealthy_status_and_no_crash_loop(
+def test_revoked_secret_gives_a_clear_error_unhealthy_status_and_no_crash_loop(
     oauth: OAuthWorld, tmp_path: Path
 ) -> None:
-    oauth.app.state = "disabled"  # the administrator switched the app off
+    secret, oauth.app.secret = oauth.app.secret, None  # the administrator deleted the app's secret
     config, environment = _write_config(oauth, tmp_path, unhealthy_after_minutes=0.01)
+    environment[SECRET_ENV] = secret or ""
     daemon = subprocess.Popen(
-        [*MAILBOT, "--config", str(config), "run"], env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        [*MAILBOT, "--config", str(config), "run"],
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
     try:
-        # Both mailboxes are refused, then each tries again after a backoff: a few refusals, no storm.
-        wait_for(lambda: oauth.tokens.refusals.count("7000112") >= 3, timeout=60)
-        assert daemon.poll() is None  # still running, waiting to try again
         status = wait_for(
-            lambda: (r := _cli(config, environment, "status")).returncode == 1 and "FAILING" in r.stdout and r,
+            lambda: (
+                (r := _cli(config, environment, "status")).returncode == 1
+                and r.stdout.count("FAILING") == 2
+                and r
+            ),
             timeout=60,
         )
-        assert "mailbox caf: FAILING" in status.stdout
-        assert "AADSTS7000112" in status.stdout and "Enterprise applications" in status.stdout
+        assert "mailbox caf: FAILING" in status.stdout and "mailbox wpehs: FAILING" in status.stdout
+        assert "AADSTS7000215" in status.stdout and "Certificates & secrets" in status.stdout
+        assert (secret or "") not in status.stdout
         as_json = json.loads(_cli(config, environment, "status", "--format", "json").stdout)
         assert sorted(as_json["mailboxes_failing"]) == ["caf", "wpehs"]
-        oauth.app.state = "active"  # fixed: the next retry signs in and status recovers
+        # Each mailbox keeps trying, after a longer wait each time.
+        wait_for(lambda: oauth.tokens.refusals.count("7000215") >= 6, timeout=60)
+        assert daemon.poll() is None  # still running
+        oauth.app.secret = secret  # fixed: the next retry signs in, and status recovers
         wait_for(lambda: _cli(config, environment, "status").returncode == 0, timeout=120)
     finally:
         daemon.send_signal(signal.SIGTERM)
@@ -195,10 +210,17 @@ def test_revoked_app_gives_a_clear_error_unhealthy_status_and_no_crash_loop(
             daemon.kill()
             raise
     assert daemon.returncode == 0
-    lines = [json.loads(line) for line in err.decode().splitlines() if line.startswith("{")]
-    unavailable = [line["event"] for line in lines if line["event"].startswith("mailbox unavailable")]
-    assert unavailable and all("retry_in=" in event and "AADSTS7000112" in event for event in unavailable)
-    # Backoff, not a loop: far fewer refusals than seconds the app was off.
-    assert oauth.tokens.refusals.count("7000112") <= 2 * len(unavailable)
-    for form in _token_forms(oauth.issued_values()):
+    lines = [json.loads(line)["event"] for line in err.decode().splitlines() if line.startswith("{")]
+    unavailable = [line for line in lines if line.startswith("mailbox unavailable")]
+    assert all("AADSTS7000215" in line for line in unavailable)
+    for mailbox in ("caf", "wpehs"):
+        delays = [
+            float(line.split("retry_in=")[1].split("s ")[0])
+            for line in unavailable
+            if f"mailbox={mailbox} " in line
+        ]
+        assert len(delays) >= 2
+        assert delays == sorted(delays)  # backoff: no crash loop
+    assert oauth.tokens.refusals.count("7000215") == len(unavailable)  # one token request per attempt
+    for form in _token_forms(oauth.issued_values()) + [secret or "-"]:
         assert form not in err.decode()
