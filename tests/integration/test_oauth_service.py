@@ -222,5 +222,5 @@ def test_revoked_secret_gives_a_clear_error_unhealthy_status_and_no_crash_loop(
         assert len(delays) >= 2
         assert delays == sorted(delays)  # backoff: no crash loop
     assert oauth.tokens.refusals.count("7000215") == len(unavailable)  # one token request per attempt
-    for form in _token_forms(oauth.issued_values()) + [secret or "-"]:
+    for form in [*_token_forms(oauth.issued_values()), secret or "-"]:
         assert form not in err.decode()
