@@ -82,9 +82,14 @@ def check_config(ctx: click.Context) -> None:
         ctx.exit(EXIT_CONFIG)
     click.echo(f"{settings.source_path}: OK")
     for mailbox in settings.mailboxes.values():
-        kind = "imap" if mailbox.imap else "maildir"
+        kind = f"imap, sign-in {mailbox.imap.auth}" if mailbox.imap else "maildir"
         click.echo(f"  mailbox {mailbox.name}: {mailbox.address} ({mailbox.role}, {kind})")
     click.echo(f"  transport: {settings.transport.kind}")
+    smtp = settings.transport.smtp if settings.transport.kind == "smtp" else None
+    for identity in smtp.identities if smtp else ():
+        click.echo(
+            f"  sends as {', '.join(identity.send_as)} signed in as {identity.username} ({identity.auth})"
+        )
     click.echo(f"  register: {settings.database_url.split('://', 1)[0]}")
     click.echo(f"  trusted domains: {', '.join(settings.trusted_domains)}")
 
