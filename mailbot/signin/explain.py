@@ -246,4 +246,6 @@ def explained(text: str, secrets: Iterable[str] = ()) -> str:
     """``text`` scrubbed of secrets, followed by the explanation when the failure is a known one."""
     clean = redact(text, secrets)
     known = explain(clean)
-    return clean if known is None else f"{clean} — {known}"
+    if known is None or known.fix in clean:  # already explained further down the chain
+        return clean
+    return f"{clean} — {known}"

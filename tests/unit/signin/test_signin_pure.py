@@ -98,6 +98,12 @@ def test_known_failures_are_explained_with_a_fix(text: str, marker: str, fix_men
     assert fix_mentions in known.fix
 
 
+def test_an_explained_message_is_not_explained_twice() -> None:
+    once = explained("535 5.7.139 Authentication unsuccessful")
+    assert once.count("Fix:") == 1
+    assert explained(f"mailbox caf: {once}") == f"mailbox caf: {once}"
+
+
 def test_unknown_failures_are_left_as_they_are() -> None:
     assert explain("something odd happened") is None
     assert explained("something odd happened") == "something odd happened"
