@@ -205,5 +205,7 @@ def oauth(
     for user in list(oauth_dovecot.passwords):
         oauth_dovecot.reset_user(user)
     oauth_smtp.deliveries.clear()
+    oauth_smtp.handler.sign_ins.clear()
+    oauth_smtp.handler.refused_sign_ins = 0
     token_service.lifetime = 3600
     return OAuthWorld(token_service, oauth_dovecot, oauth_smtp, tmp_path)

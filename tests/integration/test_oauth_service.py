@@ -224,3 +224,37 @@ def test_revoked_secret_gives_a_clear_error_unhealthy_status_and_no_crash_loop(
     assert oauth.tokens.refusals.count("7000215") == len(unavailable)  # one token request per attempt
     for form in [*_token_forms(oauth.issued_values()), secret or "-"]:
         assert form not in err.decode()
+
+
+def test_smtp_renews_a_refused_token_once_and_sends(oauth: OAuthWorld) -> None:
+    """The cached token predates the app's rights on preventionearlyhelp@: the submission server
+    refuses it (535 with the XOAUTH2 error challenge), mailbot renews it at once and sends."""
+    from mailbot.signin.providers import MicrosoftApp, MicrosoftTokens
+    from mailbot.transports.base import OutgoingMail
+    from mailbot.transports.smtp import SmtpSignIn, SmtpTransport
+
+    oauth.app.mailboxes = {CAF}
+    tokens = MicrosoftTokens(
+        MicrosoftApp(
+            oauth.tenant,
+            oauth.app.client_id,
+            oauth.app.secret,
+            authority_host=oauth.authority,
+            ca_file=oauth.tokens.ca_file,
+        )
+    )
+    tokens.token()
+    oauth.app.mailboxes = {CAF, WPEHS}
+    transport = SmtpTransport(
+        oauth.smtp.host,
+        oauth.smtp.port,
+        "none",
+        identities=[SmtpSignIn(WPEHS, tokens=tokens, send_as=(WPEHS,))],
+    )
+    raw = email(WPEHS, SW, "reply", "hello")
+    try:
+        assert transport.send_many([OutgoingMail(1, "<m1@x>", WPEHS, (SW,), raw)]) == {1: None}
+    finally:
+        transport.close()
+    assert oauth.smtp.handler.refused_sign_ins == 1 and oauth.smtp.handler.sign_ins == [WPEHS]
+    assert tokens.fetched == 2
