@@ -1,1 +1,3 @@
-"""Running mailbot: the daemon, the schedules, and what they record about their own health."""
+"""Running mailbot: connection checks and the health the daemon records (more moves here in issue 14)."""
+
+__all__: list[str] = []
