@@ -198,7 +198,7 @@ def test_revoked_secret_gives_a_clear_error_unhealthy_status_and_no_crash_loop(
         as_json = json.loads(_cli(config, environment, "status", "--format", "json").stdout)
         assert sorted(as_json["mailboxes_failing"]) == ["caf", "wpehs"]
         # Each mailbox keeps trying, after a longer wait each time.
-        wait_for(lambda: oauth.tokens.refusals.count("7000215") >= 6, timeout=60)
+        wait_for(lambda: oauth.tokens.refusals_for(oauth.app.client_id).count("7000215") >= 6, timeout=60)
         assert daemon.poll() is None  # still running
         oauth.app.secret = secret  # fixed: the next retry signs in, and status recovers
         wait_for(lambda: _cli(config, environment, "status").returncode == 0, timeout=120)
@@ -221,7 +221,9 @@ def test_revoked_secret_gives_a_clear_error_unhealthy_status_and_no_crash_loop(
         ]
         assert len(delays) >= 2
         assert delays == sorted(delays)  # backoff: no crash loop
-    assert oauth.tokens.refusals.count("7000215") == len(unavailable)  # one token request per attempt
+    assert oauth.tokens.refusals_for(oauth.app.client_id).count("7000215") == len(
+        unavailable
+    )  # one token request per attempt
     for form in [*_token_forms(oauth.issued_values()), secret or "-"]:
         assert form not in err.decode()
 

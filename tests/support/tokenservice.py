@@ -180,7 +180,7 @@ class TokenService:
         self.microsoft_apps: dict[str, MicrosoftApp] = {}
         self.google_accounts: dict[str, GoogleAccount] = {}
         self.issued: list[Issued] = []
-        self.refusals: list[str] = []  # OAuth error codes answered, in order
+        self.refusals: list[tuple[str, str]] = []  # (client, OAuth error code) answered, in order
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -268,6 +268,11 @@ class TokenService:
         }
         return account, info
 
+    def refusals_for(self, client: str) -> list[str]:
+        """The error codes this service answered ``client``'s token requests with, in order."""
+        with self._lock:
+            return [code for who, code in self.refusals if who == client]
+
     def tokens_for(self, client: str) -> list[Issued]:
         with self._lock:
             return [issued for issued in self.issued if issued.client == client]
@@ -309,7 +314,7 @@ class TokenService:
                 return 200, self._client_credentials(parts[0], form, f"{self.base_url}{path}")
         except OAuthError as error:
             with self._lock:
-                self.refusals.append(str(error.code or error.error))
+                self.refusals.append((form.get("client_id", ""), str(error.code or error.error)))
             return error.status, error.body()
         return 404, {"error": "not_found"}
 
