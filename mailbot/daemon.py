@@ -133,6 +133,8 @@ class Runner:
                 with self._outbox_lock:
                     mailbox_cycle(self.app, name, source)
                 failures = 0
+                if self.stopping.is_set():
+                    break
                 if self.app.health is not None:
                     self.app.health.listened(name)
                 source.wait_for_mail(self.idle_timeout)

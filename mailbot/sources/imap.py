@@ -146,6 +146,7 @@ class ImapSource:
         self._clock = clock
         self._session_token: AccessToken | None = None  # the token the open session signed in with
         self._create_folders = create_folders
+        self._interrupted = False  # set by ``interrupt``: the daemon is stopping; never IDLE again
 
     def __repr__(self) -> str:
         return f"ImapSource({self.mailbox!r}, {self.host}:{self.port}, tls={self.tls})"
@@ -405,6 +406,8 @@ class ImapSource:
         A dropped connection is re-opened and answered with True (mail may have come meanwhile).
         Without IDLE: sleep ``min(poll_interval, timeout)`` and return True (poll).
         """
+        if self._interrupted:
+            return False
         client = self._connect()
         if not (self.use_idle and client.has_capability("IDLE")):
             self._sleep(max(0.0, min(self.poll_interval, timeout)))
@@ -413,6 +416,8 @@ class ImapSource:
             return self._idle(client, timeout)
         except _IDLE_ENDED:
             self._drop()
+            if self._interrupted:
+                return False
             log.info("mailbox %s: connection lost while idling; reconnecting", self.mailbox)
             self._connect()
             return True
@@ -433,6 +438,8 @@ class ImapSource:
             if self._session_due():
                 return True  # the next operation signs in again with a fresh token; mail may be waiting
             period = min(remaining, self.idle_timeout, self._session_seconds_left())
+            if self._interrupted:
+                return False
             client.idle()
             woke = self._idle_period(client, time.monotonic() + period)
             # If the connection died, DONE raises and wait_for_mail reconnects.
@@ -509,8 +516,11 @@ class ImapSource:
         """Wake a ``wait_for_mail`` blocked in IDLE in another thread (the daemon is stopping).
 
         Shuts the socket down without a LOGOUT: a LOGOUT would interleave with the IDLE exchange the
-        other thread is reading. The waiting thread sees the connection end and returns.
+        other thread is reading. The waiting thread sees the connection end and returns. From now on
+        ``wait_for_mail`` returns at once: a stop that lands while the other thread is busy (say,
+        re-opening a connection to file a Sent copy) must not let it start a fresh IDLE nobody wakes.
         """
+        self._interrupted = True
         client = self._client
         if client is not None:
             try:
