@@ -8,6 +8,7 @@
     ├── TransportError                   an outgoing message could not be handed over
     │   ├── TemporaryTransportError(ConnectionError) 4xx, connection lost, timeout: retry with backoff
     │   └── PermanentTransportError      5xx for every recipient: mark failed, raise a review item
+    ├── SignInError                      no access token: the token service refused (``explanation`` says why) or is unreachable
     ├── RegisterError                    the register (database) is not as mailbot left it (a row vanished)
     │   └── RegisterUnavailableError(ConnectionError)  the database cannot be reached: ``status`` exits 3
     ├── ReviewError                      a review item cannot be resolved as asked (none, resolved, wrong kind)
@@ -63,6 +64,20 @@ class TemporaryTransportError(TransportError, ConnectionError):
 
 class PermanentTransportError(TransportError):
     """Not worth retrying (5xx reply for every recipient)."""
+
+
+class SignInError(MailbotError):
+    """No access token could be had for a mailbox or a sending identity.
+
+    ``explanation`` is the plain-language reason and fix when the refusal is a known one (an
+    ``AADSTS`` code, Google's ``unauthorized_client``...). The message never holds a token or secret.
+    ``temporary`` is True when the token service could not be reached (retrying may help).
+    """
+
+    def __init__(self, message: str, explanation: str | None = None, *, temporary: bool = False) -> None:
+        self.explanation = explanation
+        self.temporary = temporary
+        super().__init__(message if explanation is None else f"{message.rstrip('.')}. {explanation}")
 
 
 class RegisterError(MailbotError):

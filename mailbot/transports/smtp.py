@@ -5,20 +5,61 @@ from __future__ import annotations
 import asyncio
 import logging
 import ssl
-from collections.abc import Callable, Sequence
-from typing import Literal
+from collections.abc import Callable, Coroutine, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypeVar
 
 import aiosmtplib
 
-from mailbot.errors import PermanentTransportError, TemporaryTransportError, TransportError
+from mailbot.errors import PermanentTransportError, SignInError, TemporaryTransportError, TransportError
+from mailbot.signin.explain import explained
+from mailbot.signin.providers import TokenProvider
 from mailbot.transports.base import OutgoingMail
 
 log = logging.getLogger(__name__)
 
 TlsMode = Literal["implicit", "starttls", "none"]
+T = TypeVar("T")
 
 #: Recipients a server refused while accepting the message for others: address → (code, reply text).
 RefusedRecipients = dict[str, tuple[int, str]]
+
+
+@dataclass(frozen=True)
+class SmtpSignIn:
+    """One SMTP sign-in: a password or a token provider (XOAUTH2), and the From addresses it may use
+    (empty: any — a single identity whose rights the server alone knows)."""
+
+    username: str
+    password: str | None = field(default=None, repr=False)
+    tokens: TokenProvider | None = None
+    send_as: tuple[str, ...] = ()
+
+    def may_send_as(self, address: str) -> bool:
+        return not self.send_as or address.lower() in {a.lower() for a in self.send_as}
+
+
+@dataclass
+class SenderProbe:
+    """What the server said to ``MAIL FROM:<address>`` (followed by RSET; nothing is sent)."""
+
+    address: str
+    code: int | None
+    text: str
+
+    @property
+    def accepted(self) -> bool:
+        return self.code is not None and 200 <= self.code < 300
+
+
+@dataclass
+class IdentityProbe:
+    """One identity's sign-in (``error`` None when it worked) and its From addresses' probes."""
+
+    username: str
+    method: str
+    error: str | None = None
+    senders: list[SenderProbe] = field(default_factory=list)
 
 
 def classify(code: int | None, text: str) -> TransportError:
@@ -30,6 +71,10 @@ def classify(code: int | None, text: str) -> TransportError:
 
 def _error_for(error: Exception) -> TransportError:
     """Map an aiosmtplib (or socket) exception to mailbot's tree, keeping the reply code."""
+    if isinstance(error, SignInError):
+        return TemporaryTransportError(f"SMTP sign-in: no access token: {error}")
+    if isinstance(error, aiosmtplib.SMTPAuthenticationError):
+        return classify(error.code, f"SMTP {error.code}: sign-in refused: {explained(error.message)}")
     if isinstance(error, aiosmtplib.SMTPRecipientsRefused):
         codes = [refused.code for refused in error.recipients]
         # All refused: permanent only when every refusal is 5xx (one 4xx may succeed on retry).
@@ -71,16 +116,21 @@ class SmtpTransport:
         ssl_context: ssl.SSLContext | None = None,
         local_hostname: str | None = None,
         on_refused: Callable[[OutgoingMail, RefusedRecipients], None] | None = None,
+        identities: Sequence[SmtpSignIn] = (),
     ) -> None:
         if tls not in ("implicit", "starttls", "none"):
             raise ValueError(f"tls must be implicit, starttls or none, not {tls!r}")
         if (username is None) != (password is None):
             raise ValueError("give both username and password, or neither")
+        if username is not None and identities:
+            raise ValueError("give username/password or identities, not both")
         self.host = host
         self.port = port
         self.tls = tls
         self.username = username
-        self._password = password
+        self.identities: tuple[SmtpSignIn, ...] = (
+            (SmtpSignIn(username, password),) if username is not None else tuple(identities)
+        )
         self.timeout = timeout
         self._ssl_context = ssl_context
         self.local_hostname = local_hostname
@@ -104,16 +154,50 @@ class SmtpTransport:
             raise error
 
     def send_many(self, mails: Sequence[OutgoingMail]) -> dict[int, Exception | None]:
-        """Send several over one connection; outbox id → None (sent) or the ``TransportError`` it met.
+        """Send several over one connection per identity; outbox id → None (sent) or the
+        ``TransportError`` it met.
 
         After a failure that leaves the session usable (a 4xx/5xx reply) the next message goes on the
         same connection; after a lost connection one reconnect is tried for the rest.
         """
         if not mails:
             return {}
+        results: dict[int, Exception | None] = {}
+        groups: dict[int, list[OutgoingMail]] = {}
+        for mail in mails:
+            index = self._identity_index(mail.envelope_from)
+            if index is None:
+                results[mail.outbox_id] = PermanentTransportError(
+                    f"no configured SMTP identity may send as outbox {mail.outbox_id}'s From address"
+                )
+                continue
+            groups.setdefault(index, []).append(mail)
+        for index, group in groups.items():
+            identity = self.identities[index] if index >= 0 else None
+            results.update(self._run(self._send_batch(group, identity)))
+        return results
+
+    def probe(self, senders: Sequence[str] = ()) -> list[IdentityProbe]:
+        """Sign in as each identity and try ``MAIL FROM`` for each address it may send as (``senders``
+        for an identity that does not list them), then RSET: what ``mailbot check-connection``
+        reports. Nothing is sent."""
+        return self._run(self._probe_all(senders))
+
+    async def _probe_all(self, extra_senders: Sequence[str] = ()) -> list[IdentityProbe]:
+        if not self.identities:
+            return [await _probe_identity(self, None, list(extra_senders))]
+        return [await _probe_identity(self, i, list(i.send_as or extra_senders)) for i in self.identities]
+
+    def _run(self, coroutine: Coroutine[Any, Any, T]) -> T:
         if self._runner is None:
             self._runner = asyncio.Runner()
-        return self._runner.run(self._send_batch(list(mails)))
+        return self._runner.run(coroutine)
+
+    def _identity_index(self, from_address: str) -> int | None:
+        """Which identity sends mail From ``from_address``: -1 for none needed (open relay)."""
+        if not self.identities:
+            return -1
+        return next((n for n, i in enumerate(self.identities) if i.may_send_as(from_address)), None)
 
     def close(self) -> None:
         if self._runner is not None:
@@ -122,12 +206,13 @@ class SmtpTransport:
 
     # -- internals ---------------------------------------------------------------------------------
 
-    def _client(self) -> aiosmtplib.SMTP:
+    def _client(self, identity: SmtpSignIn | None) -> aiosmtplib.SMTP:
+        with_password = identity is not None and identity.tokens is None
         return aiosmtplib.SMTP(
             hostname=self.host,
             port=self.port,
-            username=self.username,
-            password=self._password,
+            username=identity.username if with_password and identity else None,
+            password=identity.password if with_password and identity else None,
             local_hostname=self.local_hostname,
             timeout=self.timeout,
             use_tls=self.tls == "implicit",
@@ -137,13 +222,31 @@ class SmtpTransport:
             tls_context=self._ssl_context,
         )
 
-    async def _connect(self) -> aiosmtplib.SMTP:
-        smtp = self._client()
+    async def _connect(self, identity: SmtpSignIn | None) -> aiosmtplib.SMTP:
+        smtp = self._client(identity)
         await smtp.connect()
         self.connections_opened += 1
+        if identity is not None and identity.tokens is not None:
+            try:
+                await self._xoauth2(smtp, identity, identity.tokens)
+            except BaseException:
+                smtp.close()
+                raise
         return smtp
 
-    async def _send_batch(self, mails: list[OutgoingMail]) -> dict[int, Exception | None]:
+    @staticmethod
+    async def _xoauth2(smtp: aiosmtplib.SMTP, identity: SmtpSignIn, tokens: TokenProvider) -> None:
+        """AUTH XOAUTH2; a refused token is renewed and tried once more (RFC 4954 allows a new AUTH)."""
+        try:
+            await smtp.auth_xoauth2(identity.username, tokens.token().value)
+            return
+        except aiosmtplib.SMTPAuthenticationError:
+            log.info("smtp: token refused; renewing it once")
+        await smtp.auth_xoauth2(identity.username, tokens.renew().value)
+
+    async def _send_batch(
+        self, mails: list[OutgoingMail], identity: SmtpSignIn | None = None
+    ) -> dict[int, Exception | None]:
         results: dict[int, Exception | None] = {}
         smtp: aiosmtplib.SMTP | None = None
         reconnects_left = 1
@@ -156,8 +259,8 @@ class SmtpTransport:
                             continue
                         reconnects_left -= 1
                     try:
-                        smtp = await self._connect()
-                    except (aiosmtplib.SMTPException, OSError) as error:
+                        smtp = await self._connect(identity)
+                    except (aiosmtplib.SMTPException, OSError, SignInError) as error:
                         failure = _error_for(error)
                         log.warning("smtp %s:%s: connect failed (%s)", self.host, self.port, failure.code)
                         for rest in mails[len(results) :]:
@@ -200,3 +303,34 @@ class SmtpTransport:
         else:
             log.info("outbox %d: sent", mail.outbox_id)
         return None
+
+
+async def _probe_sender(smtp: aiosmtplib.SMTP, address: str) -> SenderProbe:
+    try:
+        reply = await smtp.mail(address)
+        probe = SenderProbe(address, reply.code, reply.message)
+    except aiosmtplib.SMTPResponseException as error:
+        probe = SenderProbe(address, error.code, explained(error.message))
+    await smtp.rset()
+    return probe
+
+
+async def _probe_identity(transport: SmtpTransport, identity: SmtpSignIn | None, senders: list[str]) -> IdentityProbe:
+    method = "none" if identity is None else ("oauth2" if identity.tokens else "password")
+    result = IdentityProbe(identity.username if identity else "(no sign-in)", method)
+    try:
+        smtp = await transport._connect(identity)
+    except (aiosmtplib.SMTPException, OSError, SignInError) as error:
+        result.error = str(_error_for(error))
+        return result
+    try:
+        for address in senders:
+            result.senders.append(await _probe_sender(smtp, address))
+    except (aiosmtplib.SMTPException, OSError) as error:
+        result.error = str(_error_for(error))
+    finally:
+        try:
+            await smtp.quit()
+        except (aiosmtplib.SMTPException, OSError):
+            smtp.close()
+    return result

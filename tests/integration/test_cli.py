@@ -160,7 +160,7 @@ def test_daemon_answers_with_idle_and_stops_on_sigterm(mail: Any, tmp_path: Path
         time.sleep(3)  # connected and idling
         assert daemon.poll() is None
         mail.smtp_send(_request(), SW, CAF)
-        replies = mail.wait_for(lambda: mail.imap_messages(SW), timeout=20)
+        replies = mail.wait_for(lambda: mail.imap_messages(SW), timeout=60)
         assert UrnScheme().format(1) in parsed(replies[0])["Subject"]
     finally:
         daemon.send_signal(signal.SIGTERM)
