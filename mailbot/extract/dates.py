@@ -92,3 +92,22 @@ def latest_written_year(text: str) -> int | None:
     """The latest plausible four-digit year (1950-2099) written in ``text``: the document's "now"."""
     years = [int(y) for y in _FOUR_DIGIT_YEAR.findall(text)]
     return max(years) if years else None
+
+
+def birth_date_in_window(
+    text: str, window: tuple[int, int] | None, *, latest_year: int | None = None
+) -> date | None:
+    """The first date in ``text`` that can be a child's date of birth.
+
+    ``window`` is (earliest, latest) year: from 25 years before the document's date to that date. A
+    two-digit year resolves into it ("11/04/19" in a 2024 document is 2019, never 1919); a date outside
+    it is no child's birth date and is skipped. Without a window, ``latest_year`` resolves two-digit
+    years as ``parse_british_date`` does.
+    """
+    if window is None:
+        return parse_british_date(text, latest_year=latest_year)
+    earliest, latest = window
+    for found, _start, _end in iter_british_dates(text, latest_year=latest):
+        if earliest <= found.year <= latest:
+            return found
+    return None

@@ -16,7 +16,8 @@ from mailbot.domain.content import DocumentContent, Paragraph
 from mailbot.domain.facts import DocumentFacts
 from mailbot.domain.urn import UrnScheme
 from mailbot.extract.dates import iter_british_dates, parse_british_date
-from mailbot.extract.extractor import FactCollector, FieldRecord, extract_layout_facts
+from mailbot.extract.evidence import FieldRecord
+from mailbot.extract.extractor import FactCollector, extract_layout_facts
 from mailbot.extract.layout import Walk
 from mailbot.extract.values import (
     _CONSENT_NO,
