@@ -31,7 +31,7 @@ from mailbot.rules.classify import classify
 from mailbot.rules.digest import redact_names
 from mailbot.rules.merge import RequestFacts, merge_history
 from mailbot.rules.names import names_match, normalise_name
-from mailbot.rules.requirements import MISSING_FACTS, Missing, missing_items
+from mailbot.rules.requirements import MISSING_FACTS, Missing, missing_items, uncertain_explains
 from mailbot.rules.trust import is_trusted_address
 from mailbot.rules.view import RegisterView
 
@@ -83,6 +83,7 @@ def missing_context(missing: Sequence[Missing], facts: RequestFacts) -> dict[str
         "file_problems": [
             {"filename": fp.file, "code": fp.problem.code, "detail": fp.problem.detail}
             for fp in facts.file_problems
+            if fp.problem.code != "uncertain"  # a person settles those; the sender is not asked
         ],
     }
 
@@ -270,6 +271,18 @@ def _limit_replies(decision: Decision, view: RegisterView, rules: Rules) -> Deci
 def _chase(
     request_type: str, sender: str, missing: list[Missing], facts: RequestFacts, first: tuple[Action, ...] = ()
 ) -> Decision:
+    """Ask the sender for what is missing, unless the documents hold it and the reader could not choose:
+    then a person picks from the candidates shown in the review item."""
+    uncertain = uncertain_explains(missing, facts)
+    if uncertain:
+        return Decision(
+            request_type,
+            "review",
+            (*first, Review("uncertain_facts", "the reader could not choose: " + " | ".join(uncertain))),
+            missing=tuple(m.description for m in missing),
+            message_state="review",
+            explanation=("the documents hold a missing fact the reader was not sure of",),
+        )
     context = {"request_type": request_type, **missing_context(missing, facts), "attempt": 0}
     return Decision(
         request_type,
