@@ -1,6 +1,7 @@
 """Reading dates the British way (day before month) from what social workers type (pure).
 
 Accepted: ``03/04/2015``, ``3/4/15``, ``03.04.15``, ``03-04-2015``, ``3rd April 2015``, ``3 Apr 15``,
+``27-Jul-2020``, ``27/Jul/20``,
 ``3rd of April, 2015``, ``Tuesday 3 April 2015``, ``April 3rd 2015`` (month named, so unambiguous) and ISO
 ``2015-04-03``. A numeric date is always day/month/year: ``03/04/2015`` is 3 April 2015.
 
@@ -32,8 +33,8 @@ _DATE = re.compile(
     (?<![\w/.\-])(?P<iy>\d{{4}})-(?P<im>\d{{1,2}})-(?P<id>\d{{1,2}})(?![\w/\-])
     | (?<![\w/.\-])(?P<nd>\d{{1,2}})\s?(?P<sep>[/.\-])\s?(?P<nm>\d{{1,2}})\s?(?P=sep)\s?
       (?P<ny>\d{{4}}|\d{{2}})(?![\w/]|[.\-]\d)
-    | (?<![\w])(?P<td>\d{{1,2}})(?:st|nd|rd|th)?\s*(?:of\s+)?(?P<tm>{_MONTH})\.?,?\s+
-      (?P<ty>\d{{4}}|\d{{2}})(?!\w)
+    | (?<![\w])(?P<td>\d{{1,2}})(?:st|nd|rd|th)?(?:\s*[-/.]\s*|\s*)(?:of\s+)?(?P<tm>{_MONTH})\.?
+      (?:,?\s+|\s*[-/.]\s*)(?P<ty>\d{{4}}|\d{{2}})(?!\w)
     | (?<![\w])(?P<um>{_MONTH})\.?\s+(?P<ud>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<uy>\d{{4}})(?!\w)
     """,
     re.IGNORECASE | re.VERBOSE,
@@ -111,3 +112,12 @@ def birth_date_in_window(
         if earliest <= found.year <= latest:
             return found
     return None
+
+
+def document_year(text: str) -> int | None:
+    """The year a document was written: its latest four-digit year, else its latest date of any kind."""
+    year = latest_written_year(text)
+    if year is not None:
+        return year
+    years = [found.year for found, _s, _e in iter_british_dates(text, latest_year=DEFAULT_LATEST_YEAR)]
+    return max(years) if years else None

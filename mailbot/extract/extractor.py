@@ -19,7 +19,7 @@ from mailbot.domain.facts import DocumentFacts, DocumentKind
 from mailbot.domain.urn import UrnScheme
 from mailbot.extract.children import read_child
 from mailbot.extract.consent import read_consent, read_consent_option, read_consent_sentence
-from mailbot.extract.dates import DEFAULT_LATEST_YEAR, latest_written_year, parse_british_date
+from mailbot.extract.dates import DEFAULT_LATEST_YEAR, document_year, latest_written_year, parse_british_date
 from mailbot.extract.document import (
     document_kind,
     find_urns,
@@ -120,6 +120,8 @@ def extract_layout_facts(
     text = "\n".join(text for text, _ in pieces)
     written_year = latest_written_year(text)
     facts = FactCollector(vocabulary, written_year or DEFAULT_LATEST_YEAR)
+    year = document_year(text)
+    facts.dob_window = (year - CHILD_YEARS, year) if year is not None else None
     found = walk(content, vocabulary)
     for entry in found.entries:
         if entry.field == "lcs_id" and urn_scheme.find(entry.value):

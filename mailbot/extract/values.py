@@ -128,9 +128,28 @@ def ticked_options(text: str) -> list[tuple[str, bool]]:
     return [(option.strip(" /|,;:"), ticked) for option, ticked in options if option.strip(" /|,;:")]
 
 
+#: "LOMAX, Lacey" (a case system's SURNAME, Forename): the surname in capitals, then the forenames.
+_SURNAME_FIRST = re.compile(
+    r"^\s*(?:(?:mr|mrs|miss|ms|mx|dr)\.?\s+)?([A-Z][A-Z'’\-]+(?:\s+[A-Z][A-Z'’\-]+)?)\s*,\s*"
+    r"([A-Z][a-z][A-Za-z'’\-]*(?:\s+[A-Z][a-z][A-Za-z'’\-]*)?)\b"
+)
+
+
+def _surname_first(value: str) -> str:
+    """ "LOMAX, Lacey ..." as "Lacey Lomax ..."; anything else unchanged."""
+    match = _SURNAME_FIRST.match(value)
+    if match is None:
+        return value
+    surname = re.sub(r"[A-Za-z]+", lambda word: word.group(0).capitalize(), match.group(1))
+    return f"{match.group(2)} {surname}{value[match.end() :]}"
+
+
 def clean_name(text: str) -> str | None:
-    """A person's name as written (titles dropped), or None when the text is not shaped like a name."""
-    value = collapse(text.replace("\u2019", "'")).strip(" ,;:-")
+    """A person's name as written (titles dropped), or None when the text is not shaped like a name.
+
+    A case system's "SURNAME, Forename" (the surname in capitals) is turned round: "Forename Surname".
+    """
+    value = _surname_first(collapse(text.replace("\u2019", "'")).strip(" ,;:-"))
     value = re.split(
         r"\s*(?:\(|,|;| - | – |\bdob\b|\bd\.o\.b|\bborn\b|\bdate of birth\b)",
         value,
