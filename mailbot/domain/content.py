@@ -44,12 +44,17 @@ class Table:
 
 @dataclass(frozen=True)
 class FormField:
-    """A named fillable field (PDF AcroForm): ``label`` is the tooltip if present, else the field name."""
+    """A named fillable field (PDF AcroForm): ``label`` is the tooltip if present, else the text printed
+    beside the field on the page (``placed`` True: the field then sits in reading order among the page's
+    text, under the headings that apply to it), else the field name. ``name`` is the field's own name.
+    """
 
     label: str
     value: str
     where: str
     checkbox: bool = False
+    name: str = ""
+    placed: bool = False
 
 
 Block = Paragraph | Table | FormField

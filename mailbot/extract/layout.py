@@ -32,12 +32,14 @@ _DOB_THEN_DATE = re.compile(
 )
 #: A cell holding a level of need ("Level 3"): a value, although "Level" alone is a label.
 _LEVEL_VALUE = re.compile(r"\s*level\s*[1-4]\s*", re.IGNORECASE)
+#: Fields that start a person's record: a numbered one ("Child 2 name") numbers the labels after it.
+_RECORD_START = frozenset({"name", "first_name", "blob"})
 #: Column labels that make a header row a table of children ("Child's name | Date of birth").
 _CHILD_KEYS = frozenset({"name", "first_name", "date_of_birth", "lcs_id"})
 #: Where a second "Label:" starts on one line: after a gap, a tab or the end of a sentence.
 _NEXT_LABEL = re.compile(r"(?:\s{2,}|\t|(?<=[.;])\s+)(?=[A-Z][^:\n]{0,40}:(?:\s|$))")
 #: A value that only lists the choices ("Yes / No"): the question is still unanswered on this line.
-_OPTIONS_PROMPT = re.compile(r"\s*(?:yes|y)\s*(?:/|or|\|)\s*(?:no|n)\s*", re.IGNORECASE)
+_OPTIONS_PROMPT = re.compile(r"\s*(?:yes|y)\s*(?:/|or|\||\s)\s*(?:no|n)\s*", re.IGNORECASE)
 #: A list item's bullet (Word's Symbol-font bullet is U+F0B7): the text after it is the item.
 _BULLET = re.compile(
     r"^(?:[\u2022\u00b7\u25aa\u25cf\u25e6\u2023\u2043\u2219\uf0b7\uf0a7\uf076\uf0d8*\-–]|o(?=\t))\s+"
@@ -131,6 +133,9 @@ class _Walker:
             return
         if group is None and match.group is not None:
             group = ("n", match.group)
+            if match.section == "child" and match.field in _RECORD_START:
+                # "Child 2 – full name": the unnumbered "Date of birth" and "LCS number" below are child 2's.
+                self.section, self.section_group = "child", match.group
         if group is None and self.section_group is not None and match.section == self.section:
             group = ("n", self.section_group)
         self.walk.entries.append(
@@ -410,8 +415,12 @@ class _Walker:
             self.walk.options.append(Option(option, ticked, where, self.section, label))
 
     def form_field(self, block: FormField) -> None:
-        """An AcroForm field: its label alone says what it is (fields follow no headings)."""
+        """An AcroForm field: a placed one (labelled by the text beside it) is read under the headings
+        around it; any other is read by its label alone (it follows no headings)."""
         self.flush()
+        if block.placed:
+            self.read_form_field(block)
+            return
         saved = (self.section, self.section_group)
         self.section, self.section_group = None, None
         try:
