@@ -167,7 +167,7 @@ class _Walker:
 
     # --- text: paragraphs, cells, form fields ------------------------------------------------------
     def paragraph(self, block: Paragraph) -> None:
-        text = _SECTION_NUMBER.sub("", _BULLET.sub("", block.text.strip()))
+        text = leaders_to_tabs(_SECTION_NUMBER.sub("", _BULLET.sub("", block.text.strip())))
         if not text:
             return
         if self.pending is not None and self.pending_parts and self.ends_long_text(text, block.where):
@@ -271,6 +271,7 @@ class _Walker:
 
     def labelled_text(self, text: str, where: str) -> bool:
         """Read ``"Label: value"`` lines, ``"Label ☒ Yes ☐ No"`` and label-above-value text."""
+        text = leaders_to_tabs(text)
         lines = [line.strip() for line in text.splitlines() if line.strip()]
         if len(lines) > 1 and self.wrapped_label(text) is not None:
             return False  # one wrapped label with its value left blank, no label above a value
@@ -661,6 +662,23 @@ class _Walker:
                 else:
                     self.walk.free_text.append((text, row[col].where, self.section))
             col += 1
+
+
+#: A dotted leader between a label and its value ("Name ........ Jo", "Date of birth……: 3/4/15").
+_LEADER = re.compile(r"[ \t]*(?:[.·…][ \t]?){4,}[ \t]*:?[ \t]*")
+
+
+def leaders_to_tabs(text: str) -> str:
+    """A dotted leader read as the tab it stands for; one ending a line makes its label a label ("…:")."""
+    if ".." not in text and "…" not in text and "··" not in text:
+        return text
+    lines = []
+    for line in text.split("\n"):
+        cut = _LEADER.search(line)
+        if cut is not None and cut.start() > 0:
+            line = line[: cut.start()] + (":" if cut.end() >= len(line) else "\t" + line[cut.end() :])
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def _label_heading(match: LabelMatch) -> bool:

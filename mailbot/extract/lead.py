@@ -21,7 +21,8 @@ _ROLE_PARTS = re.compile(r"\s+[—–-]\s+|[(),/;|]")
 _ORGANISATION_WORD = re.compile(
     r"\b(?:school|academy|college|nursery|council|services?|team|trust|nhs|centre|center|partnership|"
     r"hub|unit|project|programme|program|families|agency|department|police|hospital|practice|surgery|"
-    r"university|ltd|limited|foundation|charity|clinic|children's|health|first)\b",
+    r"university|ltd|limited|foundation|charity|clinic|children's|health|first|support|visiting|nursing|"
+    r"social|care|early help|wellbeing|prevention)\b",
     re.IGNORECASE,
 )
 #: An email address or phone number ending a part, with the dash or colon before it.
@@ -41,16 +42,23 @@ def person_name(text: str) -> str | None:
     return name
 
 
+def professional_name(text: str) -> str | None:
+    """A professional's name in full (forename and surname): a lone word is a fragment or a misreading."""
+    name = person_name(text)
+    return name if name is not None and " " in name else None
+
+
 def read_lead_professional(evidence: Evidence, entry: Entry) -> None:
     value, name, where, confidence = entry.value, entry.field, entry.where, entry.confidence
     record = evidence.lead_professional
     if evidence.vocabulary.is_placeholder(value):
         return
-    if name in ("name", "first_name", "surname"):
+    if name == "name":
+        record.slot(name).add(professional_name(value), where, confidence)
+        record.slot("email").add(find_email(value), where, confidence * 0.8)
+        record.slot("phone").add(find_phone(value), where, confidence * 0.8)
+    elif name in ("first_name", "surname"):
         record.slot(name).add(person_name(value), where, confidence)
-        if name == "name":
-            record.slot("email").add(find_email(value), where, confidence * 0.8)
-            record.slot("phone").add(find_phone(value), where, confidence * 0.8)
     elif name in ("role", "agency"):
         record.slot(name).add(clean_text(value), where, confidence)
     elif name == "email":
@@ -67,7 +75,7 @@ def read_lead_professional(evidence: Evidence, entry: Entry) -> None:
 def _read_blob(record: FieldRecord, value: str, where: str, confidence: float) -> None:
     """ "Andrew Ainsworth, Early Help Practitioner, Blackpool Better Start. Contact ..." in one cell."""
     parts = person_parts(value) or [""]
-    record.slot("name").add(person_name(parts[0]), where, confidence * 0.7)
+    record.slot("name").add(professional_name(parts[0]), where, confidence * 0.7)
     # "Norwich Family Hub — jo@hub.org": the part before a trailing address is the agency.
     trimmed = [_CONTACT_TAIL.sub("", p) for p in parts[1:3]]
     plain = [p for p in trimmed if p and find_email(p) is None and find_phone(p) is None]

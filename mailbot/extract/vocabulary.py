@@ -13,6 +13,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from rapidfuzz import fuzz, process
+
 from mailbot.errors import ConfigError
 
 #: Words that carry no meaning in a label: "What is the name of the child?" is "child name".
@@ -142,6 +144,10 @@ class FieldVocabulary:
     relationships: dict[str, frozenset[str]]
     kinds: tuple[tuple[str, re.Pattern[str]], ...]
     placeholders: frozenset[str]
+    #: words that never change what a label asks for ("current URN", "LP (if identified)").
+    neutral: frozenset[str] = frozenset()
+    #: words that make a label ask for something else ("previous URN", "next review date").
+    unwanted: frozenset[str] = frozenset()
     _section_pattern: re.Pattern[str] = field(init=False, repr=False)
     _prefixes: dict[str, dict[str, str]] = field(init=False, repr=False)
     _cache: dict[tuple[str, str | None], LabelMatch | None] = field(init=False, repr=False)
@@ -151,6 +157,9 @@ class FieldVocabulary:
     _placeholder_cache: dict[str, bool] = field(init=False, repr=False)
     _heading_cache: dict[tuple[str, bool], tuple[str, int | None] | None] = field(init=False, repr=False)
     _heading_vocabulary: frozenset[str] = field(init=False, repr=False)
+    _words: tuple[str, ...] = field(init=False, repr=False)
+    _spelling: dict[str, str | None] = field(init=False, repr=False)
+    _specific: frozenset[str] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         phrases = sorted(self.section_phrases, key=len, reverse=True)
@@ -170,6 +179,15 @@ class FieldVocabulary:
             | set("abcdefghijklmnopqrstuvwxyz")
             | {"children", "childs", "ren", "and"}
         )
+        known = {w for mapping in self.fields.values() for key in mapping for w in key.split()}
+        self._words = tuple(sorted(known | words))
+        owners: dict[str, set[tuple[str, str]]] = {}
+        for section, mapping in self.fields.items():
+            for key, name in mapping.items():
+                if key and " " not in key:
+                    owners.setdefault(key, set()).add(("child" if section == "household" else section, name))
+        self._specific = frozenset(word for word, owner in owners.items() if len(owner) == 1)
+        self._spelling = {}
         self._cache = {}
         self._section_cache = {}
         self._raw_cache = {}
@@ -269,6 +287,43 @@ class FieldVocabulary:
         return result
 
     def _classify_key(self, key: str, section: str | None) -> LabelMatch | None:
+        """The label's field by its wording, else by its meaning (see ``_meaning``)."""
+        found = self._classify_wording(key, section)
+        if found is not None or not key:
+            return found
+        meaning = self._meaning(key)
+        if not meaning or meaning == key:
+            return None
+        if " " not in meaning and meaning not in self._specific:
+            return None  # "Date completed" is not any "Date": a bare word must name one field only
+        found = self._classify_wording(meaning, section)
+        if found is None or found.field is None:
+            return found
+        return LabelMatch(found.section, found.field, found.group, round(found.confidence * 0.9, 3))
+
+    def _meaning(self, key: str) -> str | None:
+        """The label said plainly: misspelt words put right, words that never change what a label asks
+        for left out ("Current URN" is "URN"); None when a word makes it ask for something else
+        ("Previous URN", "Next review date"), which no field's plain wording may then match."""
+        words: list[str] = []
+        for word in key.split():
+            plain = self._spelt(word)
+            if plain in self.unwanted:
+                return None
+            if plain not in self.neutral:
+                words.append(plain)
+        return " ".join(words)
+
+    def _spelt(self, word: str) -> str:
+        """``word`` as the vocabulary spells it when it is a near miss ("organisaton"), else itself."""
+        if len(word) < 5 or word.isdigit():
+            return word
+        if word not in self._spelling:
+            close = process.extractOne(word, self._words, scorer=fuzz.ratio, score_cutoff=88)
+            self._spelling[word] = close[0] if close is not None else None
+        return self._spelling[word] or word
+
+    def _classify_wording(self, key: str, section: str | None) -> LabelMatch | None:
         if not key and section is None:
             return None
         document = self.fields[DOCUMENT_SECTION]
@@ -513,7 +568,16 @@ def vocabulary_from_mapping(raw: dict[str, Any]) -> FieldVocabulary:
         normalise_label(v)
         for v in _phrases(raw.get("placeholders", {}).get("values", []), "[placeholders] values")
     )
-    return FieldVocabulary(section_phrases, ignored, fields, relationships, tuple(kinds), placeholders)
+    qualifiers = raw.get("qualifiers", {})
+    neutral = frozenset(
+        w for v in _phrases(qualifiers.get("neutral", []), "[qualifiers] neutral") for w in label_key(v)[0].split()
+    )
+    unwanted = frozenset(
+        w for v in _phrases(qualifiers.get("unwanted", []), "[qualifiers] unwanted") for w in label_key(v)[0].split()
+    )
+    return FieldVocabulary(
+        section_phrases, ignored, fields, relationships, tuple(kinds), placeholders, neutral, unwanted
+    )
 
 
 def _read_toml(text: str, where: str) -> dict[str, Any]:
