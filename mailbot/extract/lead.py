@@ -12,19 +12,11 @@ from mailbot.domain.facts import LeadProfessional
 from mailbot.extract.evidence import Evidence, FieldRecord, Outcome, Reading, Slot, comparable
 from mailbot.extract.layout import Entry, Walk
 from mailbot.extract.prose import lead_in_prose, signed_lead, writer_is_lead
-from mailbot.extract.values import clean_name, clean_text, collapse, find_email, find_phone, person_parts
+from mailbot.extract.values import ORGANISATION_WORD, clean_name, clean_text, collapse, find_email, find_phone, person_parts
 from mailbot.extract.vocabulary import normalise_label
 
 #: Where a people table's role cell joins a job title to a part in the meeting ("X - Lead Professional").
 _ROLE_PARTS = re.compile(r"\s+[—–-]\s+|[(),/;|]")
-#: Words naming an organisation: "Northgate High School" or "Families First" is never a person.
-_ORGANISATION_WORD = re.compile(
-    r"\b(?:school|academy|college|nursery|council|services?|team|trust|nhs|centre|center|partnership|"
-    r"hub|unit|project|programme|program|families|agency|department|police|hospital|practice|surgery|"
-    r"university|ltd|limited|foundation|charity|clinic|children's|health|first|support|visiting|nursing|"
-    r"social|care|early help|wellbeing|prevention)\b",
-    re.IGNORECASE,
-)
 #: An email address or phone number ending a part, with the dash or colon before it.
 _CONTACT_TAIL = re.compile(
     r"\s*(?:[—–\-:]|\b(?:email|e-mail|tel|telephone|phone|mobile)\b)?\s*"
@@ -37,7 +29,7 @@ LP_FIELDS = ("role", "agency", "email", "phone")
 def person_name(text: str) -> str | None:
     """A person's name (``clean_name``) that is no organisation's: a school or service names nobody."""
     name = clean_name(text)
-    if name is None or _ORGANISATION_WORD.search(name):
+    if name is None or ORGANISATION_WORD.search(name):
         return None
     return name
 

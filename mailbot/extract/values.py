@@ -19,6 +19,14 @@ NAME_WITH_BIRTH_DATE = re.compile(
     r"(\d{1,2}\s?[/.\-]\s?\d{1,2}\s?[/.\-]\s?\d{2,4}|\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?[A-Za-z]{3,9}\.?,?\s+"
     r"\d{2,4}|\d{4}-\d{2}-\d{2})"
 )
+#: Words naming an organisation: "Northgate High School" or "Families First" is never a person.
+ORGANISATION_WORD = re.compile(
+    r"\b(?:school|academy|college|nursery|council|services?|team|trust|nhs|centre|center|partnership|"
+    r"hub|unit|project|programme|program|families|agency|department|police|hospital|practice|surgery|"
+    r"university|ltd|limited|foundation|charity|clinic|children's|health|first|support|visiting|nursing|"
+    r"social|care|early help|wellbeing|prevention)\b",
+    re.IGNORECASE,
+)
 _LCS_ID = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{0,4}[\-/ ]?\d{3,12}[A-Za-z]?)(?![A-Za-z0-9])")
 _NAME_WORD = re.compile(r"^[A-Za-zÀ-ÿ][A-Za-zÀ-ÿ'’\-.]*$")
 _LEVEL = re.compile(r"(?<![A-Za-z0-9])(?:level|lvl|l|tier)?\s*[-:]?\s*([1-4])(?![0-9])", re.IGNORECASE)
