@@ -8,6 +8,7 @@ shares a family's one postcode.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Hashable
 from dataclasses import replace
 from typing import Any
@@ -16,7 +17,7 @@ from mailbot.domain.facts import Child
 from mailbot.extract.dates import birth_date_in_window
 from mailbot.extract.evidence import Evidence, FieldRecord, Outcome, Reading, Slot, comparable
 from mailbot.extract.layout import Entry
-from mailbot.extract.values import clean_name, find_lcs_id, find_postcode
+from mailbot.extract.values import NAME_IN_TEXT, clean_name, find_lcs_id, find_postcode
 from mailbot.extract.vocabulary import normalise_label
 
 CHILD_FIELDS = ("name", "date_of_birth", "lcs_id", "postcode")
@@ -68,17 +69,38 @@ def child_record(evidence: Evidence, entry: Entry, fields: list[str]) -> FieldRe
     return evidence.children[key]
 
 
+#: One child in a list of several: a name, then (after a comma, bracket or "DOB") its date of birth.
+_LISTED_CHILD = re.compile(
+    NAME_IN_TEXT + r"\s*[,(\-–:]?\s*(?:(?:DOB|D\.O\.B\.?|dob|born(?: on)?|date of birth)\s*:?\s*)?"
+    r"(\d{1,2}\s?[/.\-]\s?\d{1,2}\s?[/.\-]\s?\d{2,4}|\d{1,2}(?:st|nd|rd|th)?[\s\-]+(?:of\s+)?[A-Za-z]{3,9}\.?,?[\s\-]+"
+    r"\d{2,4})\)?"
+)
+
+
+def _listed_children(value: str) -> list[tuple[str, str]]:
+    """ "Ava Lee 3/4/15, Sam Lee 9/9/18" or "Ava Lee (3/4/15); Sam Lee (9/9/18)": (name, date) per
+    child, when the value is wholly such a list; [] otherwise."""
+    found = list(_LISTED_CHILD.finditer(value))
+    if not found:
+        return []
+    rest = _LISTED_CHILD.sub("", value)
+    if re.sub(r"[\s,;&/]|\band\b", "", rest):
+        return []  # words besides the list: a sentence, read as prose
+    return [(match.group(1), match.group(2)) for match in found]
+
+
 def read_child(evidence: Evidence, entry: Entry) -> None:
     name = entry.field
-    if name == "blob" and ";" in entry.value:
-        # "Ava Lee (3/4/15); Sam Lee (9/9/18)": several children listed in one cell.
-        parts = [part.strip() for part in entry.value.split(";") if part.strip()]
-        if len(parts) > 1 and all(
-            clean_name(part) is not None and birth_date(evidence, part) is not None for part in parts
-        ):
-            for part in parts:
-                read_child(evidence, replace(entry, value=part))
+    if name == "blob":
+        # Several children listed in one answer: each is read as its own record.
+        parts = _listed_children(entry.value)
+        if len(parts) > 1 and all(clean_name(name) and birth_date(evidence, born) for name, born in parts):
+            for number, (listed, born) in enumerate(parts, start=1):
+                group = (entry.where, "listed", number)
+                read_child(evidence, replace(entry, value=f"{listed} DOB {born}", group=group))
             return
+        if len(parts) == 1:
+            entry = replace(entry, value=f"{parts[0][0]} DOB {parts[0][1]}")  # "Kai Haworth 15.10.16"
     if name == "blob":
         child_name = clean_name(entry.value)
         if child_name is None:

@@ -115,9 +115,11 @@ def birth_date_in_window(
 
 
 def document_year(text: str) -> int | None:
-    """The year a document was written: its latest four-digit year, else its latest date of any kind."""
+    """The year a document was written: its latest four-digit year, or a later two-digit one up to ten
+    years on ("closed 2018 episode" in a form dated 17.04.24 is 2024; a parent's "03.06.45" is no date
+    of writing); with no four-digit year, its latest date of any kind."""
     year = latest_written_year(text)
-    if year is not None:
-        return year
-    years = [found.year for found, _s, _e in iter_british_dates(text, latest_year=DEFAULT_LATEST_YEAR)]
-    return max(years) if years else None
+    two_digit = [found.year for found, _s, _e in iter_british_dates(text, latest_year=DEFAULT_LATEST_YEAR)]
+    if year is None:
+        return max(two_digit) if two_digit else None
+    return max([year, *(y for y in two_digit if y <= year + 10)])

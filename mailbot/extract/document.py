@@ -44,11 +44,32 @@ def read_document_entry(evidence: Evidence, entry: Entry) -> None:
     elif name in ("work_requested", "work_requested_fallback"):
         if not evidence.vocabulary.is_placeholder(value):
             weight = confidence if name == "work_requested" else confidence * 0.75
-            record.slot("work_requested").add(collapse(value), where, weight)
+            record.slot("work_requested").add(the_request(collapse(value)), where, weight)
     elif name == "meeting_date":
         record.slot(name).add(parse_british_date(value), where, confidence)
     elif name == "consent_given":
         evidence.consent.slot("given").add(parse_yes_no(value), where, confidence)
+
+
+#: Where a sentence ends: a full stop after a word of three letters or more (not "Dr." or "e.g."),
+#: then a capital.
+_SENTENCE_BREAK = re.compile(r"(?<=[A-Za-z0-9)]{3}[.!])\s+(?=[A-Z])")
+#: A first sentence this long says the request; what follows is its background.
+_REQUEST_SENTENCE = 40
+
+
+#: An answer longer than this is a request and its background; a shorter one is all request.
+_LONG_ANSWER = 200
+
+
+def the_request(text: str) -> str:
+    """The request in an answer: a short answer whole ("Support with attendance. Parenting course."),
+    a long one's first sentence when that says enough; the background a worker adds after it ("The
+    family have engaged well ...") is left out."""
+    if len(text) <= _LONG_ANSWER:
+        return text
+    sentences = _SENTENCE_BREAK.split(text)
+    return sentences[0] if len(sentences[0]) >= _REQUEST_SENTENCE else text
 
 
 def read_level_option(evidence: Evidence, option: Option) -> None:
@@ -83,9 +104,12 @@ def resolve_document(evidence: Evidence, outcome: Outcome) -> dict[str, Any]:
     meeting = outcome.take(record, "meeting_date", "meeting_date")
     if meeting is None:
         meeting = outcome.take(record, "sentence_meeting_date", "meeting_date")
+    work = outcome.take(record, "work_requested", "work_requested")
+    if work is None:
+        work = outcome.take(record, "sentence_work", "work_requested")
     return {
         "level_of_need": level,
-        "work_requested": outcome.take(record, "work_requested", "work_requested"),
+        "work_requested": work,
         "meeting_date": meeting,
     }
 
@@ -126,6 +150,22 @@ def document_kind(content: DocumentContent, vocabulary: FieldVocabulary) -> Docu
     return "other"
 
 
+#: Words before a URN that say it is not the case's URN now.
+_NOT_THIS_URN = re.compile(
+    r"\b(?:previous|former|old|closed|superseded|historic|expired|cancelled|do not use|not to be used)\b",
+    re.IGNORECASE,
+)
+
+
+def _clause_before(text: str, written: str) -> str:
+    """The words before ``written`` on its line, back to the end of the sentence before it."""
+    at = text.find(written)
+    if at < 0:
+        return ""
+    line = re.sub(r"[.…·]{2,}", " ", text[text.rfind("\n", 0, at) + 1 : at])  # dotted leaders
+    return re.split(r"[.!?](?:\s|$)", line)[-1]
+
+
 def find_urns(
     pieces: list[tuple[str, str]], urn_scheme: UrnScheme
 ) -> tuple[str | None, str | None, tuple[str, ...], list[Problem]]:
@@ -137,6 +177,8 @@ def find_urns(
         if not text or prefix not in text.casefold():
             continue
         for candidate in urn_scheme.find(text):
+            if _NOT_THIS_URN.search(_clause_before(text, candidate.as_written)):
+                continue  # "Previous URN (closed episode – do not use): ...": not the case's URN
             if candidate.valid:
                 valid.setdefault(candidate.normalised, where)
             else:

@@ -31,7 +31,7 @@ from mailbot.extract.document import (
 from mailbot.extract.evidence import Evidence
 from mailbot.extract.layout import Entry, Walk, walk
 from mailbot.extract.lead import read_lead_in_prose, read_lead_professional
-from mailbot.extract.prose import children_in_prose, home_postcode, join_wrapped
+from mailbot.extract.prose import children_in_prose, home_postcode, join_wrapped, work_in_prose
 from mailbot.extract.resolver import resolve
 from mailbot.extract.vocabulary import DOCUMENT_SECTION, FieldVocabulary
 
@@ -90,6 +90,9 @@ class FactCollector(Evidence):
         joined = join_wrapped(lines)
         self.prose_postcode = home_postcode(joined)
         read_lead_in_prose(self, found, lines, joined)
+        work = work_in_prose(joined)
+        if work is not None:
+            self.document.slot("sentence_work").add(*work, 0.55)
 
 
 def block_texts(content: DocumentContent) -> list[tuple[str, str]]:

@@ -12,7 +12,15 @@ from mailbot.domain.facts import LeadProfessional
 from mailbot.extract.evidence import Evidence, FieldRecord, Outcome, Reading, Slot, comparable
 from mailbot.extract.layout import Entry, Walk
 from mailbot.extract.prose import lead_in_prose, signed_lead, writer_is_lead
-from mailbot.extract.values import ORGANISATION_WORD, clean_name, clean_text, collapse, find_email, find_phone, person_parts
+from mailbot.extract.values import (
+    ORGANISATION_WORD,
+    clean_name,
+    clean_text,
+    collapse,
+    find_email,
+    find_phone,
+    person_parts,
+)
 from mailbot.extract.vocabulary import normalise_label
 
 #: Where a people table's role cell joins a job title to a part in the meeting ("X - Lead Professional").

@@ -15,8 +15,8 @@ from datetime import date
 from mailbot.extract.dates import iter_british_dates, parse_british_date
 from mailbot.extract.values import (
     NAME_IN_TEXT,
-    ORGANISATION_WORD,
     NAME_WITH_BIRTH_DATE,
+    ORGANISATION_WORD,
     POSTCODE,
     clean_name,
     clean_text,
@@ -419,3 +419,29 @@ def home_postcode(lines: list[tuple[str, str]]) -> tuple[str, str] | None:
     if len(found) != 1:
         return None
     return next(iter(found.items()))
+
+
+#: A request of Early Help put in a sentence: "We would ask the Service for <work>.", "We are requesting
+#: <work>.", "The request is for <work>.", "Work requested: <work>." inside a paragraph.
+WORK_SENTENCE = re.compile(
+    r"\b(?:(?:we|I)\s+would\s+(?:like\s+to\s+)?ask\s+(?:the\s+|you\s+)?[^.;]{0,80}?\s+for"
+    r"|(?:I am|I'm|we are|we're)\s+(?:requesting|asking for)(?:\s+that)?"
+    r"|(?:the\s+)?request\s+is\s+for"
+    r"|work\s+(?:being\s+)?requested\s*(?:is|would be|:|-|–))"
+    r"\s+(?P<work>[^.;:]{10,400}?)(?:[.;](?:\s|$)|$)",
+    re.IGNORECASE,
+)
+
+
+def work_in_prose(lines: list[tuple[str, str]]) -> tuple[str, str] | None:
+    """The work requested of Early Help stated in a sentence, with where; None when two sentences
+    ask for different things (precision over recall)."""
+    found: dict[str, tuple[str, str]] = {}
+    for text, where in lines:
+        lowered = text.lower()
+        if "ask" not in lowered and "request" not in lowered:
+            continue
+        for match in WORK_SENTENCE.finditer(text):
+            work = " ".join(match.group("work").split())
+            found.setdefault(work.casefold(), (work, where))
+    return next(iter(found.values())) if len(found) == 1 else None

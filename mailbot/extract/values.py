@@ -279,7 +279,8 @@ _CONSENT_YES = re.compile(
     re.IGNORECASE,
 )
 _CONSENT_NO = re.compile(
-    r"\b(?:consent (?:has|had)? ?not (?:been )?(?:given|obtained|gained)|(?:do|does|did) not (?:give )?con"
+    r"\b(?:consent (?:has|had)? ?not (?:yet )?(?:been )?(?:given|obtained|gained)"
+    r"|(?:has|have|had) not (?:yet )?(?:given|provided|signed) (?:her |his |their )?(?:consent|the consent)|(?:do|does|did) not (?:give )?con"
     r"sent"
     r"|declined (?:to give )?consent|refused (?:to give )?consent|consent (?:was|has been) (?:refused|decl"
     r"ined|withdrawn)"

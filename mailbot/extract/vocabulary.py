@@ -441,13 +441,29 @@ class FieldVocabulary:
         normalised = " ".join(normalise_label(text).split())
         best: tuple[int, int, str] | None = None
         for kind, pattern in self.kinds:
-            match = pattern.search(normalised)
+            match = next(
+                (m for m in pattern.finditer(normalised) if not self._names_a_team(normalised, m)), None
+            )
             if match is not None:
                 # The phrase written first names the document: "Family Plan (CAF / TAF)" is a plan.
                 rank = (match.start(), -len(match.group(0)), kind)
                 if best is None or rank < best:
                     best = rank
         return best[2] if best is not None else None
+
+    def _names_a_team(self, text: str, match: re.Match[str]) -> bool:
+        """ "Preston Assessment Team 2", "CAF Database Team": the kind's words name a team, not a title.
+
+        One word may stand between them, unless it names a kind itself ("Family Plan (CAF / Team ...").
+        """
+        following = text[match.end() :].split()[:2]
+        if following[:1] and following[0] in _TEAM_WORDS:
+            return True
+        return (
+            len(following) == 2
+            and following[1] in _TEAM_WORDS
+            and not any(pattern.fullmatch(following[0]) for _kind, pattern in self.kinds)
+        )
 
     def is_placeholder(self, value: str) -> bool:
         """True for a blank form's prompt ("Click here to enter text.") or filler, not an answer."""
@@ -460,6 +476,11 @@ class FieldVocabulary:
             self._placeholder_cache[value] = result
         return result
 
+
+#: "Preston Assessment Team", "Plan Review Service": a kind's word naming a team is no document's title.
+_TEAM_WORDS = frozenset(
+    ["team", "teams", "service", "services", "unit", "hub", "office", "manager", "officer"]
+)
 
 #: Child fields whose label means the child's wherever it appears outside a named person's section.
 _CHILD_ONLY_FIELDS = frozenset(["date_of_birth", "lcs_id"])
@@ -570,10 +591,14 @@ def vocabulary_from_mapping(raw: dict[str, Any]) -> FieldVocabulary:
     )
     qualifiers = raw.get("qualifiers", {})
     neutral = frozenset(
-        w for v in _phrases(qualifiers.get("neutral", []), "[qualifiers] neutral") for w in label_key(v)[0].split()
+        w
+        for v in _phrases(qualifiers.get("neutral", []), "[qualifiers] neutral")
+        for w in label_key(v)[0].split()
     )
     unwanted = frozenset(
-        w for v in _phrases(qualifiers.get("unwanted", []), "[qualifiers] unwanted") for w in label_key(v)[0].split()
+        w
+        for v in _phrases(qualifiers.get("unwanted", []), "[qualifiers] unwanted")
+        for w in label_key(v)[0].split()
     )
     return FieldVocabulary(
         section_phrases, ignored, fields, relationships, tuple(kinds), placeholders, neutral, unwanted

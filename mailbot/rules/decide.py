@@ -269,7 +269,11 @@ def _limit_replies(decision: Decision, view: RegisterView, rules: Rules) -> Deci
 
 
 def _chase(
-    request_type: str, sender: str, missing: list[Missing], facts: RequestFacts, first: tuple[Action, ...] = ()
+    request_type: str,
+    sender: str,
+    missing: list[Missing],
+    facts: RequestFacts,
+    first: tuple[Action, ...] = (),
 ) -> Decision:
     """Ask the sender for what is missing, unless the documents hold it and the reader could not choose:
     then a person picks from the candidates shown in the review item."""
