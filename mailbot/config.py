@@ -144,6 +144,8 @@ class Settings:
     message_id_domain: str
     templates_dir: Path | None = None
     fields_file: Path | None = None
+    #: forms taught with ``mailbot forms learn``: one JSON file per form (see README, "Learned forms").
+    forms_dir: Path | None = None
     log_level: str = "INFO"
     retention_days: int = 0
     source_path: Path | None = None
@@ -469,6 +471,7 @@ def parse_settings(raw: dict[str, Any], base_dir: Path, source_path: Path | None
         ),
         templates_dir=reader.path(top, "templates_dir", "mailbot.", ""),
         fields_file=reader.path(top, "fields_file", "mailbot.", ""),
+        forms_dir=reader.path(top, "forms_dir", "mailbot.", ""),
         log_level=reader.choice(top, "log_level", "mailbot.", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO")
         or "INFO",
         retention_days=reader.get(top, "retention_days", "mailbot.", int, 0),
@@ -483,6 +486,8 @@ def parse_settings(raw: dict[str, Any], base_dir: Path, source_path: Path | None
         reader.problems.append(f"mailbot.templates_dir: {settings.templates_dir} is not a folder")
     if settings.fields_file and not settings.fields_file.is_file():
         reader.problems.append(f"mailbot.fields_file: {settings.fields_file} does not exist")
+    if settings.forms_dir and settings.forms_dir.exists() and not settings.forms_dir.is_dir():
+        reader.problems.append(f"mailbot.forms_dir: {settings.forms_dir} is not a folder")
     if reader.problems:
         raise ConfigError(reader.problems)
     return settings

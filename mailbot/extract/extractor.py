@@ -31,8 +31,9 @@ from mailbot.extract.document import (
 from mailbot.extract.evidence import Evidence
 from mailbot.extract.layout import Entry, Walk, walk
 from mailbot.extract.lead import read_lead_in_prose, read_lead_professional
+from mailbot.extract.learned import match_form, read_learned
 from mailbot.extract.prose import children_in_prose, home_postcode, join_wrapped, work_in_prose
-from mailbot.extract.resolver import resolve
+from mailbot.extract.resolver import overlay_learned, resolve
 from mailbot.extract.vocabulary import DOCUMENT_SECTION, FieldVocabulary
 
 #: How far back a child's date of birth may lie from the document's date (care leavers included).
@@ -141,6 +142,17 @@ def extract_layout_facts(
     resolved = resolve(facts)
     uncertain = resolved.pop("uncertain")
     urn, urn_where, invalid, problems = find_urns([*extra_urn_text, *pieces], urn_scheme)
+    form = match_form(vocabulary.learned_forms, content) if kind != "email" else None
+    if form is not None:
+        # A form an administrator taught: its facts are read from their learned places, sure; the
+        # general reading stays for every fact the form does not give.
+        learned = read_learned(form, content, urn_scheme, facts.dob_window)
+        resolved, uncertain = overlay_learned(resolved, uncertain, learned)
+        if "urn" in learned:
+            urn, urn_where = learned["urn"]
+            problems = [p for p in problems if p.code != "conflicting_urns"]
+        if form.kind in ("assessment", "plan", "taf_minutes", "consent"):
+            resolved_kind = form.kind  # type: ignore[assignment]  # checked against the closed set
     if urn is not None and urn_where is not None:
         resolved["provenance"] = {"urn": urn_where, **resolved["provenance"]}
         resolved["confidence"] = {"urn": 0.99, **resolved["confidence"]}

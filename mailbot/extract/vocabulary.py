@@ -11,11 +11,14 @@ import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rapidfuzz import fuzz, process
 
 from mailbot.errors import ConfigError
+
+if TYPE_CHECKING:
+    from mailbot.extract.learned import LearnedForm
 
 #: Words that carry no meaning in a label: "What is the name of the child?" is "child name".
 FILLERS = frozenset(
@@ -148,6 +151,8 @@ class FieldVocabulary:
     neutral: frozenset[str] = frozenset()
     #: words that make a label ask for something else ("previous URN", "next review date").
     unwanted: frozenset[str] = frozenset()
+    #: forms an administrator taught mailbot (``mailbot forms learn``), read from their learned places.
+    learned_forms: tuple[LearnedForm, ...] = ()
     _section_pattern: re.Pattern[str] = field(init=False, repr=False)
     _prefixes: dict[str, dict[str, str]] = field(init=False, repr=False)
     _cache: dict[tuple[str, str | None], LabelMatch | None] = field(init=False, repr=False)
@@ -612,12 +617,22 @@ def _read_toml(text: str, where: str) -> dict[str, Any]:
         raise ConfigError([f"{where}: {error}"]) from None
 
 
-def load_vocabulary(path: Path | None = None) -> FieldVocabulary:
-    """Load the packaged default vocabulary, with the council's file at ``path`` merged over it.
+def load_vocabulary(path: Path | None = None, forms_dir: Path | None = None) -> FieldVocabulary:
+    """Load the packaged default vocabulary, with the council's file at ``path`` merged over it, and the
+    forms learned into ``forms_dir`` (``mailbot forms learn``).
 
     A council file's lists are added to the default ones (so it may hold only its own wording); with
     ``replace = true`` at its top it is used alone. Raises ConfigError for an unreadable or malformed file.
     """
+    vocabulary = _load_wording(path)
+    if forms_dir is not None:
+        from mailbot.extract.learned import load_learned_forms  # learned.py reads labels with this module
+
+        vocabulary.learned_forms = load_learned_forms(forms_dir)
+    return vocabulary
+
+
+def _load_wording(path: Path | None) -> FieldVocabulary:
     default_text = resources.files("mailbot.extract").joinpath("fields.toml").read_text(encoding="utf-8")
     raw = _read_toml(default_text, "mailbot/extract/fields.toml")
     if path is not None:
