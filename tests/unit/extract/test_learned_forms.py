@@ -238,8 +238,10 @@ def test_forms_learn_from_a_facts_file_on_the_command_line(tmp_path: Path) -> No
     forms = tmp_path / "forms"
     result = CliRunner(env={"MAILBOT_CONFIG": str(tmp_path / "none.toml")}).invoke(
         main,
-        ["forms", "learn", str(sample), "--name", "Handover sheet"]
-        + ["--facts", str(facts_file), "--forms-dir", str(forms), "--kind", "plan"],
+        [
+            *("forms", "learn", str(sample), "--name", "Handover sheet", "--facts", str(facts_file)),
+            *("--forms-dir", str(forms), "--kind", "plan"),
+        ],
     )
     assert result.exit_code == 0, result.output
     stored = json.loads((forms / "handover-sheet.json").read_text(encoding="utf-8"))
