@@ -22,12 +22,18 @@ _CONSENT_BY = re.compile(
 )
 #: "Jo Smith has consented", "Jo Smith has given consent", "Jo Smith agreed to": who consented.
 _CONSENTER = re.compile(
-    r"\b([A-Z][a-zA-Z'’\-]+(?:\s+[A-Z][a-zA-Z'’\-]+){1,3})\s+(?:has\s+|have\s+)?"
-    r"(?:consented|given\s+(?:her\s+|his\s+|their\s+)?consent|agreed|agrees)\b"
+    r"\b([A-Z][a-zA-Z'’\-]+(?:\s+[A-Z][a-zA-Z'’\-]+){1,3})(?:\s*\([^)]{1,30}\))?\s+(?:has\s+|have\s+)?"
+    r"(?:consented|given\s+(?:her\s+|his\s+|their\s+)?consent|gave\s+(?:her\s+|his\s+|their\s+)?"
+    r"(?:written\s+|verbal\s+|informed\s+)?consent|agreed|agrees)\b"
+    r"|\b(?:discussed|agreed|obtained|given|signed)\s+(?:with|from|by)\s+"
+    r"([A-Z][a-zA-Z'’\-]+(?:\s+[A-Z][a-zA-Z'’\-]+){1,3})"
 )
 #: "Consent recorded on", "consent was given on": the date follows.
 _CONSENT_ON = re.compile(
-    r"\bconsent\s+(?:was\s+|has\s+been\s+)?(?:recorded|given|obtained|received|signed)\s+on\s+", re.IGNORECASE
+    r"\bconsent\s+(?:to\s+share\s+(?:information\s+)?)?(?:was\s+|has\s+been\s+)?"
+    r"(?:recorded|given|obtained|received|signed)\s+on\s+"
+    r"|\b(?:gave|given|signed)\s+(?:her\s+|his\s+|their\s+)?(?:written\s+|verbal\s+|informed\s+)?consent\s+on\s+",
+    re.IGNORECASE,
 )
 
 
@@ -75,7 +81,7 @@ def read_consent_sentence(evidence: Evidence, text: str, where: str) -> None:
     if who is None or when is None:
         return  # only a consent recorded with its date stands for a signature
     dated = parse_british_date(text[when.end() : when.end() + 40])
-    signer = person_name(who.group(1))
+    signer = person_name(who.group(1) or who.group(2))
     if dated is not None and signer is not None:
         evidence.consent.slot("sentence_signed_by").add(signer, where, 0.6)
         evidence.consent.slot("sentence_date").add(dated, where, 0.6)

@@ -67,7 +67,7 @@ class FactCollector(Evidence):
                 read_consent_option(self, option)
 
     def read_free_text(self, found: Walk) -> None:
-        for text, where, section in found.free_text:
+        for text, where, section in _joined_sentences(found.free_text):
             # A plain substring test first: most lines of a long document mention none of these, and
             # the sentence patterns are the costliest part of reading one.
             lowered = text.lower()
@@ -165,6 +165,20 @@ def extract_layout_facts(
         sha256=content.sha256,
         **resolved,
     )
+
+
+def _joined_sentences(lines: list[tuple[str, str, str | None]]) -> list[tuple[str, str, str | None]]:
+    """Free lines of one section with a PDF's wrapped sentences joined ("Leanne Mossop agreed to this
+    and" / "gave written consent on 26 February 2024."), so a sentence is read whole."""
+    joined: list[tuple[str, str, str | None]] = []
+    start = 0
+    for index in range(1, len(lines) + 1):
+        if index == len(lines) or lines[index][2] != lines[start][2]:
+            section = lines[start][2]
+            run = join_wrapped([(text, where) for text, where, _ in lines[start:index]])
+            joined.extend((text, where, section) for text, where in run)
+            start = index
+    return joined
 
 
 def _join_cut_dates(lines: list[tuple[str, str]]) -> list[tuple[str, str]]:

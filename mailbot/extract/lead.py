@@ -19,6 +19,7 @@ from mailbot.extract.values import (
     collapse,
     find_email,
     find_phone,
+    is_agency,
     person_parts,
 )
 from mailbot.extract.vocabulary import normalise_label
@@ -32,6 +33,8 @@ _CONTACT_TAIL = re.compile(
     re.IGNORECASE,
 )
 LP_FIELDS = ("role", "agency", "email", "phone")
+#: "Health Visiting Service (ade@nhs.net)": an address in brackets ending a part.
+_BRACKETED_CONTACT = re.compile(r"\s*\([^()]*(?:@|\d{5})[^()]*\)\s*$")
 
 
 def person_name(text: str) -> str | None:
@@ -77,11 +80,14 @@ def _read_blob(record: FieldRecord, value: str, where: str, confidence: float) -
     parts = person_parts(value) or [""]
     record.slot("name").add(professional_name(parts[0]), where, confidence * 0.7)
     # "Norwich Family Hub — jo@hub.org": the part before a trailing address is the agency.
-    trimmed = [_CONTACT_TAIL.sub("", p) for p in parts[1:3]]
+    trimmed = [_CONTACT_TAIL.sub("", _BRACKETED_CONTACT.sub("", p)) for p in parts[1:3]]
     plain = [p for p in trimmed if p and find_email(p) is None and find_phone(p) is None]
     if person_name(parts[0]) is not None and len(plain) == 2:
         record.slot("role").add(clean_text(plain[0]), where, confidence * 0.6)
         record.slot("agency").add(clean_text(plain[1]), where, confidence * 0.6)
+    elif person_name(parts[0]) is not None and len(plain) == 1 and is_agency(plain[0]):
+        # "Tomasz Wojcik, Preston Family Hub, 01632 960485": the one part naming an organisation.
+        record.slot("agency").add(clean_text(plain[0]), where, confidence * 0.6)
 
 
 def read_lead_in_prose(

@@ -16,12 +16,12 @@ from mailbot.extract.dates import iter_british_dates, parse_british_date
 from mailbot.extract.values import (
     NAME_IN_TEXT,
     NAME_WITH_BIRTH_DATE,
-    ORGANISATION_WORD,
     POSTCODE,
     clean_name,
     clean_text,
     find_email,
     find_phone,
+    is_agency,
 )
 
 #: The oldest a child in an Early Help step down can be (care leavers up to 21 are still children's work).
@@ -256,7 +256,7 @@ def _role_and_agency(details: str) -> tuple[str | None, str | None]:
         return clean_text(at.group(1)), clean_text(at.group(2))
     if len(parts) >= 2 and (parts[1][:1].isupper() or parts[1][:1].isdigit()):
         return clean_text(parts[0]), clean_text(parts[1])
-    if ORGANISATION_WORD.search(parts[0]):
+    if is_agency(parts[0]):
         return None, clean_text(parts[0])
     return clean_text(parts[0]), None
 

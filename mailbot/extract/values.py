@@ -27,6 +27,20 @@ ORGANISATION_WORD = re.compile(
     r"social|care|early help|wellbeing|prevention)\b",
     re.IGNORECASE,
 )
+#: A job title ends with the job: "Health Visitor", "Family Support Worker" are roles, not agencies.
+ROLE_WORD = re.compile(
+    r"\b(?:worker|visitor|nurse|officer|manager|practitioner|lead|co-?ordinator|advis[eo]r|mentor|teacher|"
+    r"head|headteacher|senco|consultant|therapist|counsellor|assistant|director|specialist|navigator|"
+    r"champion|keyworker|midwife|psychologist|mentor|coach)\s*$",
+    re.IGNORECASE,
+)
+
+
+def is_agency(text: str) -> bool:
+    """True when a lone part names an organisation and is no job title."""
+    return ORGANISATION_WORD.search(text) is not None and ROLE_WORD.search(text) is None
+
+
 _LCS_ID = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{0,4}[\-/ ]?\d{3,12}[A-Za-z]?)(?![A-Za-z0-9])")
 _NAME_WORD = re.compile(r"^[A-Za-zÀ-ÿ][A-Za-zÀ-ÿ'’\-.]*$")
 _LEVEL = re.compile(r"(?<![A-Za-z0-9])(?:level|lvl|l|tier)?\s*[-:]?\s*([1-4])(?![0-9])", re.IGNORECASE)
@@ -275,7 +289,9 @@ _CONSENT_YES = re.compile(
     r"|(?:have|has|had) (?:obtained|gained|got) (?:the )?(?:family's |parental |parents' |verbal |written "
     r")?consent"
     r"|with (?:the )?(?:family's|parental|parents'|their) consent"
-    r"|consent to share (?:information )?(?:has been|was|is) (?:given|obtained|in place))",
+    r"|consent to share (?:information )?(?:has been|was|is) (?:given|obtained|in place)"
+    r"|consent to share (?:information )?given (?:on|by|verbally|in writing)"
+    r"|gave (?:her |his |their )?(?:written |verbal |informed )?consent)",
     re.IGNORECASE,
 )
 _CONSENT_NO = re.compile(
