@@ -13,7 +13,14 @@ from collections.abc import Hashable
 from dataclasses import dataclass, field
 
 from mailbot.domain.content import Cell, DocumentContent, FormField, Paragraph, Table
-from mailbot.extract.values import clean_name, has_box, is_box_only, is_ticked_box, ticked_options
+from mailbot.extract.values import (
+    clean_name,
+    find_postcode,
+    has_box,
+    is_box_only,
+    is_ticked_box,
+    ticked_options,
+)
 from mailbot.extract.vocabulary import DOCUMENT_SECTION, FieldVocabulary, LabelMatch
 
 #: Fields whose value may run over several paragraphs after a heading-like label.
@@ -32,6 +39,8 @@ _DOB_THEN_DATE = re.compile(
 )
 #: A cell holding a level of need ("Level 3"): a value, although "Level" alone is a label.
 _LEVEL_VALUE = re.compile(r"\s*level\s*[1-4]\s*", re.IGNORECASE)
+#: A column or label saying its value is the one above unless it differs.
+_IF_DIFFERENT = re.compile(r"\bif\s+(?:different|not\s+(?:the\s+)?same|other|elsewhere)\b", re.IGNORECASE)
 #: Fields that start a person's record: a numbered one ("Child 2 name") numbers the labels after it.
 _RECORD_START = frozenset({"name", "first_name", "blob"})
 #: Column labels that make a header row a table of children ("Child's name | Date of birth").
@@ -105,6 +114,8 @@ class _Walker:
         self.signature_open = False
         #: every table cell's text by its ``where``, so a nested table can find its parent cell.
         self.cell_text: dict[str, str] = {}
+        #: the last address given for anyone (a parent's too): "Address, if different from above".
+        self.last_address: tuple[str, str] | None = None
 
     # --- sections and pending labels -------------------------------------------------------------
     def open_section(self, section: str, group: int | None) -> None:
@@ -447,6 +458,7 @@ class _Walker:
         rows = [tuple(cell for cell in row) for row in block.rows]
         width = max((len(row) for row in rows), default=0)
         header: list[LabelMatch | None] | None = None
+        same_as_above: set[int] = set()
         columns: dict[int, int] | None = None
         people: dict[int, str] | None = None
         for index, row in enumerate(rows):
@@ -487,9 +499,13 @@ class _Walker:
                 for col, match in enumerate(header):
                     if match is not None and texts[col]:
                         self.add(match, texts[col], row[col].where, (block.where, index))
+                    elif match is not None and col in same_as_above and self.last_address is not None:
+                        # "Address, if different from above" left empty: the address given above.
+                        self.add(match, self.last_address[0], self.last_address[1], (block.where, index))
                 continue
             if self.is_header(texts, rows, index):
                 header = [self.classify(text) if text else None for text in texts]
+                same_as_above = {col for col, text in enumerate(texts) if _IF_DIFFERENT.search(text)}
                 if any(m is not None and m.section == "child" and m.field in _CHILD_KEYS for m in header):
                     # "Child's name | Date of birth | Address": every column of a row per child is
                     # the child's, whatever section the table sits in.
@@ -557,6 +573,16 @@ class _Walker:
                 return None
             groups[col] = heading[1]
         return groups
+
+    def note_address(self, label: str, match: LabelMatch, value: str, where: str) -> None:
+        """Remember an address given for someone we do not read (a parent, the victim): a children's
+        table may say its children live there ("Address, if different from above")."""
+        if match.field is None and match.section in self.vocabulary.ignored_sections:
+            own = self.vocabulary.classify(label.strip().rstrip(":?*").strip(), "child")
+            if own is not None and own.field in ("address", "postcode") and find_postcode(value):
+                self.last_address = (value, where)
+        elif match.field in ("address", "postcode"):
+            self.last_address = (value, where)
 
     def is_header(self, texts: list[str], rows: list[tuple[Cell, ...]], index: int) -> bool:
         """A row of labels with the next row holding values: each following row is one person."""
@@ -635,6 +661,7 @@ class _Walker:
                     continue
                 if value_col < len(texts) and texts[value_col]:
                     value = texts[value_col]
+                    self.note_address(text, match, value, row[value_col].where)
                     if is_box_only(value):
                         self.walk.options.append(
                             Option(text, is_ticked_box(value), row[value_col].where, self.section, match)
