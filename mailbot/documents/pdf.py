@@ -101,7 +101,7 @@ def read_pdf(payload: bytes, filename: str, limits: DocumentLimits) -> DocumentC
                 if can_ocr and ocr_pages < limits.max_ocr_pages:
                     ocr_pages += 1
                     image = page.to_image(resolution=300).original
-                    blocks.extend(Paragraph(line, where) for line in ocr.text_lines(ocr.ocr_image(image)))
+                    blocks.extend(ocr.paragraphs(image, where))
                 else:
                     scanned_unread.append(number)
             page.close()  # drop the page's parsed objects; a 60-page PDF would otherwise hold them all

@@ -23,11 +23,16 @@ from mailbot.domain.facts import Problem
 
 @dataclass(frozen=True)
 class Paragraph:
-    """A run of body text; ``heading_level`` is 1..6 when the document styles or shapes it as a heading."""
+    """A run of body text; ``heading_level`` is 1..6 when the document styles or shapes it as a heading.
+
+    ``unsure`` lists the words of an OCR'd line that text recognition was not confident of (a misread
+    "yeune" for "young"): a value holding one is never taken as read for sure.
+    """
 
     text: str
     where: str
     heading_level: int | None = None
+    unsure: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,9 @@ from typing import Any
 from mailbot.extract.prose import ProseChild
 from mailbot.extract.vocabulary import FieldVocabulary
 
+#: The least confidence a reading needs to be a fact; below it (an OCR guess) it is only a candidate.
+SURE = 0.3
+
 
 @dataclass
 class Reading:
@@ -118,6 +121,10 @@ class Outcome:
             tied = slot.conflict()
             if tied:
                 self.uncertain.setdefault(path, [(r.value, r.where) for r in tied])
+            return None
+        if reading.confidence < SURE:
+            # Text recognition guessed part of it: shown to a person, never taken as read.
+            self.uncertain.setdefault(path, [(reading.value, reading.where)])
             return None
         self.uncertain.pop(path, None)
         self.provenance[path] = reading.where

@@ -39,6 +39,8 @@ _DOB_THEN_DATE = re.compile(
 )
 #: A cell holding a level of need ("Level 3"): a value, although "Level" alone is a label.
 _LEVEL_VALUE = re.compile(r"\s*level\s*[1-4]\s*", re.IGNORECASE)
+#: How much less a value is worth when OCR guessed one of its words (under ``resolver``'s sure bar).
+_UNSURE = 0.3
 #: A column or label saying its value is the one above unless it differs.
 _IF_DIFFERENT = re.compile(r"\bif\s+(?:different|not\s+(?:the\s+)?same|other|elsewhere)\b", re.IGNORECASE)
 #: Fields that start a person's record: a numbered one ("Child 2 name") numbers the labels after it.
@@ -114,6 +116,9 @@ class _Walker:
         self.signature_open = False
         #: every table cell's text by its ``where``, so a nested table can find its parent cell.
         self.cell_text: dict[str, str] = {}
+        #: words OCR was unsure of in the paragraph being read and the pending value's paragraphs.
+        self.unsure: frozenset[str] = frozenset()
+        self.pending_unsure: frozenset[str] = frozenset()
         #: the last address given for anyone (a parent's too): "Address, if different from above".
         self.last_address: tuple[str, str] | None = None
 
@@ -135,9 +140,12 @@ class _Walker:
     def flush(self) -> None:
         if self.pending is not None and self.pending_parts:
             text = "\n".join(part for part, _ in self.pending_parts)
+            saved, self.unsure = self.unsure, self.pending_unsure
             self.add(self.pending, text, self.pending_parts[0][1])
+            self.unsure = saved
         self.pending = None
         self.pending_parts = []
+        self.pending_unsure = frozenset()
 
     def add(self, match: LabelMatch, value: str, where: str, group: Hashable | None = None) -> None:
         if match.field is None or not value.strip():
@@ -149,6 +157,9 @@ class _Walker:
                 self.section, self.section_group = "child", match.group
         if group is None and self.section_group is not None and match.section == self.section:
             group = ("n", self.section_group)
+        confidence = match.confidence
+        if self.unsure and any(word in value for word in self.unsure):
+            confidence *= _UNSURE  # text recognition guessed a word of it: no reading to rely on
         self.walk.entries.append(
             Entry(
                 match.section,
@@ -157,7 +168,7 @@ class _Walker:
                 where,
                 group,
                 self.instance,
-                match.confidence,
+                confidence,
                 self.section,
             )
         )
@@ -178,6 +189,9 @@ class _Walker:
 
     # --- text: paragraphs, cells, form fields ------------------------------------------------------
     def paragraph(self, block: Paragraph) -> None:
+        self.unsure = frozenset(block.unsure)
+        if self.pending is not None:
+            self.pending_unsure |= self.unsure
         text = leaders_to_tabs(_SECTION_NUMBER.sub("", _BULLET.sub("", block.text.strip())))
         if not text:
             return
@@ -455,6 +469,7 @@ class _Walker:
     # --- tables -----------------------------------------------------------------------------------
     def table(self, block: Table) -> None:
         self.flush()
+        self.unsure = frozenset()
         rows = [tuple(cell for cell in row) for row in block.rows]
         width = max((len(row) for row in rows), default=0)
         header: list[LabelMatch | None] | None = None
