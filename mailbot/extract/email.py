@@ -15,10 +15,12 @@ from dataclasses import dataclass
 from mailbot.domain.content import DocumentContent, Paragraph
 from mailbot.domain.facts import DocumentFacts
 from mailbot.domain.urn import UrnScheme
+from mailbot.extract.children import birth_date
 from mailbot.extract.dates import iter_british_dates, parse_british_date
 from mailbot.extract.evidence import FieldRecord
 from mailbot.extract.extractor import FactCollector, extract_layout_facts
 from mailbot.extract.layout import Walk
+from mailbot.extract.prose import work_in_prose
 from mailbot.extract.values import (
     _CONSENT_NO,
     _CONSENT_YES,
@@ -184,6 +186,8 @@ def _email_statements(paragraphs: list[_BodyParagraph]) -> Callable[[FactCollect
         for paragraph in paragraphs:
             text = paragraph.text
             _read_lead_professional(facts, text, paragraph)
+            _read_possessive_birth_dates(facts, paragraph)
+            _read_work_in_sentence(facts, paragraph)
             for match in NAME_WITH_BIRTH_DATE.finditer(text):
                 where = paragraph.where(match.start())
                 name = clean_name(match.group(1))
@@ -228,6 +232,46 @@ def _email_statements(paragraphs: list[_BodyParagraph]) -> Callable[[FactCollect
                 facts.document.slot("work_requested").add(collapse(work.group(1)), where, 0.6)
 
     return apply
+
+
+#: "Tom's date of birth is 14/06/2017", "Ava Lee's DOB: 3/4/15": a child named by their possessive.
+_POSSESSIVE_BIRTH = re.compile(
+    r"\b([A-Z][a-zA-Z\-]+(?:\s+[A-Z][a-zA-Z\-]+){0,2})['’]s\s+(?i:date\s+of\s+birth|d\.?o\.?b\.?|birthday)"
+    r"\s*(?:is|was|:|-|–)?\s*"
+)
+
+
+def _read_possessive_birth_dates(facts: FactCollector, paragraph: _BodyParagraph) -> None:
+    """A reply's "Tom's date of birth is 14/06/2017": the date joins the child of that (first) name
+    already read, or starts a child record of its own."""
+    for match in _POSSESSIVE_BIRTH.finditer(paragraph.text):
+        name = match.group(1)
+        born = birth_date(facts, paragraph.text[match.end() : match.end() + 30])
+        if born is None or label_key(name)[0] in facts.vocabulary.section_phrases:
+            continue
+        where = paragraph.where(match.start())
+        known = [
+            record
+            for record in facts.children.values()
+            if (named := record.best("name")) is not None
+            and named.value.split()[: len(name.split())] == name.split()
+        ]
+        if len(known) > 1:
+            continue  # two children share the name: whose date it is, the sentence does not say
+        record = known[0] if known else None
+        if record is None:
+            key = ("email", name.lower())
+            record = facts.children.setdefault(key, FieldRecord())
+            facts.child_order.append(key)
+            record.slot("name").add(name, where, 0.75)
+        record.slot("date_of_birth").add(born, where, 0.75)
+
+
+def _read_work_in_sentence(facts: FactCollector, paragraph: _BodyParagraph) -> None:
+    """ "Thanks - work requested: parenting support." inside a sentence of a reply."""
+    work = work_in_prose([(paragraph.text, paragraph.where(0))])
+    if work is not None:
+        facts.document.slot("sentence_work").add(work[0], work[1], 0.55)
 
 
 def _read_lead_professional(facts: FactCollector, text: str, paragraph: _BodyParagraph) -> None:

@@ -173,7 +173,7 @@ def clean_name(text: str) -> str | None:
     """
     value = _surname_first(collapse(text.replace("\u2019", "'")).strip(" ,;:-"))
     value = re.split(
-        r"\s*(?:\(|,|;| - | – |\bdob\b|\bd\.o\.b|\bborn\b|\bdate of birth\b)",
+        r"\s*(?:\(|,|;| - | – |\bdob\b|\bd\.o\.b|\bborn\b|\bdate of birth\b|(?<=[a-z]{3})\.\s+(?=[A-Z]))",
         value,
         maxsplit=1,
         flags=re.IGNORECASE,
