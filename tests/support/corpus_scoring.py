@@ -44,9 +44,12 @@ REGRESSION_SETS = {
     "blind": FIXTURES / "blind",
     "blind2": FIXTURES / "blind2",
     "blind3": FIXTURES / "blind3",
+    # Independent at first contact (2026-11-25, figures in benchmarks/README.md), tuned on since.
+    "heldout_independent": FIXTURES / "heldout_independent",
 }
-#: Corpora written independently of the reader and scored before any tuning (see benchmarks/README.md).
-HELD_OUT_SETS = {"heldout_independent": FIXTURES / "heldout_independent"}
+#: Corpora written independently of the reader and not yet tuned on: scored here before any tuning
+#: (see benchmarks/README.md). Empty until the next independent corpus is committed.
+HELD_OUT_SETS: dict[str, Path] = {}
 
 SCALAR_FIELDS = ("kind", "urn", "level_of_need", "work_requested", "meeting_date")
 CHILD_FIELDS = ("name", "date_of_birth", "lcs_id", "postcode")
