@@ -192,7 +192,7 @@ class _Walker:
         self.unsure = frozenset(block.unsure)
         if self.pending is not None:
             self.pending_unsure |= self.unsure
-        text = leaders_to_tabs(_SECTION_NUMBER.sub("", _BULLET.sub("", block.text.strip())))
+        text = leaders_to_tabs(marks_to_boxes(_SECTION_NUMBER.sub("", _BULLET.sub("", block.text.strip()))))
         if not text:
             return
         if self.pending is not None and self.pending_parts and self.ends_long_text(text, block.where):
@@ -265,6 +265,13 @@ class _Walker:
         match = self.classify(text) if looks_like_label else None
         if match is not None:
             self.flush()
+            if (
+                match.field == "blob"
+                and match.section == "lead_professional"
+                and self.section != match.section
+            ):
+                # "Who will be the lead professional" over a box of their details: their section.
+                self.open_section(match.section, match.group)
             self.pending = match if match.field is not None else None
             return
         if self.pending is not None:
@@ -604,6 +611,8 @@ class _Walker:
         filled = [text for text in texts if text]
         if len(filled) < 2:
             return False
+        if any(self.label_above_value(text) for text in filled):
+            return False  # "First name / Ayesha": labels above their values, a row of answers
         matches = [self.classify(text) for text in filled]
         known = sum(1 for m in matches if m is not None)
         if not any(m is not None and m.field for m in matches):
@@ -634,6 +643,15 @@ class _Walker:
             or (text.startswith("(") and text.endswith(")"))  # "(signed)": a note in a value cell
             or _field_of(self.classify(text)) in (None, "blob")
             for label, text in zip(texts, following, strict=True)
+        )
+
+    def label_above_value(self, text: str) -> bool:
+        """ "First name\nAyesha": a label line, then its value (not a label wrapped onto a second line)."""
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        return (
+            len(lines) >= 2
+            and not all(_WRAPPED_LINE.match(line) for line in lines[1:])
+            and self.is_field_label(lines[0])
         )
 
     def is_field_label(self, text: str) -> bool:
@@ -670,7 +688,11 @@ class _Walker:
                 value_col = col + 1
                 while value_col < len(texts) and not texts[value_col] and value_col - col < 2:
                     value_col += 1
-                if value_col < len(texts) and texts[value_col] and self.is_field_label(texts[value_col]):
+                if (
+                    value_col < len(texts)
+                    and texts[value_col]
+                    and (self.is_field_label(texts[value_col]) or self.label_above_value(texts[value_col]))
+                ):
                     # An empty grid "Name | | Agency | ": the next label is no value of this one.
                     col = value_col
                     continue
@@ -708,6 +730,24 @@ class _Walker:
 
 #: A dotted leader between a label and its value ("Name ........ Jo", "Date of birth……: 3/4/15").
 _LEADER = re.compile(r"[ \t]*(?:[.·…][ \t]?){4,}[ \t]*:?[ \t]*")
+
+
+#: "Yes X   No": an answer marked with an X (or a tick) typed beside it.
+_MARKED = re.compile(r"\b(yes|no)\s*[\[(]?\s*[x✓✔]\s*[\])]?(?=\s|$)", re.IGNORECASE)
+_ANSWERS = re.compile(r"\b(yes|no)\b", re.IGNORECASE)
+
+
+def marks_to_boxes(text: str) -> str:
+    """ "Agreed?  Yes X  No" as "Agreed?  ☒ Yes  ☐ No": one of a Yes/No pair marked with an X or tick."""
+    if "x" not in text.lower() and "✓" not in text and "✔" not in text:
+        return text
+    marked = list(_MARKED.finditer(text))
+    answers = {m.group(1).lower() for m in _ANSWERS.finditer(text)}
+    if len(marked) != 1 or answers != {"yes", "no"}:
+        return text
+    chosen = marked[0].group(1).lower()
+    text = text[: marked[0].start()] + marked[0].group(1) + text[marked[0].end() :]
+    return _ANSWERS.sub(lambda m: ("☒ " if m.group(1).lower() == chosen else "☐ ") + m.group(1), text)
 
 
 def leaders_to_tabs(text: str) -> str:

@@ -89,6 +89,9 @@ _LETTERS = re.compile(r"[a-z]+")
 _CONSENT_WORD = re.compile(r"(?<![a-z])(?:consent|consents|consented|signed|agree|agrees|agreed)(?![a-z])")
 
 
+#: Two words offered as alternatives: "LCS / Mosaic", "Name/Alias".
+_ALTERNATIVE = re.compile(r"\b([A-Za-z][\w'’]*)\s*/\s*([A-Za-z][\w'’]*)\b")
+
 #: A form's own numbering before a heading: "Section 3:", "Part 2 -", "Step 4.".
 _SECTION_NUMBER = re.compile(r"^\s*(?:section|part|step|stage)\s+\d{1,2}[a-z]?\s*[:.)\-–—]\s*", re.IGNORECASE)
 
@@ -270,9 +273,26 @@ class FieldVocabulary:
         if raw_key in self._raw_cache:
             return self._raw_cache[raw_key]
         result = self._classify(label, section)
+        if result is None and "/" in label:
+            result = self._alternatives(label, section)
         if len(self._raw_cache) < 50000:
             self._raw_cache[raw_key] = result
         return result
+
+    def _alternatives(self, label: str, section: str | None) -> LabelMatch | None:
+        """ "LCS / Mosaic ID" is "LCS ID" or "Mosaic ID": the one field both, or either alone, mean."""
+        found = _ALTERNATIVE.search(label)
+        if found is None:
+            return None
+        before, after = label[: found.start()], label[found.end() :]
+        readings = {
+            self._classify(f"{before}{word}{after}", section) for word in (found.group(1), found.group(2))
+        } - {None}
+        fields = {(m.section, m.field) for m in readings if m is not None}
+        if len(fields) != 1:
+            return None
+        match = next(m for m in readings if m is not None)
+        return LabelMatch(match.section, match.field, match.group, round(match.confidence * 0.9, 3))
 
     def _classify(self, label: str, section: str | None) -> LabelMatch | None:
         if not any(char.isalpha() for char in label):
