@@ -21,7 +21,7 @@ from mailbot.extract.values import (
     is_ticked_box,
     ticked_options,
 )
-from mailbot.extract.vocabulary import DOCUMENT_SECTION, FieldVocabulary, LabelMatch
+from mailbot.extract.vocabulary import DOCUMENT_SECTION, FieldVocabulary, LabelMatch, normalise_label
 
 #: Fields whose value may run over several paragraphs after a heading-like label.
 LONG_TEXT_FIELDS = frozenset({"work_requested", "work_requested_fallback"})
@@ -43,6 +43,12 @@ _LEVEL_VALUE = re.compile(r"\s*level\s*[1-4]\s*", re.IGNORECASE)
 _UNSURE = 0.3
 #: A column or label saying its value is the one above unless it differs.
 _IF_DIFFERENT = re.compile(r"\bif\s+(?:different|not\s+(?:the\s+)?same|other|elsewhere)\b", re.IGNORECASE)
+#: "... relates to the following child(ren):", "... these children:": a list of children follows.
+_INTRODUCES_CHILDREN = re.compile(
+    r"\b(?:following|these|below|named|listed)\s+(?:\w+\s+)?(?:child|young people|young person|cyp)$"
+)
+#: Sections a label line naming the whole person ("Lead professional:", "The children:") opens.
+_OPENED_BY_LABEL = frozenset({"lead_professional", "child"})
 #: Fields that start a person's record: a numbered one ("Child 2 name") numbers the labels after it.
 _RECORD_START = frozenset({"name", "first_name", "blob"})
 #: Column labels that make a header row a table of children ("Child's name | Date of birth").
@@ -262,15 +268,16 @@ class _Walker:
         looks_like_label = text.endswith((":", "?")) or (
             len(text.split()) <= 8 and not any(c.isdigit() for c in text) and not text.endswith(".")
         )
+        if text.endswith(":") and self.introduces_children(text):
+            # "This consent relates to the following child(ren):": a list of the children follows.
+            self.open_section("child", None)
+            return
         match = self.classify(text) if looks_like_label else None
         if match is not None:
             self.flush()
-            if (
-                match.field == "blob"
-                and match.section == "lead_professional"
-                and self.section != match.section
-            ):
-                # "Who will be the lead professional" over a box of their details: their section.
+            if match.field == "blob" and match.section in _OPENED_BY_LABEL and self.section != match.section:
+                # "Who will be the lead professional" over a box of their details, "This consent relates
+                # to the following children:" over a list of them: that person's section.
                 self.open_section(match.section, match.group)
             self.pending = match if match.field is not None else None
             return
@@ -290,6 +297,12 @@ class _Walker:
             self.add(LabelMatch("child", "blob", None, 0.85), text, block.where)
             return
         self.walk.free_text.append((text, block.where, self.section))
+
+    def introduces_children(self, text: str) -> bool:
+        """True for a line ending in the children it introduces ("... the following children:")."""
+        if self.section == "child":
+            return False
+        return _INTRODUCES_CHILDREN.search(normalise_label(text)) is not None
 
     def ends_long_text(self, text: str, where: str) -> bool:
         """True when ``text`` cannot continue the pending long answer: a labelled line, a check-box
@@ -343,6 +356,15 @@ class _Walker:
                 self.flush()
                 self.pending = match
                 self.pending_parts = [(value.strip(), where)]
+                return True
+            if (
+                match is not None
+                and match.field is None
+                and match.section in self.vocabulary.ignored_sections
+            ):
+                # "Parent/carer name: Jo Smith   Date of birth: ...": the rest of the line is the parent's.
+                if match.section != self.section:
+                    self.open_section(match.section, None)
                 return True
             if match is not None:
                 self.flush()

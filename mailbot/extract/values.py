@@ -305,8 +305,23 @@ _CONSENT_NO = re.compile(
 )
 
 
+#: "I DO / DO NOT give consent (delete as appropriate)" with neither deleted: no answer yet.
+_BOTH_LEFT = re.compile(r"\bdo\s*/\s*do\s+not\b|\bdo\s+not\s*/\s*do\b", re.IGNORECASE)
+#: The family's own words: "I give consent", "I DO give my consent", "We do not give consent".
+_FIRST_PERSON = re.compile(
+    r"\b(?:I|we)\s+(?:(?P<no>do\s+not|don'?t|will\s+not)\s+)?(?:do\s+)?(?:/\s*)?(?:give|grant)\s+"
+    r"(?:my\s+|our\s+)?(?:consent|permission)\b",
+    re.IGNORECASE,
+)
+
+
 def consent_in_sentence(text: str) -> bool | None:
     """True for "consent has been obtained", False for "mum declined consent"; None if silent or both."""
+    if _BOTH_LEFT.search(text):
+        return None
+    own = _FIRST_PERSON.search(text)
+    if own is not None:
+        return own.group("no") is None
     yes, no = _CONSENT_YES.search(text), _CONSENT_NO.search(text)
     if yes and not no:
         return True
