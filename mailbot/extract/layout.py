@@ -47,6 +47,8 @@ _IF_DIFFERENT = re.compile(r"\bif\s+(?:different|not\s+(?:the\s+)?same|other|els
 _INTRODUCES_CHILDREN = re.compile(
     r"\b(?:following|these|below|named|listed)\s+(?:\w+\s+)?(?:child|young people|young person|cyp)$"
 )
+#: A date, an identifier or an address: a value, never a column heading.
+_VALUE_SHAPE = re.compile(r"\d{3}|\d[/.\-]\d|@")
 #: Sections a label line naming the whole person ("Lead professional:", "The children:") opens.
 _OPENED_BY_LABEL = frozenset({"lead_professional", "child"})
 #: Fields that start a person's record: a numbered one ("Child 2 name") numbers the labels after it.
@@ -415,6 +417,8 @@ class _Walker:
         """
         label, tab, value = line.partition("\t")
         value = value.strip()
+        if tab and "\t" in value and self.person_columns(line, where):
+            return True
         if not tab or not value or "\t" in value or len(label) > _MAX_LABEL or has_box(label):
             return False
         match = self.classify(label)
@@ -428,6 +432,38 @@ class _Walker:
         if has_box(value):
             self.record_options(value, where, match)
         return True
+
+    def person_columns(self, line: str, where: str) -> bool:
+        """ "Person ID 413052<TAB>GASKELL, Amelia<TAB>DOB 09/03/2013": one person's record in columns,
+        each a label and its value without a colon, or the name; read only in a section of people."""
+        if self.section not in ("child", "household"):
+            return False
+        found: list[tuple[LabelMatch, str]] = []
+        for part in (part.strip() for part in line.split("\t") if part.strip()):
+            labelled = self.inline_label(part)
+            if labelled is None and clean_name(part) is not None:
+                labelled = (LabelMatch(self.section, "name", None, 0.8), part)
+            if labelled is None:
+                return False
+            found.append(labelled)
+        if len(found) < 2 or sum(1 for match, _ in found if match.field == "name") != 1:
+            return False
+        self.flush()
+        section = self.section
+        for match, value in found:
+            # One record: every column is the section's person's, whatever else the label could mean.
+            own = LabelMatch(section, match.field, None, match.confidence)
+            self.add(own, value, where, ("columns", where, line))
+        return True
+
+    def inline_label(self, part: str) -> tuple[LabelMatch, str] | None:
+        """ "DOB 09/03/2013" as the date-of-birth label and its value (the longest label that fits)."""
+        words = part.split()
+        for count in range(min(4, len(words) - 1), 0, -1):
+            match = self.classify(" ".join(words[:count]))
+            if match is not None and match.field not in (None, "blob", "name", "first_name", "surname"):
+                return match, " ".join(words[count:])
+        return None
 
     def enter_named_section(self, match: LabelMatch) -> None:
         """A line labelled with the lead professional's own name (``"Lead Professional: Jo Bloggs"``)
@@ -636,6 +672,8 @@ class _Walker:
         if any(self.label_above_value(text) for text in filled):
             return False  # "First name / Ayesha": labels above their values, a row of answers
         matches = [self.classify(text) for text in filled]
+        if any(m is None and _VALUE_SHAPE.search(t) for m, t in zip(matches, filled, strict=True)):
+            return False  # "Date of birth | 26/3/2006 | LCS ID | 761156": labels beside values
         known = sum(1 for m in matches if m is not None)
         if not any(m is not None and m.field for m in matches):
             return False

@@ -71,8 +71,21 @@ def read_lead_professional(evidence: Evidence, entry: Entry) -> None:
     elif name in ("contact", "blob"):
         record.slot("email").add(find_email(value), where, confidence * 0.85)
         record.slot("phone").add(find_phone(value), where, confidence * 0.85)
-        if name == "blob":
+        if name == "blob" and professional_name((person_parts(value) or [""])[0]) is None:
+            # "It was agreed that Gareth Hartley (Young People's Service) will be the lead professional."
+            _read_sentence(record, value, where, confidence)
+        elif name == "blob":
             _read_blob(record, value, where, confidence)
+
+
+def _read_sentence(record: FieldRecord, value: str, where: str, confidence: float) -> None:
+    """The lead professional named in a sentence under their own heading."""
+    lead = lead_in_prose([(value, where)])
+    if lead is None:
+        return
+    record.slot("name").add(lead.name, where, confidence * 0.75)
+    for name in LP_FIELDS:
+        record.slot(name).add(getattr(lead, name), where, confidence * 0.7)
 
 
 def _read_blob(record: FieldRecord, value: str, where: str, confidence: float) -> None:

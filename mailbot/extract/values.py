@@ -291,7 +291,8 @@ _CONSENT_YES = re.compile(
     r"|with (?:the )?(?:family's|parental|parents'|their) consent"
     r"|consent to share (?:information )?(?:has been|was|is) (?:given|obtained|in place)"
     r"|consent to share (?:information )?given (?:on|by|verbally|in writing)"
-    r"|gave (?:her |his |their )?(?:written |verbal |informed )?consent)",
+    r"|gave (?:her |his |their )?(?:written |verbal |informed )?consent"
+    r"|(?:she|he|they|mum|dad|mother|father|the family|parents?|carers?) (?:consents|agrees) to)",
     re.IGNORECASE,
 )
 _CONSENT_NO = re.compile(
