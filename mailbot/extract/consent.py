@@ -14,7 +14,14 @@ from mailbot.extract.dates import parse_british_date
 from mailbot.extract.evidence import Evidence, Outcome
 from mailbot.extract.layout import Entry, Option
 from mailbot.extract.lead import person_name
-from mailbot.extract.values import clean_name, collapse, consent_in_sentence, parse_yes_no, statement_consent
+from mailbot.extract.values import (
+    clean_name,
+    collapse,
+    consent_in_sentence,
+    has_box,
+    parse_yes_no,
+    statement_consent,
+)
 
 _CONSENT_BY = re.compile(
     r"(?:\b(?:given|signed|obtained|agreed|received)\s+(?:by|from)\s+|\(\s*)"
@@ -41,7 +48,11 @@ def read_consent(evidence: Evidence, entry: Entry) -> None:
     value, name, where = entry.value, entry.field, entry.where
     record, vocabulary = evidence.consent, evidence.vocabulary
     if name == "given":
-        record.slot("given").add(parse_yes_no(value), where, entry.confidence)
+        answer = parse_yes_no(value)
+        if answer is None and not has_box(value):
+            # The answer is a statement: "I DO / ~~DO NOT~~ give consent ...", "Mum has consented".
+            record.slot("given").add(consent_in_sentence(value), where, entry.confidence * 0.8)
+        record.slot("given").add(answer, where, entry.confidence)
         record.slot("date").add(parse_british_date(value), where, entry.confidence * 0.8)
     elif name == "statement":
         who = _CONSENT_BY.search(value)
