@@ -298,6 +298,9 @@ class _Walker:
             # "Jacob Unsworth - DOB 27-01-2013" listed under a "Children" heading.
             self.add(LabelMatch("child", "blob", None, 0.85), text, block.where)
             return
+        if self.section != "consent" and _is_consent_statement(text):
+            # "I give consent for ...": the family's own statement; the "Signed:" lines below are theirs.
+            self.open_section("consent", None)
         self.walk.free_text.append((text, block.where, self.section))
 
     def introduces_children(self, text: str) -> bool:
