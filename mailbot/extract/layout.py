@@ -367,6 +367,12 @@ class _Walker:
                 and match.field is None
                 and match.section in self.vocabulary.ignored_sections
             ):
+                if _is_consent_statement(value):
+                    # "Parent/carer: I agree to this plan being shared": the parent's consent.
+                    self.flush()
+                    self.open_section("consent", None)
+                    self.add(LabelMatch("consent", "given", None, 0.8), value, where)
+                    return True
                 # "Parent/carer name: Jo Smith   Date of birth: ...": the rest of the line is the parent's.
                 if match.section != self.section:
                     self.open_section(match.section, None)

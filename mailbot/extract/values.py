@@ -310,10 +310,12 @@ _CONSENT_NO = re.compile(
 _BOTH_LEFT = re.compile(r"\bdo\s*/\s*do\s+not\b|\bdo\s+not\s*/\s*do\b", re.IGNORECASE)
 #: The family's own words: "I give consent", "I DO give my consent", "We do not give consent".
 _FIRST_PERSON = re.compile(
-    r"\b(?:I|we)\s+(?:(?P<no>do\s+not|don'?t|will\s+not)\s+)?(?:do\s+)?(?:/\s*)?(?:give|grant)\s+"
-    r"(?:my\s+|our\s+)?(?:consent|permission)\b",
+    r"\b(?:I|we)\s+(?:(?P<no>do\s+not|don'?t|will\s+not)\s+)?(?:do\s+)?(?:/\s*)?"
+    r"(?:(?:give|grant)\s+(?:my\s+|our\s+)?(?:consent|permission)|agree|consent)\b",
     re.IGNORECASE,
 )
+#: What a family's "I agree" must be about to be their consent (not "I agree to be the lead professional").
+_SHARING = re.compile(r"\b(?:consent|shar(?:e|ed|ing)|information|plan|referral|early help)\b", re.IGNORECASE)
 
 
 def consent_in_sentence(text: str) -> bool | None:
@@ -321,7 +323,7 @@ def consent_in_sentence(text: str) -> bool | None:
     if _BOTH_LEFT.search(text):
         return None
     own = _FIRST_PERSON.search(text)
-    if own is not None:
+    if own is not None and _SHARING.search(text[own.end() :]):
         return own.group("no") is None
     yes, no = _CONSENT_YES.search(text), _CONSENT_NO.search(text)
     if yes and not no:
