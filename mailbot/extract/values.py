@@ -323,7 +323,7 @@ def consent_in_sentence(text: str) -> bool | None:
     if _BOTH_LEFT.search(text):
         return None
     own = _FIRST_PERSON.search(text)
-    if own is not None and _SHARING.search(text[own.end() :]):
+    if own is not None and (not own.group(0).lower().endswith("agree") or _SHARING.search(text[own.end() :])):
         return own.group("no") is None
     yes, no = _CONSENT_YES.search(text), _CONSENT_NO.search(text)
     if yes and not no:
