@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from mailbot.domain.content import Cell, DocumentContent, FormField, Paragraph, Table
 from mailbot.extract.values import (
+    ANSWER_PREFIX,
     clean_name,
     find_postcode,
     has_box,
@@ -274,7 +275,8 @@ class _Walker:
             # "This consent relates to the following child(ren):": a list of the children follows.
             self.open_section("child", None)
             return
-        match = self.classify(text) if looks_like_label else None
+        # A line with a check box is an answer ("Consent given ☐"), never a label awaiting one.
+        match = self.classify(text) if looks_like_label and not has_box(text) else None
         if match is not None:
             self.flush()
             if match.field == "blob" and match.section in _OPENED_BY_LABEL and self.section != match.section:
@@ -283,6 +285,15 @@ class _Walker:
                 self.open_section(match.section, match.group)
             self.pending = match if match.field is not None else None
             return
+        if (
+            self.pending is not None
+            and not self.pending_parts
+            and _LABEL_LINE.match(text)
+            and not ANSWER_PREFIX.match(text)  # "Answer: No" is the answer
+        ):
+            # "Consent" then "Family aware of the step down: Yes ☒": a question of its own, no answer
+            # to the heading above it.
+            self.pending = None
         if self.pending is not None:
             self.pending_parts.append((text, block.where))
             if self.pending.field not in LONG_TEXT_FIELDS:

@@ -240,10 +240,10 @@ def parse_yes_no(text: str) -> bool | None:
         ticked = {option.lower() for option, on in ticked_options(text) if on}
         answers = {_yes_no_word(option) for option in ticked} - {None}
         return answers.pop() if len(answers) == 1 else None
-    return _yes_no_word(_ANSWER_PREFIX.sub("", collapse(text), count=1))
+    return _yes_no_word(ANSWER_PREFIX.sub("", collapse(text), count=1))
 
 
-_ANSWER_PREFIX = re.compile(r"^(?:answer|response|reply|answered|family response)\s*[:\-–]\s*", re.IGNORECASE)
+ANSWER_PREFIX = re.compile(r"^(?:answer|response|reply|answered|family response)\s*[:\-–]\s*", re.IGNORECASE)
 
 
 def _yes_no_word(text: str) -> bool | None:

@@ -89,6 +89,8 @@ _LETTERS = re.compile(r"[a-z]+")
 _CONSENT_WORD = re.compile(r"(?<![a-z])(?:consent|consents|consented|signed|agree|agrees|agreed)(?![a-z])")
 
 
+#: A word in capitals (initials): "WPEHS", "CAMHS".
+_ACRONYM = re.compile(r"\b[A-Z]{3,7}\b")
 #: Two words offered as alternatives: "LCS / Mosaic", "Name/Alias".
 _ALTERNATIVE = re.compile(r"\b([A-Za-z][\w'’]*)\s*/\s*([A-Za-z][\w'’]*)\b")
 
@@ -275,9 +277,21 @@ class FieldVocabulary:
         result = self._classify(label, section)
         if result is None and "/" in label:
             result = self._alternatives(label, section)
+        if result is None and _ACRONYM.search(label):
+            result = self._service_named(label, section)
         if len(self._raw_cache) < 50000:
             self._raw_cache[raw_key] = result
         return result
+
+    def _service_named(self, label: str, section: str | None) -> LabelMatch | None:
+        """ "What are you asking WPEHS to do?": a service's initials we do not know stand for a service."""
+        plain = _ACRONYM.sub(lambda m: m.group(0) if m.group(0).lower() in self._words else "service", label)
+        if plain == label:
+            return None
+        found = self._classify(plain, section)
+        if found is None or found.field is None:
+            return None
+        return LabelMatch(found.section, found.field, found.group, round(found.confidence * 0.9, 3))
 
     def _alternatives(self, label: str, section: str | None) -> LabelMatch | None:
         """ "LCS / Mosaic ID" is "LCS ID" or "Mosaic ID": the one field both, or either alone, mean."""
