@@ -9,9 +9,10 @@ wrong of 329 found), silent 96.4% (14 filled of 391); see benchmarks/README.md.
 
 This is now a **regression set**: issue 10's reader work was tuned on it (by general means: a form
 model, matching labels by meaning, plausibility checks; the vocabulary gained only concept-level
-entries: qualifier words, "name and date of birth" as one child's whole record). After that work it scores recall 71.5%, precision 100.0% (0 wrong), silent 100.0%. Its
-bars sit just under that and demand no wrong value. Generalisation is measured on the next independent
-corpus, scored in benchmarks/extraction.py before anyone tunes on it.
+entries: qualifier words, "name and date of birth" as one child's whole record). After that work it
+scores recall 87.2%, precision 100.0% (0 wrong), silent 99.2% (3 filled). Its bars sit just under that
+and demand no wrong value. Generalisation is measured on the next independent corpus, scored in
+benchmarks/extraction.py before anyone tunes on it.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import pytest
 from support.corpus_scoring import Bars, corpus_files, report, score_corpus, shortfalls
 
 HELD_OUT = Path(__file__).resolve().parents[1] / "fixtures" / "heldout_independent"
-BARS = Bars(recall=0.70, precision=1.0, silent=0.99)
+BARS = Bars(recall=0.85, precision=1.0, silent=0.98)
 
 
 def test_heldout_is_large_varied_and_states_its_facts() -> None:
