@@ -140,10 +140,7 @@ class Runner:
                 if isinstance(error, SourceError):
                     delay = min(300.0, 2.0**failures) * (0.5 + random.random() / 2)
                     log.warning(
-                        "mailbox unavailable mailbox=%s error=%s retry_in=%.0fs",
-                        name,
-                        type(error).__name__,
-                        delay,
+                        "mailbox unavailable mailbox=%s error=%s retry_in=%.0fs", name, type(error).__name__, delay
                     )
                 else:
                     delay = min(300.0, 2.0**failures)
