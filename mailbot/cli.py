@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import sys
-import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from mailbot.config import Settings, load_settings
 from mailbot.errors import ConfigError, MailbotError, SourceError
+
+if TYPE_CHECKING:
+    from mailbot.config import Settings
+
+# Every command imports what it needs when it runs: ``mailbot --help`` and ``mailbot status`` must
+# not pay for the document readers, the templates or the mail libraries.
 
 EXIT_PROBLEM = 1
 EXIT_CONFIG = 2
@@ -38,6 +41,8 @@ def _config_path(option: str | None) -> Path:
 
 
 def _settings(ctx: click.Context) -> Settings:
+    from mailbot.config import load_settings
+
     path = _config_path(ctx.obj.get("config"))
     try:
         return load_settings(path)
@@ -107,6 +112,9 @@ def _app(ctx: click.Context, with_sources: bool = True) -> Any:
 @click.pass_context
 def run(ctx: click.Context, once: bool) -> None:
     """Run the service (watch the mailboxes, answer, run the schedules)."""
+    import signal
+    import threading
+
     from mailbot.service.daemon import Runner, run_once
 
     app = _app(ctx)
@@ -190,18 +198,15 @@ def register() -> None:
 @click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True)
 @click.pass_context
 def register_export(ctx: click.Context, fmt: str) -> None:
-    """Print the whole register as JSON, or the cases as CSV (one row per child)."""
+    """Print the whole register as JSON, or the cases as CSV (one row per child), streamed."""
     from mailbot.register.database import Register
-    from mailbot.register.export import export_csv, export_register
+    from mailbot.register.export import export_to
 
     settings = _settings(ctx)
     store = Register(settings.database_url)
     try:
         with store.transaction() as session:
-            if fmt == "json":
-                click.echo(json.dumps(export_register(session), indent=2, ensure_ascii=False))
-            else:
-                click.echo(export_csv(session), nl=False)
+            export_to(fmt, session, sys.stdout)
     finally:
         store.close()
 
@@ -232,26 +237,33 @@ def register_show(ctx: click.Context, urn: str) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.pass_context
 def status(ctx: click.Context, fmt: str) -> None:
-    """Health for operators and monitoring: exits 1 when mail is stuck or sending has failed."""
+    """Health for operators and monitoring: exits 1 when mail is stuck, sending has failed, or the
+    URN numbers are 90% used."""
     from datetime import UTC, datetime
 
     from mailbot.register.database import Register
-    from mailbot.register.export import health
+    from mailbot.register.status import health
 
     settings = _settings(ctx)
     store = Register(settings.database_url)
     try:
         with store.transaction() as session:
-            figures = health(session, datetime.now(UTC))
+            figures = health(session, datetime.now(UTC), settings.urn)
     finally:
         store.close()
     if fmt == "json":
         click.echo(json.dumps(figures, indent=2))
     else:
         for key, value in figures.items():
-            click.echo(f"{key}: {value}")
+            if key != "warnings":
+                click.echo(f"{key}: {value}")
+        for warning in figures["warnings"]:
+            click.echo(f"warning: {warning}")
     unhealthy = (
-        figures["outbox_failed"] or figures["outbox_stuck"] or figures["oldest_waiting_seconds"] > 3600
+        figures["outbox_failed"]
+        or figures["outbox_stuck"]
+        or figures["oldest_waiting_seconds"] > 3600
+        or figures["warnings"]
     )
     if unhealthy:
         ctx.exit(EXIT_PROBLEM)

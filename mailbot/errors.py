@@ -8,7 +8,9 @@
     ├── TransportError                   an outgoing message could not be handed over
     │   ├── TemporaryTransportError      4xx, connection lost, timeout: retry with backoff
     │   └── PermanentTransportError      5xx for every recipient: mark failed, raise a review item
+    ├── DocumentWorkerError              a worker could not open a stored message (timed out, died)
     ├── RegisterError                    the database refused (migrations missing, constraint broken)
+    │   └── UrnCapacityError             the URN width holds no more URNs: an operator widens ``[urn] width``
     └── UntrustedRecipientError          an attempt to send personal data outside the trusted domains
 
 The shell catches broadly only twice: once per message (the message is marked failed and kept in the
@@ -58,8 +60,16 @@ class PermanentTransportError(TransportError):
     """Not worth retrying (5xx reply for every recipient)."""
 
 
+class DocumentWorkerError(MailbotError):
+    """A document worker could not open a stored message (it timed out, died, or the parser failed)."""
+
+
 class RegisterError(MailbotError):
     """The register (database) refused an operation."""
+
+
+class UrnCapacityError(RegisterError):
+    """Every URN the configured width can hold has been issued; the message waits, it is not failed."""
 
 
 class UntrustedRecipientError(MailbotError):

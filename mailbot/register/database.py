@@ -6,16 +6,21 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config as AlembicConfig
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
+
+if TYPE_CHECKING:
+    from alembic.config import Config as AlembicConfig
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).with_name("migrations")
+#: The newest migration. A register already there opens without importing Alembic at all (a cold
+#: ``mailbot status`` stays fast); a test checks this against the migration scripts' head.
+HEAD_REVISION = "0003_million_case_indexes"
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -41,6 +46,8 @@ def create_register_engine(url: str) -> Engine:
 
 
 def alembic_config(engine: Engine) -> AlembicConfig:
+    from alembic.config import Config as AlembicConfig
+
     config = AlembicConfig()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["engine"] = engine
@@ -49,7 +56,24 @@ def alembic_config(engine: Engine) -> AlembicConfig:
 
 def upgrade(engine: Engine) -> None:
     """Bring the schema to the newest migration (idempotent; safe to run at every start)."""
+    from alembic import command
+
     command.upgrade(alembic_config(engine), "head")
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The revision the register is at, or None for a register not set up yet."""
+    try:
+        with engine.connect() as connection:
+            return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except DBAPIError:
+        return None  # no alembic_version table: a new, empty register
+
+
+def upgrade_if_needed(engine: Engine) -> None:
+    """``upgrade`` unless the register is already at ``HEAD_REVISION`` (one SELECT, no Alembic)."""
+    if current_revision(engine) != HEAD_REVISION:
+        upgrade(engine)
 
 
 class Register:
@@ -59,7 +83,7 @@ class Register:
         self.url = url
         self.engine = create_register_engine(url)
         if migrate:
-            upgrade(self.engine)
+            upgrade_if_needed(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager

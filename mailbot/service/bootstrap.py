@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from mailbot.config import MailboxSettings, Settings
-from mailbot.extract import load_vocabulary
 from mailbot.register.database import Register
 from mailbot.register.storage import Storage
 from mailbot.rules.decide import Rules
 from mailbot.rules.digest import next_allocations_meeting
+from mailbot.service.message_reading import OpeningRules
 from mailbot.service.pipeline import Pipeline
 from mailbot.service.reader_pool import DocumentPool
 from mailbot.sources.base import MessageSource
@@ -108,10 +108,12 @@ class App:
     sources: dict[str, MessageSource] = field(default_factory=dict)
     outbox: OutboxSender | None = None
     now: Callable[[], datetime] = utc_now
+    #: the outbox's own connections for filing Sent copies (it sends on its own thread)
+    sent_sources: dict[str, MessageSource] = field(default_factory=dict)
 
     def close(self) -> None:
         self.reader.close()
-        for source in self.sources.values():
+        for source in [*self.sources.values(), *self.sent_sources.values()]:
             source.close()
         self.transport.close()
         self.register.close()
@@ -128,22 +130,27 @@ def build_app(
     register = Register(settings.database_url)
     storage = Storage(settings.storage_dir)
     shell = Shell(settings=settings, renderer=TemplateRenderer(settings.templates_dir), storage=storage)
-    vocabulary = load_vocabulary(settings.fields_file)
-    reader = DocumentPool(settings.documents, settings.fields_file, settings.urn)
-    pipeline = Pipeline(register, shell, reader, vocabulary, now, rules_factory(settings))
-    transport = build_transport(settings, ssl_context)
-    sources = (
-        {name: build_source(mailbox, ssl_context) for name, mailbox in settings.mailboxes.items()}
-        if with_sources
-        else {}
+    reader = DocumentPool(
+        settings.documents,
+        settings.fields_file,
+        settings.urn,
+        storage_root=storage.root,
+        opening=OpeningRules(settings.own_addresses, settings.message_id_domain, settings.urn),
     )
+    pipeline = Pipeline(register, shell, reader, now, rules_factory(settings))
+    transport = build_transport(settings, ssl_context)
+    sources, sent_sources = {}, {}
+    if with_sources:
+        for name, mailbox in settings.mailboxes.items():
+            sources[name] = build_source(mailbox, ssl_context)
+            sent_sources[name] = build_source(mailbox, ssl_context)
     outbox = OutboxSender(
         register,
         transport,
-        sources,
+        sent_sources,
         {name: mailbox.address for name, mailbox in settings.mailboxes.items()},
         max_attempts=settings.transport.max_attempts,
         retry_base_seconds=settings.transport.retry_base_seconds,
         now=now,
     )
-    return App(settings, register, shell, pipeline, reader, transport, sources, outbox, now)
+    return App(settings, register, shell, pipeline, reader, transport, sources, outbox, now, sent_sources)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from mailbot.config import Settings
 from mailbot.domain.facts import Child as ChildFacts
 from mailbot.domain.facts import DocumentFacts
+from mailbot.errors import UrnCapacityError
 from mailbot.register.models import (
     Allocation,
     Case,
@@ -48,6 +49,7 @@ from mailbot.rules.actions import (
     Send,
 )
 from mailbot.rules.districts import district_for_postcode
+from mailbot.rules.urn_capacity import urn_capacity
 from mailbot.transports.outgoing import Shell, queue_email, request_documents
 
 log = logging.getLogger(__name__)
@@ -62,7 +64,12 @@ class StoredDocument:
 
 
 def next_urn(session: Session, settings: Settings) -> str:
-    """Take the next URN from the shared sequence with one atomic UPDATE (safe across instances)."""
+    """Take the next URN from the shared sequence with one atomic UPDATE (safe across instances).
+
+    Raises ``UrnCapacityError`` when the configured width holds no further number: the caller's
+    transaction is rolled back and the message waits for an operator to widen ``[urn] width``
+    (``mailbot status`` has warned from 90 % on).
+    """
     result = session.execute(
         update(SequenceRow)
         .where(SequenceRow.name == "urn")
@@ -73,6 +80,12 @@ def next_urn(session: Session, settings: Settings) -> str:
         session.add(SequenceRow(name="urn", last_value=1))
         session.flush()
         result = 1
+    capacity = urn_capacity(settings.urn)
+    if result > capacity:
+        raise UrnCapacityError(
+            f"URN {result:,} does not fit the {settings.urn.width}-digit width ({capacity:,} issued): "
+            "widen [urn] width in the config"
+        )
     return settings.urn.format(result)
 
 

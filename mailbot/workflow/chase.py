@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from mailbot.mail.parse import parse_message
 from mailbot.register.database import Register
-from mailbot.register.models import Event, Message, Request, ReviewItem
+from mailbot.register.models import Event, Message, Request, ReviewItem, open_request
 from mailbot.register.queries import open_holds, reply_counts, request_patterns
 from mailbot.rules.limits import Hold, ReplyCounts, check_limits, hold_keys
 from mailbot.rules.workdays import working_days_between
@@ -197,7 +197,8 @@ def run_chases(register: Register, shell: Shell, as_of: date, now: datetime) -> 
     """Chase or escalate every request waiting on its sender; returns counts."""
     result = ChaseResult()
     with register.transaction() as session:
-        ids = list(session.execute(select(Request.id).where(Request.state.in_(CHASED_STATES))).scalars())
+        query = select(Request.id).where(Request.state.in_(CHASED_STATES), open_request())
+        ids = list(session.execute(query).scalars())
         open_keys = set(open_holds(session))
     for request_id in ids:
         with register.transaction() as session:

@@ -6,16 +6,17 @@ only reads the register and queues one email per week (dedupe key ``digest:<date
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mailbot.register.models import Outbox, Request
-from mailbot.register.queries import request_view
+from mailbot.domain.facts import DocumentFacts
+from mailbot.register.models import Case, Child, Document, Outbox, Request, open_request
 from mailbot.rules.digest import DigestEntry, build_digest, initials, next_allocations_meeting, redact_names
 from mailbot.rules.districts import district_for_postcode
-from mailbot.rules.merge import merge_facts
+from mailbot.rules.merge import RequestFacts, merge_facts
 from mailbot.templating.templates import RenderedEmail
 from mailbot.transports.outgoing import Shell, queue_email
 
@@ -36,21 +37,65 @@ def _summary(text: str | None, limit: int = 90) -> str | None:
     return flat if len(flat) <= limit else flat[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
+def _in_chunks(ids: Sequence[int], size: int = 500) -> Iterator[list[int]]:
+    for start in range(0, len(ids), size):
+        yield list(ids[start : start + size])
+
+
+def _facts_by_request(session: Session, requests: Sequence[Request]) -> dict[int, RequestFacts]:
+    """Every listed request's merged facts, its documents read with one query per 500 requests."""
+    documents: dict[int, list[DocumentFacts]] = {request.id: [] for request in requests}
+    for chunk in _in_chunks([request.id for request in requests]):
+        rows = session.execute(
+            select(Document.request_id, Document.facts)
+            .where(Document.request_id.in_(chunk))
+            .order_by(Document.request_id, Document.id)
+        )
+        for request_id, facts in rows:
+            documents[request_id].append(DocumentFacts.from_json(facts))
+    return {
+        request.id: merge_facts(
+            documents[request.id],
+            [DocumentFacts.from_json(body) for body in request.facts.get("bodies", [])],
+        )
+        for request in requests
+    }
+
+
+def _children_by_case(session: Session, case_ids: Sequence[int]) -> dict[int, list[Child]]:
+    children: dict[int, list[Child]] = {case_id: [] for case_id in case_ids}
+    for chunk in _in_chunks(case_ids):
+        for child in session.execute(
+            select(Child).where(Child.case_id.in_(chunk)).order_by(Child.case_id, Child.id)
+        ).scalars():
+            children[child.case_id].append(child)
+    return children
+
+
 def digest_entries(session: Session, shell: Shell, as_of: date) -> list[DigestEntry]:
-    """Every WPEHS request waiting for allocation or still incomplete, as digest rows."""
+    """Every WPEHS request waiting for allocation or still incomplete, as digest rows.
+
+    The requests come from the index of open states; their cases, children and documents are read
+    in bulk (one query per table per 500 requests), so the digest costs the same whatever the size
+    of the register's history.
+    """
     settings = shell.settings
     wpehs = settings.mailbox_by_role("wpehs").name
-    requests = session.execute(
-        select(Request)
-        .where(Request.mailbox == wpehs, Request.state.in_(WAITING_STATES + INCOMPLETE_STATES))
+    rows = session.execute(
+        select(Request, Case)
+        .outerjoin(Case, Case.id == Request.case_id)
+        .where(
+            Request.mailbox == wpehs, Request.state.in_(WAITING_STATES + INCOMPLETE_STATES), open_request()
+        )
         .order_by(Request.id)
-    ).scalars()
+    ).all()
+    requests = [request for request, _case in rows]
+    facts_of = _facts_by_request(session, requests)
+    children_of = _children_by_case(session, sorted({case.id for _request, case in rows if case is not None}))
     entries: list[DigestEntry] = []
-    for request in requests:
-        view = request_view(session, request)
-        facts = merge_facts(list(view.documents), list(view.bodies))
-        case = request.case
-        children = case.children if case is not None and case.children else []
+    for request, case in rows:
+        facts = facts_of[request.id]
+        children = children_of.get(case.id, []) if case is not None else []
         names = [c.name for c in children] or [c.name for c in facts.children]
         postcode = next((c.postcode for c in children if c.postcode), None) or next(
             (c.postcode for c in facts.children if c.postcode), None

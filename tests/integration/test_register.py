@@ -155,7 +155,7 @@ def test_view_finds_children_by_lcs_id_and_date_of_birth(register_url: str) -> N
 
 
 def test_retention_purges_files_of_finished_requests_only(register_url: str, tmp_path: Path) -> None:
-    from mailbot.register.export import health
+    from mailbot.register.status import health
     from mailbot.workflow.retention import PURGED, purge
 
     register = Register(register_url)
@@ -196,5 +196,5 @@ def test_retention_purges_files_of_finished_requests_only(register_url: str, tmp
     assert paths[old.message_row_id] == PURGED
     assert (tmp_path / "storage" / paths[recent.message_row_id]).exists()
     assert (tmp_path / "storage" / paths[open_one.message_row_id]).exists()
-    assert figures["messages_waiting"] == 0 and figures["requests_by_state"] == {"done": 2, "incomplete": 1}
+    assert figures["messages_waiting"] == 0 and figures["requests_open_by_state"] == {"incomplete": 1}
     register.close()
