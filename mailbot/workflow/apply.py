@@ -11,9 +11,9 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
 from mailbot.config import Settings
@@ -70,12 +70,18 @@ def next_urn(session: Session, settings: Settings) -> str:
     transaction is rolled back and the message waits for an operator to widen ``[urn] width``
     (``mailbot status`` has warned from 90 % on).
     """
-    result = session.execute(
-        update(SequenceRow)
-        .where(SequenceRow.name == "urn")
-        .values(last_value=SequenceRow.last_value + 1)
-        .returning(SequenceRow.last_value)
-    ).scalar_one_or_none()
+    table = cast(Table, SequenceRow.__table__)
+    # A plain UPDATE on the session's connection: no unit-of-work flush, no ORM synchronisation.
+    result = (
+        session.connection()
+        .execute(
+            update(table)
+            .where(table.c.name == "urn")
+            .values(last_value=table.c.last_value + 1)
+            .returning(table.c.last_value)
+        )
+        .scalar_one_or_none()
+    )
     if result is None:
         session.add(SequenceRow(name="urn", last_value=1))
         session.flush()
@@ -131,21 +137,24 @@ def apply(
     settings = shell.settings
     message = incoming.row
     if decision.request_type is not None and request is None:
+        # Written once with its final values (an INSERT, then no UPDATE of the same row).
         request = Request(
             mailbox=message.mailbox,
             type=decision.request_type,
             state=decision.state,
             sender=message.sender or "",
             missing=list(decision.missing),
-            facts={"bodies": []},
+            facts={"bodies": [incoming.body.to_json()]},
             chase_count=0,
             last_activity_at=now,
+            meeting_date=decision.meeting_date,
             created_at=now,
             updated_at=now,
         )
         session.add(request)
         session.flush()
-    if request is not None:
+        message.request_id = request.id
+    elif request is not None:
         request.state = decision.state
         request.missing = list(decision.missing)
         request.facts = {
@@ -156,22 +165,13 @@ def apply(
         request.updated_at = now
         request.meeting_date = decision.meeting_date or request.meeting_date
         message.request_id = request.id
-    for stored in incoming.documents:
-        session.add(
-            Document(
-                message_row_id=message.id,
-                request_id=request.id if request else None,
-                case_id=request.case_id if request else None,
-                filename=stored.facts.file,
-                kind=stored.facts.kind,
-                sha256=stored.facts.sha256,
-                stored_path=stored.stored_path,
-                facts=stored.facts.to_json(),
-                problems=[p.to_json() for p in stored.facts.problems],
-                created_at=now,
-            )
-        )
+    # The message's documents are added once the request's case is settled (so they are written
+    # with it, not updated after) and before anything that reads them (attachments, "filed").
+    documents_added = False
     for action in decision.actions:
+        if not documents_added and not isinstance(action, IssueUrn | ReuseUrn | AttachCase):
+            _add_documents(session, incoming, request, now)
+            documents_added = True
         if isinstance(action, IssueUrn):
             district = (
                 district_for_postcode(action.district_postcode, settings.districts)
@@ -261,6 +261,8 @@ def apply(
             )
         elif isinstance(action, Ignore):
             pass
+    if not documents_added:
+        _add_documents(session, incoming, request, now)
     message.state = decision.message_state
     message.processed_at = now
     session.add(
@@ -304,11 +306,36 @@ def _documents_context(session: Session, request: Request) -> list[dict[str, str
     ]
 
 
+def _add_documents(session: Session, incoming: Incoming, request: Request | None, now: datetime) -> None:
+    case_id = (request.case.id if request.case is not None else request.case_id) if request else None
+    for stored in incoming.documents:
+        session.add(
+            Document(
+                message_row_id=incoming.row.id,
+                request_id=request.id if request else None,
+                case_id=case_id,
+                filename=stored.facts.file,
+                kind=stored.facts.kind,
+                sha256=stored.facts.sha256,
+                stored_path=stored.stored_path,
+                facts=stored.facts.to_json(),
+                problems=[p.to_json() for p in stored.facts.problems],
+                created_at=now,
+            )
+        )
+
+
 def _link_case(session: Session, request: Request | None, case: Case) -> None:
     if request is None:
         return
     request.case = case  # the relationship, so templates see the case without a reload
-    session.execute(update(Document).where(Document.request_id == request.id).values(case_id=case.id))
+    # Documents of earlier messages of the request (this message's are written with the case). A
+    # plain UPDATE: rows loaded before keep their old case id in memory, and nothing here reads it.
+    session.flush()
+    documents = cast(Table, Document.__table__)
+    session.connection().execute(
+        update(documents).where(documents.c.request_id == request.id).values(case_id=case.id)
+    )
 
 
 def record_lead_professional(
