@@ -6,6 +6,7 @@ import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 from mailbot.config import MailboxSettings, Settings
 from mailbot.register.database import Register
@@ -30,8 +31,11 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def build_source(mailbox: MailboxSettings, ssl_context: ssl.SSLContext | None = None) -> MessageSource:
-    """An IMAP or Maildir source for ``mailbox``, from its config section."""
+def build_source(
+    mailbox: MailboxSettings, ssl_context: ssl.SSLContext | None = None, spool_dir: Path | None = None
+) -> MessageSource:
+    """An IMAP or Maildir source for ``mailbox``, from its config section. ``spool_dir`` is where an
+    IMAP source fetches a message too big to hold in memory."""
     if mailbox.imap is not None:
         imap = mailbox.imap
         return ImapSource(
@@ -49,6 +53,7 @@ def build_source(mailbox: MailboxSettings, ssl_context: ssl.SSLContext | None = 
             batch_size=imap.batch_size,
             use_idle=imap.idle,
             ssl_context=ssl_context,
+            spool_dir=spool_dir,
         )
     assert mailbox.maildir is not None
     return MaildirSource(mailbox.name, mailbox.maildir.path)
@@ -142,7 +147,7 @@ def build_app(
     sources, sent_sources = {}, {}
     if with_sources:
         for name, mailbox in settings.mailboxes.items():
-            sources[name] = build_source(mailbox, ssl_context)
+            sources[name] = build_source(mailbox, ssl_context, storage.root / "spool")
             sent_sources[name] = build_source(mailbox, ssl_context)
     outbox = OutboxSender(
         register,
