@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet uv
-uv sync --frozen --quiet
+uv sync --frozen --quiet --compile-bytecode
 uv run python scripts/demo.py demo
 uv run mailbot --config demo/mailbot.toml run --once
 echo
