@@ -241,16 +241,17 @@ def status(ctx: click.Context, fmt: str) -> None:
     URN numbers are 90% used."""
     from datetime import UTC, datetime
 
-    from mailbot.register.database import Register
+    from mailbot.register.database import create_register_engine, upgrade_if_needed
     from mailbot.register.status import health
 
     settings = _settings(ctx)
-    store = Register(settings.database_url)
+    engine = create_register_engine(settings.database_url)
     try:
-        with store.transaction() as session:
-            figures = health(session, datetime.now(UTC), settings.urn)
+        upgrade_if_needed(engine)
+        with engine.connect() as connection:
+            figures = health(connection, datetime.now(UTC), settings.urn)
     finally:
-        store.close()
+        engine.dispose()
     if fmt == "json":
         click.echo(json.dumps(figures, indent=2))
     else:

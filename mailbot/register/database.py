@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session, sessionmaker
 
 if TYPE_CHECKING:
     from alembic.config import Config as AlembicConfig
+    from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -84,6 +84,8 @@ class Register:
         self.engine = create_register_engine(url)
         if migrate:
             upgrade_if_needed(self.engine)
+        from sqlalchemy.orm import sessionmaker
+
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager

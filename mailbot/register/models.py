@@ -25,33 +25,27 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
-from sqlalchemy.sql.elements import TextClause
 from sqlalchemy.types import TypeDecorator
 
-#: Request states after which nothing more happens (``mailbot.rules.decide.FINISHED_STATES``); the
-#: partial index of open requests leaves them out, so counting open work costs open work, not history.
-FINISHED_REQUEST_STATES = ("allocated", "closed_level_one", "done", "ignored")
-#: SQL for the partial indexes: written once, used by the models, the migration and the queries (a
-#: partial index serves a query only when the query repeats its condition, literally).
-WAITING_MESSAGE = "state = 'received'"
-PENDING_OUTBOX = "state = 'pending'"
-OPEN_REQUEST = "state NOT IN ({})".format(", ".join(f"'{state}'" for state in FINISHED_REQUEST_STATES))
+from mailbot.register.conditions import (  # re-exported: the conditions the partial indexes state
+    FINISHED_REQUEST_STATES,
+    OPEN_REQUEST,
+    PENDING_OUTBOX,
+    WAITING_MESSAGE,
+    normalise_lcs_id,
+    open_request,
+    waiting_message,
+)
 
-
-def waiting_message() -> TextClause:
-    """``Message`` rows waiting to be processed, in the words of ``ix_messages_waiting``."""
-    return text(WAITING_MESSAGE)
-
-
-def open_request() -> TextClause:
-    """``Request`` rows not finished, in the words of ``ix_requests_open_state``. Add it to any
-    query for open states: the planner then reads the small partial index, whatever the history."""
-    return text(OPEN_REQUEST)
-
-
-def normalise_lcs_id(value: str | None) -> str | None:
-    """An LCS id as it is compared: spaces around it dropped, letters in upper case."""
-    return (value.strip().upper() or None) if value else None
+__all__ = [
+    "FINISHED_REQUEST_STATES",
+    "OPEN_REQUEST",
+    "PENDING_OUTBOX",
+    "WAITING_MESSAGE",
+    "normalise_lcs_id",
+    "open_request",
+    "waiting_message",
+]
 
 
 class UtcDateTime(TypeDecorator[datetime]):
