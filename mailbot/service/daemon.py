@@ -23,6 +23,7 @@ from sqlalchemy import select, update
 
 from mailbot.errors import SourceError
 from mailbot.register.models import Message, SourceLedger
+from mailbot.register.status import health
 from mailbot.service.bootstrap import App
 from mailbot.service.sending import SendingThread
 from mailbot.sources.base import Disposition, MessageSource, SourceMessage
@@ -215,6 +216,9 @@ class Runner:
         """Start the workers, compile the templates, start sending, then watch every mailbox."""
         self.app.reader.start()
         self.app.shell.renderer.warm()
+        with self.app.register.engine.connect() as connection:
+            for warning in health(connection, self.app.now(), self.app.settings.urn)["warnings"]:
+                log.warning("%s", warning)  # the URN numbers are running out: an operator must act
         if self.sender is not None:
             self.sender.start(recover=True)
         for name, source in self.app.sources.items():

@@ -23,7 +23,7 @@ from typing import Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mailbot.errors import UrnCapacityError
+from mailbot.errors import DocumentWorkerError, UrnCapacityError
 from mailbot.register.database import Register
 from mailbot.register.models import Message, ReviewItem, waiting_message
 from mailbot.rules.decide import Rules
@@ -224,25 +224,28 @@ class PipelineStream:
             ready = self._ready_prefix()
         if not ready:
             return 0
-        outcomes: list[tuple[int, ReadMessage | Exception]] = []
-        for item in ready:
-            assert item.reading is not None
-            error = item.reading.exception()
-            outcomes.append((item.row_id, error if isinstance(error, Exception) else item.reading.result()))
-        committed = self.pipeline.apply_batch(outcomes)
+        committed = self.pipeline.apply_batch(ready)
         self.applied += len(ready)
         if committed and self.on_committed is not None:
             self.on_committed(committed)
         return len(ready)
 
-    def _ready_prefix(self) -> list[_Item]:
+    def _ready_prefix(self) -> list[tuple[int, ReadMessage | Exception]]:
+        """Take the messages at the head whose reading is done, in order, with what it gave."""
+        ready: list[tuple[int, ReadMessage | Exception]] = []
         with self._lock:
-            ready: list[_Item] = []
             while self._reading and len(ready) < BATCH:
-                reading = self._reading[0].reading
-                if reading is None or not reading.done():
+                item = self._reading[0]
+                if item.reading is None or not item.reading.done():
                     break
-                ready.append(self._reading.popleft())
+                self._reading.popleft()
+                error = item.reading.exception()
+                if error is None:
+                    ready.append((item.row_id, item.reading.result()))
+                elif isinstance(error, Exception):
+                    ready.append((item.row_id, error))
+                else:  # the reading was cancelled (the pool is closing): record it, do not raise
+                    ready.append((item.row_id, DocumentWorkerError(type(error).__name__)))
         if ready:
             self._hand_over()
         return ready
