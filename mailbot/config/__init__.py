@@ -5,7 +5,7 @@ Layout: ``sections.py`` (one pydantic model per ``[section]``; add new sections 
 (the console's ``[web]`` tables), ``checks.py`` (field types such as ``Port`` and ``Days`` with the
 sentence each mistake gets), ``problems.py`` (pydantic errors as ``dotted.path: what is wrong``, with
 "did you mean" for near-miss keys), ``load.py`` (read, check each section, build), ``settings.py``
-(the frozen values).
+(the frozen values), ``signin.py`` (``[signin.*]``, each mailbox's and SMTP identity's ``auth``).
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from mailbot.config.settings import (
     WebSettings,
     WorkflowSettings,
 )
+from mailbot.config.signin import AuthMethod, GoogleSignIn, MicrosoftSignIn, SignInSettings, SmtpIdentity
 from mailbot.config.web import ROLES
 
 __all__ = [
@@ -42,16 +43,21 @@ __all__ = [
     "KNOWN_FACT_REQUIREMENTS",
     "ROLES",
     "WEEKDAYS",
+    "AuthMethod",
     "AuthenticationSettings",
+    "GoogleSignIn",
     "HealthSection",
     "ImapSettings",
     "LimitSettings",
     "MailboxRole",
     "MailboxSettings",
     "MaildirSettings",
+    "MicrosoftSignIn",
     "OidcSettings",
     "RetentionSection",
     "Settings",
+    "SignInSettings",
+    "SmtpIdentity",
     "SmtpSettings",
     "TlsMode",
     "TransportSettings",
