@@ -22,6 +22,13 @@ class AddressCheck:
     problem: str | None = None
 
 
+def hides_another_address(text: str) -> bool:
+    """True when the local part itself holds an address (``"evil@evil.example, x"@council.gov.uk``):
+    a quoting trick to look like a trusted sender, not merely an address that cannot be replied to."""
+    local, _, _domain = text.strip().strip("<>").rpartition("@")
+    return "@" in local
+
+
 def check_address(text: str, *, smtputf8: bool = False) -> AddressCheck:
     """Check ``text`` (a bare address, no display name) for sending to over SMTP.
 

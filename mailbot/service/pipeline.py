@@ -21,6 +21,7 @@ from mailbot.domain.content import InputFile
 from mailbot.domain.facts import DocumentFacts
 from mailbot.errors import RegisterError
 from mailbot.extract import FieldVocabulary, extract_message_facts
+from mailbot.mail.addresses import hides_another_address
 from mailbot.mail.attachments import sort_attachments
 from mailbot.mail.authresults import exchange_internal, trusted_results
 from mailbot.mail.automatic import classify_automatic
@@ -207,6 +208,7 @@ class Pipeline:
             mailbox_role=mailbox.role,
             sender=sender,
             address_problem=parsed.sender.problem if parsed.sender else None,
+            address_trick=bool(parsed.sender and hides_another_address(parsed.sender.email)),
             text=f"{parsed.subject}\n{written}",
             body=body,
             documents=tuple(documents),

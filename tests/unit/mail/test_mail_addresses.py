@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mailbot.mail.addresses import check_address
+from mailbot.mail.addresses import check_address, hides_another_address
 from mailbot.mail.compose import threading_ids
 from mailbot.mail.parse import parse_message, parse_sender
 
@@ -64,3 +64,16 @@ def test_threading_ids_that_cannot_go_on_the_wire_are_left_out() -> None:
     )
     assert threading_ids("<a\x01@b>", ["<r1@x>"]) == (None, ["<r1@x>"])
     assert threading_ids(None, []) == (None, [])
+
+
+@pytest.mark.parametrize(
+    ("text", "hides"),
+    [
+        ('"evil@evil.example, x"@lancashire.gov.uk', True),
+        ('"sam worker"@lancashire.gov.uk', False),
+        ("sw.one@lancashire.gov.uk", False),
+        ("Big Bug bb@bug.com", False),
+    ],
+)
+def test_an_address_hiding_another_in_its_local_part_is_recognised(text: str, hides: bool) -> None:
+    assert hides_another_address(text) is hides
