@@ -143,6 +143,11 @@ def run(ctx: click.Context, once: bool) -> None:
     """Run the service (watch the mailboxes, answer, run the schedules)."""
     from mailbot.service.daemon import Runner, run_once
 
+    stop = threading.Event()
+    if not once:
+        # Before anything starts: a stop asked for during start-up ends the service cleanly.
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: stop.set())
     app = _app(ctx)
     try:
         if once:
@@ -157,9 +162,6 @@ def run(ctx: click.Context, once: bool) -> None:
         runner = Runner(app)
         monitoring = Monitoring(app, runner)  # binds the health port first: a clash stops us before work
         scheduler = _start_scheduler(app, runner)
-        stop = threading.Event()
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(signum, lambda *_: stop.set())
         runner.start()
         monitoring.start()
         stop.wait()

@@ -5,9 +5,12 @@
     ├── SourceError                      a mailbox could not be read
     │   ├── SourceConnectionError(ConnectionError)   server unreachable, TLS or login failure: back off, reconnect
     │   └── SourceTimeoutError(TimeoutError)         server stopped answering: back off, reconnect
-    ├── TransportError                   an outgoing message could not be handed over
-    │   ├── TemporaryTransportError(ConnectionError) 4xx, connection lost, timeout: retry with backoff
-    │   └── PermanentTransportError      5xx for every recipient: mark failed, raise a review item
+    ├── TransportError                   an outgoing message could not be handed over (``code``: SMTP reply)
+    │   ├── TemporaryTransportError      4xx reply: retry with backoff
+    │   │   ├── TransportConnectionError(ConnectionError)   refused, lost or TLS-failed connection: retry
+    │   │   └── TransportTimeoutError(TimeoutError)         the server stopped answering: retry
+    │   └── PermanentTransportError      5xx for every recipient, a missing extension: fail, review item
+    │       └── AddressRefusedError      an address the SMTP library or server cannot take: fail, review
     ├── RegisterError                    the register (database) is not as mailbot left it (a row vanished)
     │   └── RegisterUnavailableError(ConnectionError)  the database cannot be reached: ``status`` exits 3
     ├── ReviewError                      a review item cannot be resolved as asked (none, resolved, wrong kind)
@@ -18,8 +21,9 @@ A refusal to send personal data outside the trusted domains is not an exception:
 email is queued and recorded as a review item (``transports/outgoing.py``), so nothing is ever raised
 past the row that asked for it.
 
-The shell catches broadly only twice: once per message (the message is marked failed and kept in the
-register) and once per mailbox loop (back off and reconnect). Everything else says what it is.
+The shell catches broadly only at its loops: once per message (an incoming message is marked failed
+and kept in the register; an outgoing one becomes a failed outbox row with a review item), once per
+mailbox cycle and once per outbox drain (back off and reconnect). Everything else says what it is.
 """
 
 from __future__ import annotations
@@ -57,12 +61,25 @@ class TransportError(MailbotError):
         super().__init__(message)
 
 
-class TemporaryTransportError(TransportError, ConnectionError):
-    """Worth retrying later (4xx reply, connection refused or lost, timeout)."""
+class TemporaryTransportError(TransportError):
+    """Worth retrying later: the server answered 4xx (or the hand-over broke off, see the subclasses)."""
+
+
+class TransportConnectionError(TemporaryTransportError, ConnectionError):
+    """The mail server could not be reached, the TLS handshake failed, or the connection was lost."""
+
+
+class TransportTimeoutError(TemporaryTransportError, TimeoutError):
+    """The mail server stopped answering within the configured timeout."""
 
 
 class PermanentTransportError(TransportError):
-    """Not worth retrying (5xx reply for every recipient)."""
+    """Not worth retrying (5xx reply for every recipient, a required extension missing)."""
+
+
+class AddressRefusedError(PermanentTransportError):
+    """An address the SMTP library or the server cannot take as it is (a non-ASCII local part without
+    SMTPUTF8, control characters, a display name without angle brackets): only a person can fix it."""
 
 
 class RegisterError(MailbotError):

@@ -155,6 +155,7 @@ def _transport(section: TransportSection, base_dir: Path) -> TransportSettings:
         maildir=maildir,
         max_attempts=section.max_attempts,
         retry_base_seconds=section.retry_base_seconds,
+        claim_lease_seconds=section.claim_lease_seconds,
     )
 
 

@@ -219,6 +219,8 @@ class TransportSection(Section):
     maildir: MaildirSection | None = None
     max_attempts: PositiveInt = 8
     retry_base_seconds: PositiveFloat = 30.0
+    #: How long one drain holds an outbox row it is sending; after that any drain may take it over.
+    claim_lease_seconds: PositiveFloat = 300.0
 
     @classmethod
     def required_tables(cls, table: dict[str, Any]) -> tuple[str, ...]:

@@ -83,6 +83,8 @@ class TransportSettings:
     maildir: Path | None = None
     max_attempts: int = 8
     retry_base_seconds: float = 30.0
+    #: How long one drain holds an outbox row it is sending; after that any drain may take it over.
+    claim_lease_seconds: float = 300.0
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -37,6 +38,22 @@ def deterministic_message_id(dedupe_key: str, domain: str) -> str:
     """
     digest = hashlib.sha256(dedupe_key.encode()).hexdigest()[:32]
     return f"<mailbot.{digest}@{domain}>"
+
+
+#: A msg-id as RFC 5322 section 3.6.4 allows it on the wire: printable ASCII in angle brackets.
+_WIRE_MESSAGE_ID = re.compile(r"<[\x21-\x3b\x3d\x3f-\x7e]{1,995}>")
+
+
+def threading_ids(in_reply_to: str | None, references: Sequence[str]) -> tuple[str | None, list[str]]:
+    """The In-Reply-To and References ids that may go on the wire; others are left out.
+
+    They come from the incoming message, which may carry control characters or 8-bit bytes in its
+    ids; threading is a courtesy, so a bad id is dropped rather than failing the reply.
+    """
+    usable = [ref for ref in references if _WIRE_MESSAGE_ID.fullmatch(ref)]
+    if in_reply_to is None or not _WIRE_MESSAGE_ID.fullmatch(in_reply_to):
+        return None, usable
+    return in_reply_to, usable
 
 
 def _text_part(text: str, subtype: str) -> MIMENonMultipart:
@@ -90,6 +107,7 @@ def compose(
     body["Subject"] = subject if subject.isascii() else Header(subject, "utf-8", header_name="Subject")  # type: ignore[assignment]
     body["Date"] = format_datetime(date)
     body["Message-ID"] = message_id
+    in_reply_to, references = threading_ids(in_reply_to, references)
     if in_reply_to:
         body["In-Reply-To"] = in_reply_to
         body["References"] = " ".join([*[r for r in references if r != in_reply_to], in_reply_to])

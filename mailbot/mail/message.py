@@ -16,10 +16,19 @@ AutomaticKind = Literal["auto_reply", "bounce", "mailing_list", "loop", "feedbac
 
 @dataclass(frozen=True)
 class Address:
-    """A mailbox address; ``display_name`` may be a person's name, so it never goes to the logs."""
+    """A mailbox address; ``display_name`` may be a person's name, so it never goes to the logs.
+
+    ``problem`` says why mail cannot be sent to it (``mailbot.mail.addresses``); None when it can, and
+    then ``email`` is the form to send to (domain in ASCII). An unusable address keeps the text read.
+    """
 
     email: str
     display_name: str = ""
+    problem: str | None = None
+
+    @property
+    def usable(self) -> bool:
+        return self.problem is None
 
     @property
     def domain(self) -> str:

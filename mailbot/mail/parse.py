@@ -35,6 +35,7 @@ from html.parser import HTMLParser
 from typing import Any
 
 from mailbot.domain.content import InputFile
+from mailbot.mail.addresses import check_address
 from mailbot.mail.message import Address, ParsedMessage
 
 logger = logging.getLogger(__name__)
@@ -238,7 +239,9 @@ def parse_addresses(values: list[str]) -> tuple[Address, ...]:
 
     Splitting first matters: ``=?utf-8?Q?Smith=2C_Jo?= <j@x>`` decodes to a name with a comma in it.
     Entries without an ``@`` (``undisclosed-recipients:;``) are dropped, except a bare
-    ``MAILER-DAEMON`` which bounce detection needs to see.
+    ``MAILER-DAEMON`` which bounce detection needs to see. Each address is checked for replying to
+    (``check_address``): a usable one comes back in its sending form, an unusable one keeps its text
+    and says what is wrong in ``problem``.
     """
     result: list[Address] = []
     for name, email in getaddresses([unfold(v) for v in values]):
@@ -246,7 +249,8 @@ def parse_addresses(values: list[str]) -> tuple[Address, ...]:
         if not email or ("@" not in email and email.upper() != "MAILER-DAEMON"):
             continue
         display = " ".join(decode_words(name).split())
-        result.append(Address(email=email, display_name=display))
+        checked = check_address(email)
+        result.append(Address(email=checked.address or email, display_name=display, problem=checked.problem))
     return tuple(result)
 
 
@@ -272,6 +276,13 @@ def sender_problem(values: list[str]) -> str | None:
     if not addresses[0].username or not addresses[0].domain:
         return "From has no complete address"
     return None
+
+
+def parse_sender(value: object) -> Address | None:
+    """The first address of a raw From header value (compat32 text, 8-bit bytes allowed), checked as
+    ``parse_addresses`` checks it; None when there is none. Intake records it before the full parse."""
+    senders = parse_addresses([_header_text(value)])
+    return senders[0] if senders else None
 
 
 def parse_date(value: str | None) -> datetime | None:

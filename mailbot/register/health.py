@@ -42,15 +42,19 @@ def _counts(
 def read_figures(session: Session, now: datetime) -> RegisterFigures:
     """What is waiting, sending, failed or open for review, with the oldest of each, at ``now``.
 
-    An outbox row's ``next_attempt_at`` is when its current attempt started while it is ``sending``
-    (the outbox sets it when it claims the row). A failure counts while its review item is open: a
-    person resolving the item is what clears it.
+    A ``sending`` row is stuck only once its claim's lease (``claimed_until``) has run out and no
+    drain has taken it over: within its lease it is in flight, or held while its Sent folder cannot
+    be searched, which a restart would not cure. So its age is counted from the lease's end (from
+    ``next_attempt_at``, when its attempt began, for a row claimed without a lease). A failure counts
+    while its review item is open: a person resolving the item is what clears it.
     """
     oldest_received = session.execute(
         select(func.min(Message.received_at)).where(Message.direction == "in", Message.state == "received")
     ).scalar_one()
     oldest_sending = session.execute(
-        select(func.min(Outbox.next_attempt_at)).where(Outbox.state == "sending")
+        select(func.min(func.coalesce(Outbox.claimed_until, Outbox.next_attempt_at))).where(
+            Outbox.state == "sending"
+        )
     ).scalar_one()
     oldest_pending = session.execute(
         select(func.min(Outbox.created_at)).where(Outbox.state == "pending")

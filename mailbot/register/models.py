@@ -169,6 +169,8 @@ class Message(Base):
     state: Mapped[str] = mapped_column(String(30), index=True)
     request_id: Mapped[int | None] = mapped_column(ForeignKey("requests.id"), index=True)
     sender: Mapped[str | None] = mapped_column(String(254))
+    #: Why mail cannot be sent to ``sender`` (``mailbot.mail.addresses``); None when it can.
+    sender_problem: Mapped[str | None] = mapped_column(String(200))
     automatic: Mapped[str | None] = mapped_column(String(30))
     error: Mapped[str | None] = mapped_column(Text)
     received_at: Mapped[datetime]
@@ -234,7 +236,9 @@ class Outbox(Base):
 
     ``message_id`` is deterministic (derived from ``dedupe_key``) so after a crash the Sent folder tells
     whether the row already went; ``dedupe_key`` is unique so a decision replayed twice cannot queue
-    the same reply twice.
+    the same reply twice. A row is ``sending`` only while one drain hands it over: ``claimed_until``
+    is that claim's lease, after which any drain may take it over (``mailbot.transports.claims``).
+    ``filed_at`` is when the copy went into the mailbox's Sent folder.
     """
 
     __tablename__ = "outbox"
@@ -251,6 +255,8 @@ class Outbox(Base):
     state: Mapped[str] = mapped_column(String(20), index=True)  # pending, sending, sent, failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime]
+    claimed_until: Mapped[datetime | None]
+    filed_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     request_id: Mapped[int | None] = mapped_column(ForeignKey("requests.id"), index=True)
     #: the outside sender whose mail caused this email (reply, chase-up, escalation), lower-cased;

@@ -51,6 +51,9 @@ class Inbound:
     ``sender_problem`` says why the From header is not one plain mailbox (then the sender is never
     trusted); ``authentication`` is the verdict of the council's own servers on the From address
     (None when the shell checks none); ``pattern`` the message's fingerprint for the reply limits.
+    ``sender`` is None when there is no From address or mail cannot be sent to it; then
+    ``address_problem`` says why (``mailbot.mail.addresses``), and ``address_trick`` is True when
+    the unusable address hides another one in its local part (then it is an untrusted sender).
     """
 
     mailbox_role: str
@@ -62,6 +65,8 @@ class Inbound:
     sender_problem: str | None = None
     authentication: SenderAuthentication | None = None
     pattern: str | None = None
+    address_problem: str | None = None
+    address_trick: bool = False
 
 
 @dataclass(frozen=True)
@@ -196,13 +201,16 @@ def decide(inbound: Inbound, view: RegisterView, rules: Rules) -> Decision:
     """Decide what to do with ``inbound`` given what the register knows (``view``) and ``rules``."""
     if inbound.automatic is not None:
         return decide_automatic(inbound.automatic)
+    if not inbound.sender and inbound.address_trick:
+        trick = "the sender's address is not a plain mailbox (routing or quoting tricks)"
+        return Decision(None, "review", (Review("untrusted_sender", trick),), message_state="review")
     if not inbound.sender:
-        return Decision(
-            None,
-            "review",
-            (Review("no_sender", "the message has no usable From address"),),
-            message_state="review",
+        review = (
+            Review("unusable_sender", f"mail cannot be sent to the From address: {inbound.address_problem}")
+            if inbound.address_problem
+            else Review("no_sender", "the message has no usable From address")
         )
+        return Decision(None, "review", (review,), message_state="review")
     sender = inbound.sender
     request = view.open_request
     if request is not None and request.state in FINISHED_STATES:

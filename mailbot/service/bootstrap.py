@@ -20,11 +20,16 @@ from mailbot.sources.base import MessageSource
 from mailbot.sources.imap import ImapSource
 from mailbot.sources.maildir import MaildirSource
 from mailbot.templating.templates import TemplateRenderer
-from mailbot.transports.base import Transport
+from mailbot.transports.base import OutgoingMail, Transport
+from mailbot.transports.journal import AcceptedJournal
 from mailbot.transports.maildir import MaildirTransport
 from mailbot.transports.outbox import OutboxSender
 from mailbot.transports.outgoing import Shell
-from mailbot.transports.smtp import SmtpTransport
+from mailbot.transports.refusals import RefusedRecipientsReview
+from mailbot.transports.smtp import RefusedRecipients, SmtpTransport
+
+#: The accepted journal's file in the storage folder, shared by ``mailbot run`` and ``mailbot web``.
+ACCEPTED_JOURNAL = "outbox-accepted.log"
 
 
 def utc_now() -> datetime:
@@ -56,7 +61,12 @@ def build_source(mailbox: MailboxSettings, ssl_context: ssl.SSLContext | None = 
     return MaildirSource(mailbox.name, mailbox.maildir.path)
 
 
-def build_transport(settings: Settings, ssl_context: ssl.SSLContext | None = None) -> Transport:
+def build_transport(
+    settings: Settings,
+    ssl_context: ssl.SSLContext | None = None,
+    on_refused: Callable[[OutgoingMail, RefusedRecipients], None] | None = None,
+) -> Transport:
+    """The configured transport; ``on_refused`` hears of recipients an SMTP server refused."""
     transport = settings.transport
     if transport.kind == "maildir":
         if transport.maildir is None:
@@ -73,6 +83,7 @@ def build_transport(settings: Settings, ssl_context: ssl.SSLContext | None = Non
         smtp.password(),
         timeout=smtp.timeout,
         ssl_context=ssl_context,
+        on_refused=on_refused,
     )
 
 
@@ -117,6 +128,8 @@ class App:
         self.reader.close()
         for source in self.sources.values():
             source.close()
+        if self.outbox is not None:
+            self.outbox.close()
         self.transport.close()
         self.register.close()
 
@@ -135,19 +148,24 @@ def build_app(
     vocabulary = load_vocabulary(settings.fields_file)
     reader = DocumentPool(settings.documents, settings.fields_file, settings.urn)
     pipeline = Pipeline(register, shell, reader, vocabulary, now, rules_factory(settings))
-    transport = build_transport(settings, ssl_context)
+    transport = build_transport(settings, ssl_context, on_refused=RefusedRecipientsReview(register, now))
     sources = (
         {name: build_source(mailbox, ssl_context) for name, mailbox in settings.mailboxes.items()}
         if with_sources
         else {}
     )
+    # The outbox files and looks up Sent copies on connections of its own (opened when first used):
+    # a mailbox runner may be in IDLE on its connection while the outbox thread files a reply.
+    sent_folders = {name: build_source(mailbox, ssl_context) for name, mailbox in settings.mailboxes.items()}
     outbox = OutboxSender(
         register,
         transport,
-        sources,
+        sent_folders,
         {name: mailbox.address for name, mailbox in settings.mailboxes.items()},
         max_attempts=settings.transport.max_attempts,
         retry_base_seconds=settings.transport.retry_base_seconds,
+        lease_seconds=settings.transport.claim_lease_seconds,
+        journal=AcceptedJournal(settings.storage_dir / ACCEPTED_JOURNAL),
         now=now,
     )
     return App(settings, register, shell, pipeline, reader, transport, sources, outbox, now)

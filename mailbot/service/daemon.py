@@ -1,7 +1,13 @@
-"""Running mailbot: one runner per mailbox (fetch → intake → process → move → send) and the schedules.
+"""Running mailbot: one runner per mailbox (fetch → intake → process → move), one outbox sender, and
+the schedules.
 
-Broad catches happen only here: once per message (inside the pipeline) and once per mailbox cycle
-(back off, reconnect, carry on) — never around the whole service.
+The outbox has a thread of its own: it drains as soon as a mailbox cycle has queued replies, and
+otherwise sleeps until the next row falls due (a retry's backoff ends, a claim's lease runs out), so
+rows a crash or an outage left behind are taken over while the service runs, not only at start-up.
+A failing outbox (SMTP or the register down) backs off on its own and never holds up a mailbox.
+
+Broad catches happen only here: once per message (inside the pipeline and the outbox), once per
+mailbox cycle and once per outbox drain (back off, reconnect, carry on) — never around the service.
 """
 
 from __future__ import annotations
@@ -9,6 +15,8 @@ from __future__ import annotations
 import logging
 import random
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import select, update
@@ -18,6 +26,7 @@ from mailbot.register.models import Message, SourceLedger
 from mailbot.service.bootstrap import App
 from mailbot.sources.base import Disposition, MessageSource, SourceMessage
 from mailbot.sources.intake import intake_batch
+from mailbot.transports.outbox import OutboxSender
 
 log = logging.getLogger(__name__)
 
@@ -65,8 +74,13 @@ def _mark_ledger_done(app: App, messages: list[SourceMessage]) -> None:
             )
 
 
-def mailbox_cycle(app: App, name: str, source: MessageSource) -> CycleResult:
-    """Drain one mailbox: store every waiting message, process them, move them, send the replies."""
+def mailbox_cycle(
+    app: App, name: str, source: MessageSource, *, send_replies: Callable[[], int] | None = None
+) -> CycleResult:
+    """Drain one mailbox, a batch at a time: store the waiting messages, process them, send the
+    replies, move them. ``send_replies`` (returning how many went) replaces draining the outbox here:
+    the daemon only wakes its outbox thread, so replies go while the next batch is read."""
+    send = send_replies or (lambda: app.outbox.drain().sent if app.outbox is not None else 0)
     result = CycleResult()
     batch = 50
     while True:
@@ -79,8 +93,7 @@ def mailbox_cycle(app: App, name: str, source: MessageSource) -> CycleResult:
         result.fetched += len(fetched)
         while (count := app.pipeline.process_waiting(limit=200, mailbox=name)) > 0:
             result.processed += count
-        if app.outbox is not None:
-            result.sent += app.outbox.drain().sent
+        result.sent += send()
         dispositions = _dispositions(app, [row_id for _m, row_id in fetched])
         moved: list[SourceMessage] = []
         for message, row_id in fetched:
@@ -100,7 +113,7 @@ def run_once(app: App) -> CycleResult:
     """Process everything waiting in every mailbox and the register, drain the outbox, return counts."""
     total = CycleResult()
     if app.outbox is not None:
-        total.sent += app.outbox.drain(recover=True).sent
+        total.sent += app.outbox.drain().sent
     for name, source in app.sources.items():
         cycle = mailbox_cycle(app, name, source)
         total.fetched += cycle.fetched
@@ -115,23 +128,31 @@ def run_once(app: App) -> CycleResult:
     return total
 
 
+#: The outbox thread wakes at least this often, even when nothing is due (a row may be added by
+#: another process, e.g. ``mailbot chase`` run by hand).
+OUTBOX_IDLE_SECONDS = 60.0
+
+
 class Runner:
-    """The daemon: a thread per mailbox waiting with IDLE (or polling), plus the scheduler."""
+    """The daemon: a thread per mailbox waiting with IDLE (or polling), an outbox thread, the scheduler."""
 
     def __init__(self, app: App, idle_timeout: float = 25 * 60) -> None:
         self.app = app
         self.idle_timeout = idle_timeout
         self.stopping = threading.Event()
-        self._outbox_lock = threading.Lock()
+        self._cycle_lock = threading.Lock()  # one mailbox cycle at a time: they share the reader pool
+        self._outbox_wake = threading.Event()
         self._threads: list[threading.Thread] = []
 
     def _loop(self, name: str, source: MessageSource) -> None:
         failures = 0
         while not self.stopping.is_set():
             try:
-                with self._outbox_lock:
-                    mailbox_cycle(self.app, name, source)
+                with self._cycle_lock:
+                    mailbox_cycle(self.app, name, source, send_replies=self._wake_outbox)
                 failures = 0
+                if self.stopping.is_set():
+                    break
                 source.wait_for_mail(self.idle_timeout)
             except Exception as error:  # once per mailbox loop: never let one cycle stop the service
                 if self.stopping.is_set():
@@ -150,33 +171,71 @@ class Runner:
                     log.exception("mailbox cycle failed mailbox=%s error=%s", name, type(error).__name__)
                 self.stopping.wait(delay)
 
+    def _outbox_loop(self, outbox: OutboxSender) -> None:
+        """Drain now, then sleep until the next row is due or a cycle queues replies; back off when
+        the transport or the register is down."""
+        failures = 0
+        while not self.stopping.is_set():
+            self._outbox_wake.clear()
+            try:
+                result = outbox.drain()
+                failures = failures + 1 if result.transport_down else 0
+                delay = self._until_next_due(outbox) if not failures else 0.0
+            except Exception as error:  # once per drain: the register is down, or a bug; back off, retry
+                if self.stopping.is_set():
+                    break
+                failures += 1
+                delay = 0.0
+                log.warning("outbox drain failed error=%s", type(error).__name__, exc_info=True)
+            if failures:
+                delay = min(300.0, 2.0**failures) * (0.5 + random.random() / 2)
+                log.info("outbox backing off retry_in=%.0fs", delay)
+            self._outbox_wake.wait(delay)
+
+    def _until_next_due(self, outbox: OutboxSender) -> float:
+        due = outbox.next_due()
+        if due is None:
+            return OUTBOX_IDLE_SECONDS
+        return max(0.05, min(OUTBOX_IDLE_SECONDS, (due - self.app.now()).total_seconds()))
+
     def drain_outbox(self) -> None:
-        """Scheduled retry of the outbox (rows waiting for their backoff to expire)."""
-        if self.app.outbox is not None:
-            with self._outbox_lock:
-                self.app.outbox.drain()
+        """Have the outbox thread drain now (replies were queued); returns at once."""
+        self._outbox_wake.set()
+
+    def _wake_outbox(self) -> int:
+        self._outbox_wake.set()
+        return 0  # sent by the outbox thread, not counted here
 
     def stopped_loops(self) -> list[str]:
-        """Names of mailbox loops that have ended while the service is meant to run (health)."""
+        """Names of mailbox loops (and ``outbox``) that have ended while the service is meant to run
+        (health: a dead outbox thread would leave every reply waiting)."""
         if self.stopping.is_set():
             return []
         return [thread.name.removeprefix("mailbox-") for thread in self._threads if not thread.is_alive()]
 
     def start(self) -> None:
+        """Start the outbox thread (its first drain takes over what a crash left) and one thread per
+        mailbox. Nothing here reads rows, so start-up never fails because of data."""
         if self.app.outbox is not None:
-            self.app.outbox.drain(recover=True)
+            self._start_thread(self._outbox_loop, (self.app.outbox,), "outbox")
         for name, source in self.app.sources.items():
-            thread = threading.Thread(
-                target=self._loop, args=(name, source), name=f"mailbox-{name}", daemon=True
-            )
-            thread.start()
-            self._threads.append(thread)
+            self._start_thread(self._loop, (name, source), f"mailbox-{name}")
 
-    def stop(self) -> None:
-        """Ask the mailbox loops to finish: wake any that wait in IMAP IDLE, then wait for them, so
-        no thread still uses a connection when the sources are closed."""
+    def _start_thread(self, target: Callable[..., None], args: tuple[object, ...], name: str) -> None:
+        thread = threading.Thread(target=target, args=args, name=name, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def stop(self, patience: float = 60.0) -> None:
+        """Ask the loops to finish: wake any that wait in IMAP IDLE or for the outbox timer, then wait
+        for them (the outbox for the message it may be sending), so no thread still uses a connection
+        when the sources are closed. The mailboxes are woken again while waiting: a runner that was
+        still connecting when the stop came may have gone into IDLE since."""
         self.stopping.set()
-        for source in self.app.sources.values():
-            source.interrupt()
-        for thread in self._threads:
-            thread.join(timeout=10)
+        self._outbox_wake.set()
+        deadline = time.monotonic() + patience
+        while any(thread.is_alive() for thread in self._threads) and time.monotonic() < deadline:
+            for source in self.app.sources.values():
+                source.interrupt()
+            for thread in self._threads:
+                thread.join(timeout=0.2)

@@ -21,6 +21,7 @@ from mailbot.domain.content import InputFile
 from mailbot.domain.facts import DocumentFacts
 from mailbot.errors import RegisterError
 from mailbot.extract import FieldVocabulary, extract_message_facts
+from mailbot.mail.addresses import hides_another_address
 from mailbot.mail.attachments import sort_attachments
 from mailbot.mail.authresults import exchange_internal, trusted_results
 from mailbot.mail.automatic import classify_automatic
@@ -194,7 +195,8 @@ class Pipeline:
         written = new_text(parsed.body_text)
         body = extract_message_facts(parsed.subject, written, self.vocabulary, settings.urn)
         automatic = item.automatic
-        sender = parsed.sender.email.lower() if parsed.sender else None
+        # An address mail cannot be sent to (checked once, when parsed) is no sender to reply to.
+        sender = parsed.sender.email.lower() if parsed.sender and parsed.sender.usable else None
         rules = self.rules_for(now)
         authentication = self._authentication(parsed, sender)
         pattern = (
@@ -205,6 +207,8 @@ class Pipeline:
         inbound = Inbound(
             mailbox_role=mailbox.role,
             sender=sender,
+            address_problem=parsed.sender.problem if parsed.sender else None,
+            address_trick=bool(parsed.sender and hides_another_address(parsed.sender.email)),
             text=f"{parsed.subject}\n{written}",
             body=body,
             documents=tuple(documents),

@@ -1,4 +1,6 @@
-"""The daemon's schedules (APScheduler): outbox retry, daily chase-ups, the weekly digest, retention.
+"""The daemon's schedules (APScheduler): daily chase-ups, the weekly digest, retention.
+
+Outbox retries need no schedule: the daemon's outbox thread wakes when the next row falls due.
 
 Each job is also a CLI command (``mailbot chase``, ``mailbot digest``), so an operator can run one by
 hand; both paths are idempotent through the outbox's dedupe keys.
@@ -43,9 +45,6 @@ def start_scheduler(app: App, runner: Runner) -> BackgroundScheduler:
     """Start the background schedules; returns the scheduler so the caller can shut it down."""
     workflow = app.settings.workflow
     scheduler = BackgroundScheduler(timezone=app.settings.timezone)
-    scheduler.add_job(
-        runner.drain_outbox, "interval", seconds=60, id="outbox-retry", max_instances=1, coalesce=True
-    )
 
     # Chase at 09:00 on weekdays; bank holidays are skipped inside run_chases (no working day passes).
     def chase_then_send() -> None:

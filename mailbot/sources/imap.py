@@ -120,6 +120,9 @@ class ImapSource:
         self._uidvalidity: int | None = None  # of the inbox, as last selected
         self._highest_seen_uid = 0  # highest inbox UID fetch_waiting has yielded under _uidvalidity
         self.connections_opened = 0  # for health checks and tests
+        #: IDLE commands the server has accepted ("+ idling" received): an observable for tests and
+        #: health checks, so they can tell "waiting in IDLE" and "IDLE re-issued" without timing.
+        self.idle_commands = 0
 
     def __repr__(self) -> str:
         return f"ImapSource({self.mailbox!r}, {self.host}:{self.port}, tls={self.tls})"
@@ -161,7 +164,12 @@ class ImapSource:
         for folder in (self.processed_folder, self.review_folder, self.sent_folder):
             if not client.folder_exists(folder):
                 log.info("mailbox %s: creating folder %s", self.mailbox, folder)
-                client.create_folder(folder)
+                try:
+                    client.create_folder(folder)
+                except IMAPClientError:
+                    # Another connection (the outbox's, another instance) created it meanwhile.
+                    if not client.folder_exists(folder):
+                        raise
 
     def _backoff(self, failures: int) -> float:
         """Delay before retry ``failures`` (1, 2, ...): exponential, capped, with 'equal jitter'."""
@@ -354,6 +362,7 @@ class ImapSource:
         deadline = time.monotonic() + timeout
         while (remaining := deadline - time.monotonic()) > 0:
             client.idle()
+            self.idle_commands += 1
             woke = self._idle_period(client, time.monotonic() + min(remaining, self.idle_timeout))
             # If the connection died, DONE raises and wait_for_mail reconnects.
             _text, tail = client.idle_done()

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.parser import BytesHeaderParser
 from email.policy import compat32
-from email.utils import parseaddr
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from mailbot.mail.parse import parse_sender
 from mailbot.register.database import Register
 from mailbot.register.models import Message, SourceLedger
 from mailbot.register.storage import Storage
@@ -41,11 +41,22 @@ def _header_block(raw: bytes) -> bytes:
     return raw[: match.start()] if match else raw[:65536]
 
 
-def quick_headers(raw: bytes) -> tuple[str | None, str | None]:
+@dataclass(frozen=True)
+class QuickHeaders:
+    """What intake records from the header block: Message-ID, the From address and its problem."""
+
+    message_id: str | None
+    sender: str | None
+    sender_problem: str | None = None
+
+
+def quick_headers(raw: bytes) -> QuickHeaders:
     """Message-ID and From address read cheaply from the header block (full parsing comes later).
 
     Uses the stdlib's header parser (linear time, understands folded headers) on the header block
-    only. Intake must never fail on garbage, so this is forgiving: None when absent or unreadable.
+    only. The From address is checked as the full parse checks it (``parse_addresses``): an address
+    mail cannot be sent to is kept with the reason in ``sender_problem``. Intake must never fail on
+    garbage, so this is forgiving: None when absent or unreadable.
     """
     header = BytesHeaderParser(policy=compat32).parsebytes(_header_block(raw))
     message_id = None
@@ -53,12 +64,14 @@ def quick_headers(raw: bytes) -> tuple[str | None, str | None]:
     if raw_id:
         found = _ANGLE_ID.search(" ".join(str(raw_id).split()))
         message_id = found.group(0) if found else None
-    sender = None
-    raw_from = header.get("From")
-    if raw_from:
-        _name, address = parseaddr(" ".join(str(raw_from).split()))
-        sender = address.lower() if "@" in address else None
-    return message_id, sender
+    # raw_items keeps 8-bit bytes as surrogates (get() would replace them): UTF-8 sent raw decodes.
+    raw_from = next((value for name, value in header.raw_items() if name.lower() == "from"), None)
+    sender = parse_sender(raw_from) if raw_from else None
+    if sender is None or "@" not in sender.email:
+        return QuickHeaders(message_id, None)
+    if sender.problem is not None:
+        return QuickHeaders(message_id, sender.email[:254], sender.problem[:200])
+    return QuickHeaders(message_id, sender.email.lower())
 
 
 def _existing(session: Session, mailbox: str, sha: str) -> Message | None:
@@ -68,19 +81,20 @@ def _existing(session: Session, mailbox: str, sha: str) -> Message | None:
 
 
 def _record(session: Session, message: SourceMessage, sha: str, path: str, now: datetime) -> IntakeResult:
-    message_id, sender = quick_headers(message.raw)
+    headers = quick_headers(message.raw)
     row = _existing(session, message.mailbox, sha)
     new = row is None
     if row is None:
         row = Message(
             mailbox=message.mailbox,
             direction="in",
-            message_id=message_id,
+            message_id=headers.message_id,
             sha256=sha,
             raw_path=path,
             size=len(message.raw),
             state="received",
-            sender=sender,
+            sender=headers.sender,
+            sender_problem=headers.sender_problem,
             received_at=now,
         )
         session.add(row)

@@ -1,5 +1,7 @@
-"""How outgoing mail leaves: the outbox (claim, send, file in Sent, retry), composing outbox rows from
-templates, and the transports themselves (SMTP, or files in a Maildir for the demo).
+"""How outgoing mail leaves: the outbox (``outbox`` drains, ``claims`` moves rows through their states
+under a lease, ``journal`` notes each acceptance at once, ``sent_folder`` files and finds copies in
+Sent, ``refusals`` reviews refused recipients), composing outbox rows from templates (``outgoing``), and the transports themselves
+(SMTP, or files in a Maildir for the demo).
 """
 
-__all__ = ["base", "maildir", "outbox", "outgoing", "smtp"]
+__all__ = ["base", "claims", "journal", "maildir", "outbox", "outgoing", "refusals", "sent_folder", "smtp"]

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import mailbox
-from collections.abc import Sequence
+from collections.abc import Iterable
 from pathlib import Path
 
-from mailbot.transports.base import OutgoingMail
+from mailbot.errors import TemporaryTransportError, TransportError
+from mailbot.transports.base import OnOutcome, OutgoingMail
 
 
 class MaildirTransport:
@@ -19,16 +20,26 @@ class MaildirTransport:
 
     def send(self, mail: OutgoingMail) -> None:
         envelope = f"X-Envelope-To: {', '.join(mail.recipients)}\r\n".encode()
-        self._maildir.add(envelope + mail.raw)
+        try:
+            self._maildir.add(envelope + mail.raw)
+        except OSError as error:
+            raise TemporaryTransportError(
+                f"could not write to the Maildir: {type(error).__name__}"
+            ) from error
 
-    def send_many(self, mails: Sequence[OutgoingMail]) -> dict[int, Exception | None]:
-        results: dict[int, Exception | None] = {}
+    def send_many(
+        self, mails: Iterable[OutgoingMail], on_outcome: OnOutcome | None = None
+    ) -> dict[int, TransportError | None]:
+        results: dict[int, TransportError | None] = {}
         for mail in mails:
+            outcome: TransportError | None = None
             try:
                 self.send(mail)
-                results[mail.outbox_id] = None
-            except OSError as error:
-                results[mail.outbox_id] = error
+            except TemporaryTransportError as error:
+                outcome = error
+            results[mail.outbox_id] = outcome
+            if on_outcome is not None:
+                on_outcome(mail, outcome)
         return results
 
     def close(self) -> None:

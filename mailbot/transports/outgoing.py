@@ -6,21 +6,27 @@ Used by every part that emails: decisions (``apply``), chase-ups, the weekly dig
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from email.errors import HeaderParseError
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mailbot.config import Settings
+from mailbot.mail.addresses import check_address
 from mailbot.mail.compose import FileToAttach, compose, deterministic_message_id
 from mailbot.register.models import Case, Document, Outbox, Request, ReviewItem
 from mailbot.register.storage import Storage
 from mailbot.rules.digest import initials, next_allocations_meeting
 from mailbot.templating.templates import TemplateRenderer
+from mailbot.transports.claims import add_send_review
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -132,7 +138,11 @@ def queue_email(
     allocation mail, which no incoming message caused.
 
     Personal mail to an address outside the trusted domains is refused here, whatever the rules said
-    (invariant 4): the row is not written and a review item says why. Returns the row or None.
+    (invariant 4): the row is not written and a review item says why. An email that cannot be made
+    — a recipient address mail cannot be sent to, a template that fails for this context, a header
+    that cannot be encoded — is written as a ``failed`` row with a review item giving the reason, and
+    the decision that wanted it stands (poison isolation: one email, not the message, fails). Returns
+    the pending row, or None when nothing is to be sent.
     """
     settings = shell.settings
     if session.execute(select(Outbox.id).where(Outbox.dedupe_key == dedupe_key)).first():
@@ -152,33 +162,15 @@ def queue_email(
         return None
     if not recipients:
         return None
-    full_context = {**standard_context(shell, request, mailbox_name, now, recipient_name), **context}
-    rendered = shell.renderer.render(template, full_context)
-    mailbox = settings.mailboxes[mailbox_name]
-    message_id = deterministic_message_id(dedupe_key, settings.message_id_domain)
-    raw = compose(
-        from_address=mailbox.address,
-        from_name=mailbox.team_name,
-        to=recipients,
-        subject=rendered.subject,
-        text=rendered.text,
-        html=rendered.html,
-        message_id=message_id,
-        date=now,
-        in_reply_to=in_reply_to,
-        references=references,
-        attachments=attachments,
-        auto_submitted=auto_submitted,
-    )
     row = Outbox(
         dedupe_key=dedupe_key,
-        message_id=message_id,
+        message_id=deterministic_message_id(dedupe_key, settings.message_id_domain),
         mailbox=mailbox_name,
         template=template,
         recipients=list(recipients),
-        to_address=recipients[0].lower(),
-        subject=rendered.subject,
-        raw=raw,
+        to_address=recipients[0].lower()[:254],
+        subject="",
+        raw=b"",
         state="pending",
         attempts=0,
         next_attempt_at=now,
@@ -187,9 +179,68 @@ def queue_email(
         pattern=pattern,
         created_at=now,
     )
+    problem = _check_recipients(row)
+    if problem is None:
+        full_context = {**standard_context(shell, request, mailbox_name, now, recipient_name), **context}
+        problem = _render_and_compose(
+            row,
+            shell,
+            full_context,
+            date=now,
+            in_reply_to=in_reply_to,
+            references=references,
+            attachments=attachments,
+            auto_submitted=auto_submitted,
+        )
+    if problem is not None:
+        row.state, row.last_error = "failed", problem
     session.add(row)
     session.flush()
+    if problem is not None:
+        add_send_review(session, row, problem, now)
+        log.warning("outgoing email not queued outbox_id=%s template=%s", row.id, template)
+        return None
     return row
+
+
+def _check_recipients(row: Outbox) -> str | None:
+    """Put the recipients in their sending form; the problem with the first that has one, or None."""
+    checks = [check_address(address) for address in row.recipients]
+    problem = next((f"recipient address unusable: {c.problem}" for c in checks if c.problem), None)
+    if problem is None:
+        row.recipients = [c.address for c in checks]
+        row.to_address = row.recipients[0].lower()[:254]
+    return problem
+
+
+def _render_and_compose(row: Outbox, shell: Shell, context: dict[str, Any], **options: Any) -> str | None:
+    """Fill the row's subject and bytes from its template; the problem when that cannot be done.
+
+    A council-edited template can raise anything (a jinja2 error, a filter's TypeError, 1 // 0): that
+    fails this email, not the message that wanted it. A header that cannot be encoded (a lone
+    surrogate, a line break in a subject) fails it too.
+    """
+    mailbox = shell.settings.mailboxes[row.mailbox]
+    try:
+        rendered = shell.renderer.render(row.template, context)
+    except Exception as error:  # once per outgoing email, as the docstring says
+        return f"the template failed: {type(error).__name__}: {str(error)[:300]}"
+    # Stored as text the register can hold even when the email cannot be encoded.
+    row.subject = rendered.subject.encode("utf-8", "replace").decode("utf-8")[:500]
+    try:
+        row.raw = compose(
+            from_address=mailbox.address,
+            from_name=mailbox.team_name,
+            to=row.recipients,
+            subject=rendered.subject,
+            text=rendered.text,
+            html=rendered.html,
+            message_id=row.message_id,
+            **options,
+        )
+    except (ValueError, TypeError, HeaderParseError) as error:  # UnicodeError is a ValueError
+        return f"the email could not be encoded: {type(error).__name__}"
+    return None
 
 
 def request_documents(session: Session, shell: Shell, request: Request) -> list[FileToAttach]:

@@ -5,13 +5,20 @@ from __future__ import annotations
 import asyncio
 import logging
 import ssl
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from typing import Literal
 
 import aiosmtplib
 
-from mailbot.errors import PermanentTransportError, TemporaryTransportError, TransportError
-from mailbot.transports.base import OutgoingMail
+from mailbot.errors import (
+    AddressRefusedError,
+    PermanentTransportError,
+    TemporaryTransportError,
+    TransportConnectionError,
+    TransportError,
+    TransportTimeoutError,
+)
+from mailbot.transports.base import OnOutcome, OutgoingMail
 
 log = logging.getLogger(__name__)
 
@@ -22,8 +29,11 @@ RefusedRecipients = dict[str, tuple[int, str]]
 
 
 def classify(code: int | None, text: str) -> TransportError:
-    """The transport error for an SMTP reply code: 5xx is permanent; 4xx, no code (connection) temporary."""
-    if code is not None and 500 <= code < 600:
+    """The transport error for an SMTP reply code: 5xx is permanent; 4xx temporary; no code (no reply
+    at all) a connection failure."""
+    if code is None:
+        return TransportConnectionError(text)
+    if 500 <= code < 600:
         return PermanentTransportError(text, code)
     return TemporaryTransportError(text, code)
 
@@ -40,17 +50,36 @@ def _error_for(error: Exception) -> TransportError:
     if isinstance(error, aiosmtplib.SMTPNotSupported):
         # e.g. STARTTLS demanded by config but not offered: a configuration problem, not a blip.
         return PermanentTransportError(f"SMTP server lacks a required extension: {error}")
-    if isinstance(error, TimeoutError):
-        return TemporaryTransportError(f"SMTP timeout: {error}")
-    return TemporaryTransportError(f"SMTP connection failed: {type(error).__name__}: {error}")
+    if isinstance(error, TimeoutError):  # aiosmtplib.SMTPTimeoutError is one too
+        return TransportTimeoutError(f"SMTP timeout: {error}")
+    return TransportConnectionError(f"SMTP connection failed: {type(error).__name__}: {error}")
+
+
+def _address_problem(address: str) -> str | None:
+    """Why an envelope address cannot go on an SMTP command line as it is, or None.
+
+    aiosmtplib raises ValueError for whitespace, angle brackets and quotes outside a quoted local part
+    (``Big Bug bb@bug.com``), and an address is encoded as ASCII unless SMTPUTF8 is used; control
+    characters would end the command line. Checked per message so one bad address fails one row.
+    """
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in address):
+        return "control characters in the address"
+    try:
+        aiosmtplib.email.parse_address(address)
+    except ValueError:
+        return "characters not permitted in an SMTP address (a display name without angle brackets?)"
+    return None
 
 
 class SmtpTransport:
     """SMTP submission implementing ``Transport``; synchronous methods over aiosmtplib.
 
-    ``send`` raises ``TemporaryTransportError`` for a 4xx reply, a refused or lost connection or a
-    timeout, and ``PermanentTransportError`` for a 5xx reply to MAIL FROM or DATA, or when every
-    recipient is refused with 5xx; both carry the SMTP ``code`` (None when there was no reply).
+    ``send`` raises ``TemporaryTransportError`` for a 4xx reply (``TransportConnectionError`` for a
+    refused or lost connection, ``TransportTimeoutError`` for a timeout), ``PermanentTransportError``
+    for a 5xx reply to MAIL FROM or DATA, or when every recipient is refused with 5xx, and
+    ``AddressRefusedError`` for an address that cannot be put on the wire (a non-ASCII one when the
+    server lacks SMTPUTF8, RFC 6531; whitespace or control characters); all carry the SMTP ``code``
+    (None when there was no reply).
 
     Partial refusal: when the server accepts the message for some recipients and refuses others at
     RCPT, the message is sent to the accepted ones and ``send`` returns normally (resending would
@@ -103,17 +132,19 @@ class SmtpTransport:
         if error is not None:
             raise error
 
-    def send_many(self, mails: Sequence[OutgoingMail]) -> dict[int, Exception | None]:
+    def send_many(
+        self, mails: Iterable[OutgoingMail], on_outcome: OnOutcome | None = None
+    ) -> dict[int, TransportError | None]:
         """Send several over one connection; outbox id → None (sent) or the ``TransportError`` it met.
 
-        After a failure that leaves the session usable (a 4xx/5xx reply) the next message goes on the
-        same connection; after a lost connection one reconnect is tried for the rest.
+        Each outcome goes to ``on_outcome`` before the next message is taken (see ``Transport``). After
+        a failure that leaves the session usable (a 4xx/5xx reply, a refused address) the next message
+        goes on the same connection; after a lost connection one reconnect is tried; when connecting
+        fails no further message is taken.
         """
-        if not mails:
-            return {}
         if self._runner is None:
             self._runner = asyncio.Runner()
-        return self._runner.run(self._send_batch(list(mails)))
+        return self._runner.run(self._send_batch(iter(mails), on_outcome))
 
     def close(self) -> None:
         if self._runner is not None:
@@ -143,8 +174,16 @@ class SmtpTransport:
         self.connections_opened += 1
         return smtp
 
-    async def _send_batch(self, mails: list[OutgoingMail]) -> dict[int, Exception | None]:
-        results: dict[int, Exception | None] = {}
+    async def _send_batch(
+        self, mails: Iterator[OutgoingMail], on_outcome: OnOutcome | None
+    ) -> dict[int, TransportError | None]:
+        results: dict[int, TransportError | None] = {}
+
+        def report(mail: OutgoingMail, outcome: TransportError | None) -> None:
+            results[mail.outbox_id] = outcome
+            if on_outcome is not None:
+                on_outcome(mail, outcome)
+
         smtp: aiosmtplib.SMTP | None = None
         reconnects_left = 1
         try:
@@ -152,18 +191,17 @@ class SmtpTransport:
                 if smtp is None or not smtp.is_connected:
                     if smtp is not None:
                         if reconnects_left == 0:
-                            results[mail.outbox_id] = TemporaryTransportError("SMTP connection lost")
-                            continue
+                            report(mail, TransportConnectionError("SMTP connection lost again"))
+                            break
                         reconnects_left -= 1
                     try:
                         smtp = await self._connect()
                     except (aiosmtplib.SMTPException, OSError) as error:
                         failure = _error_for(error)
                         log.warning("smtp %s:%s: connect failed (%s)", self.host, self.port, failure.code)
-                        for rest in mails[len(results) :]:
-                            results[rest.outbox_id] = failure
-                        return results
-                results[mail.outbox_id] = await self._send_one(smtp, mail)
+                        report(mail, failure)
+                        break
+                report(mail, await self._send_one(smtp, mail))
         finally:
             if smtp is not None and smtp.is_connected:
                 try:
@@ -172,14 +210,38 @@ class SmtpTransport:
                     smtp.close()
         return results
 
-    async def _send_one(self, smtp: aiosmtplib.SMTP, mail: OutgoingMail) -> TransportError | None:
+    async def _envelope_options(self, smtp: aiosmtplib.SMTP, mail: OutgoingMail) -> list[str]:
+        """MAIL FROM options; raises ``AddressRefusedError`` for an address that cannot be sent."""
+        addresses = [mail.envelope_from, *mail.recipients]
+        for address in addresses:
+            problem = _address_problem(address)
+            if problem is not None:
+                raise AddressRefusedError(f"address refused before sending: {problem}")
+        if smtp.is_ehlo_or_helo_needed:
+            await smtp.ehlo()  # the extensions below are only known after EHLO
         options = []
+        if not all(address.isascii() for address in addresses):
+            if not smtp.supports_extension("smtputf8"):
+                raise AddressRefusedError(
+                    "a non-ASCII address needs SMTPUTF8 (RFC 6531), which the server does not offer"
+                )
+            options.append("SMTPUTF8")
         if not mail.raw.isascii() and smtp.supports_extension("8bitmime"):
             options.append("BODY=8BITMIME")  # RFC 6152; Exchange advertises it
+        return options
+
+    async def _send_one(self, smtp: aiosmtplib.SMTP, mail: OutgoingMail) -> TransportError | None:
         try:
+            options = await self._envelope_options(smtp, mail)
             refused, _reply = await smtp.sendmail(
                 mail.envelope_from, list(mail.recipients), mail.raw, mail_options=options
             )
+        except AddressRefusedError as refused_address:
+            log.warning("outbox %d: not sent (%s)", mail.outbox_id, type(refused_address).__name__)
+            return refused_address
+        except ValueError as error:  # aiosmtplib refuses an address it cannot quote (UnicodeError too)
+            log.warning("outbox %d: not sent (address refused by the SMTP library)", mail.outbox_id)
+            return AddressRefusedError(f"address refused by the SMTP library: {type(error).__name__}")
         except (aiosmtplib.SMTPException, OSError) as error:
             failure = _error_for(error)
             log.warning(

@@ -19,10 +19,12 @@ from mailbot.errors import ConfigError
 from mailbot.register.database import Register
 from mailbot.register.storage import Storage
 from mailbot.rules.decide import Rules
-from mailbot.service.bootstrap import build_source, build_transport, rules_factory, utc_now
+from mailbot.service.bootstrap import ACCEPTED_JOURNAL, build_source, build_transport, rules_factory, utc_now
 from mailbot.templating.templates import TemplateRenderer
+from mailbot.transports.journal import AcceptedJournal
 from mailbot.transports.outbox import OutboxSender
 from mailbot.transports.outgoing import Shell
+from mailbot.transports.refusals import RefusedRecipientsReview
 
 log = logging.getLogger(__name__)
 
@@ -63,8 +65,7 @@ class Console:
     def close(self) -> None:
         if self.outbox is not None:
             self.outbox.transport.close()
-            for source in self.outbox.sources.values():
-                source.close()
+            self.outbox.close()
         self.register.close()
 
 
@@ -81,13 +82,17 @@ def build_console(settings: Settings, *, now: Callable[[], datetime] = utc_now, 
     outbox = None
     if send:
         sources = {name: build_source(mailbox) for name, mailbox in settings.mailboxes.items()}
+        # The same claims, lease and accepted journal as ``mailbot run`` (bootstrap): whichever
+        # process drains a row, it goes once, and a recipient the server refuses raises a review item.
         outbox = OutboxSender(
             register,
-            build_transport(settings),
+            build_transport(settings, on_refused=RefusedRecipientsReview(register, now)),
             sources,
             {name: mailbox.address for name, mailbox in settings.mailboxes.items()},
             max_attempts=settings.transport.max_attempts,
             retry_base_seconds=settings.transport.retry_base_seconds,
+            lease_seconds=settings.transport.claim_lease_seconds,
+            journal=AcceptedJournal(settings.storage_dir / ACCEPTED_JOURNAL),
             now=now,
         )
     return Console(settings, register, shell, outbox, rules_factory(settings), now)

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from support import databases, mailservers
 from support.mailservers import Dovecot, SmtpRelay, TlsFiles
+from support.waiting import HANG_TIMEOUT
 
 from mailbot.sources.imap import ImapSource
 
@@ -80,8 +81,8 @@ class MailWorld:
         """Send as a social worker would: SMTP to the relay → LMTP → the recipients' Dovecot INBOX."""
         self.smtp.send(raw, from_, to)
 
-    def wait_for(self, predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
-        """Poll until ``predicate()`` is truthy and return it; AssertionError after ``timeout`` s."""
+    def wait_for(self, predicate: Callable[[], Any], timeout: float = HANG_TIMEOUT) -> Any:
+        """Poll until ``predicate()`` is truthy and return it; AssertionError after ``timeout`` s (a hang)."""
         return mailservers.wait_for(predicate, timeout)
 
     def add_user(self, address: str, password: str = mailservers.DEFAULT_PASSWORD) -> str:
@@ -98,6 +99,7 @@ def mail(dovecot: Dovecot, smtp_server: SmtpRelay) -> MailWorld:
         dovecot.reset_user(user)
     smtp_server.fail_next(0)
     smtp_server.hang_up_next(0)
+    smtp_server.release()
     smtp_server.deliveries.clear()
     return MailWorld(dovecot, smtp_server)
 
@@ -107,12 +109,14 @@ def make_imap_source(dovecot: Dovecot) -> Iterator[Callable[..., ImapSource]]:
     """Factory: ``make_imap_source(user, server=dovecot, **overrides)`` → an ImapSource on plain IMAP.
 
     Sources are closed after the test. ``overrides`` go to ``ImapSource`` (folders, batch_size, ...).
+    The socket timeouts are generous: on a loaded machine a live server may answer slowly; only a
+    hang should time out.
     """
     made: list[ImapSource] = []
 
     def make(user: str, server: Dovecot | None = None, **overrides: Any) -> ImapSource:
         server = server or dovecot
-        options: dict[str, Any] = {"connect_timeout": 5.0, "read_timeout": 10.0}
+        options: dict[str, Any] = {"connect_timeout": HANG_TIMEOUT, "read_timeout": HANG_TIMEOUT}
         options.update(overrides)
         source = ImapSource(
             user.split("@")[0],

@@ -32,7 +32,7 @@ def test_automatic_mail_gets_zero_replies(mail: Any, tmp_path: Path, monkeypatch
     for name in [*AUTOMATIC, *HUMAN]:
         mail.smtp_send((FIXTURES / name).read_bytes(), EXPECTED[name]["envelope"], CAF)
     count = len(AUTOMATIC) + len(HUMAN)
-    mail.wait_for(lambda: len(mail.imap_messages(CAF)) == count, timeout=30)
+    mail.wait_for(lambda: len(mail.imap_messages(CAF)) == count)
     app = make_app(settings)
     try:
         run_once(app)

@@ -19,6 +19,7 @@ from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session
 from support.configs import MAILBOT, MAILDIR_CONFIG, environment, write_maildir_config
 from support.mailservers import free_port
+from support.waiting import HANG_TIMEOUT
 
 from mailbot.cli import main
 from mailbot.config import Settings, load_settings
@@ -113,6 +114,27 @@ def test_figures_are_aggregates_whatever_the_number_of_rows(register_url: str) -
     register.close()
 
 
+def test_a_sending_row_is_stuck_only_once_its_claim_has_run_out(register_url: str) -> None:
+    """In flight, or held for a Sent lookup, within its lease: not stuck (a restart would not help).
+    Past its lease with no drain taking it over: stuck, counted from the lease's end."""
+    register = Register(register_url)
+    with register.transaction() as session:
+        held = _outbox("sending", 1, NOW - timedelta(hours=2), NOW - timedelta(hours=2))
+        held.claimed_until = NOW + timedelta(minutes=30)  # held: its Sent folder could not be searched
+        session.add(held)
+    with register.transaction() as session:
+        figures = read_figures(session, NOW)
+    assert (figures.outbox, figures.oldest_sending_seconds) == ({"sending": 1}, 0)
+    with register.transaction() as session:
+        overdue = _outbox("sending", 2, NOW - timedelta(hours=1), NOW - timedelta(hours=1))
+        overdue.claimed_until = NOW - timedelta(minutes=20)  # its drain died; nobody took it over
+        session.add(overdue)
+    with register.transaction() as session:
+        figures = read_figures(session, NOW)
+    assert (figures.outbox, figures.oldest_sending_seconds) == ({"sending": 2}, 20 * 60)
+    register.close()
+
+
 def _status(folder: Path, database_url: str) -> subprocess.CompletedProcess[str]:
     config = write_maildir_config(folder)
     return subprocess.run(
@@ -170,7 +192,7 @@ def test_status_says_one_line_and_exits_3_when_the_sqlite_folder_cannot_exist(tm
 
 def _get(url: str) -> tuple[int, str]:
     try:
-        with urllib.request.urlopen(url, timeout=30) as response:
+        with urllib.request.urlopen(url, timeout=HANG_TIMEOUT) as response:
             return response.status, response.read().decode()
     except urllib.error.HTTPError as error:
         return error.code, error.read().decode()
@@ -193,7 +215,7 @@ def test_daemon_serves_health_and_metrics_and_feeds_the_watchdog_only_while_live
     notify_path = tmp_path / "notify.sock"
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     sock.bind(str(notify_path))
-    sock.settimeout(60)
+    sock.settimeout(HANG_TIMEOUT)
     env = environment(NOTIFY_SOCKET=str(notify_path), WATCHDOG_USEC="400000")
     log = (tmp_path / "daemon.log").open("wb")
     daemon = subprocess.Popen([*MAILBOT, "--config", str(config), "run"], env=env, stderr=log)
@@ -227,7 +249,7 @@ def test_daemon_serves_health_and_metrics_and_feeds_the_watchdog_only_while_live
     finally:
         daemon.send_signal(signal.SIGTERM)
         try:
-            daemon.wait(timeout=60)
+            daemon.wait(timeout=HANG_TIMEOUT)
         except subprocess.TimeoutExpired:
             daemon.kill()
             raise

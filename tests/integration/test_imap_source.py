@@ -1,16 +1,24 @@
-"""ImapSource against a real Dovecot: backlog in batches, moves, IDLE, polling, reconnects, Sent, TLS."""
+"""ImapSource against a real Dovecot: backlog in batches, moves, IDLE, polling, reconnects, Sent, TLS.
+
+Nothing here measures time: a test asserts what happened and in what order (the server accepted IDLE,
+then mail was delivered, then the wait returned True), counting IDLE commands (``idle_commands``),
+connections and the delays handed to the injected ``sleep``. A blocking ``wait_for_mail`` runs in a
+background thread while the test waits for a condition; every wait's timeout only catches a hang.
+"""
 
 from __future__ import annotations
 
-import threading
-import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 
 import pytest
 from support import mailservers
 from support.messages import simple_message
+from support.waiting import HANG_TIMEOUT, in_background, wait_until
 
 from mailbot.errors import SourceConnectionError, SourceError
 from mailbot.sources.base import SourceMessage
+from mailbot.sources.imap import ImapSource
 
 pytestmark = pytest.mark.integration
 
@@ -34,6 +42,32 @@ class SleepRecorder:
 
 def body_of(raw: bytes) -> bytes:
     return raw.split(b"\r\n\r\n", 1)[1]
+
+
+@pytest.fixture
+def waiting() -> Iterator[Callable[[ImapSource], Future[bool]]]:
+    """``waiting(source)`` starts ``source.wait_for_mail(HANG_TIMEOUT)`` in a background thread.
+
+    A wait still blocked when the test ends (it failed) is woken with ``interrupt()``, so the source
+    can be closed and no thread outlives the test.
+    """
+    started: list[tuple[ImapSource, Future[bool]]] = []
+
+    def start(source: ImapSource) -> Future[bool]:
+        future = in_background(source.wait_for_mail, HANG_TIMEOUT)
+        started.append((source, future))
+        return future
+
+    yield start
+    for source, future in started:
+        if not future.done():
+            source.interrupt()
+        future.exception(timeout=HANG_TIMEOUT)
+
+
+def in_idle(source: ImapSource, commands: int = 1) -> Callable[[], bool]:
+    """Condition: the server has accepted ``commands`` IDLE commands from ``source`` so far."""
+    return lambda: source.idle_commands >= commands
 
 
 def test_backlog_is_fetched_oldest_first_in_lazy_batches(mail, make_imap_source):
@@ -136,10 +170,15 @@ def test_old_server_without_move_uidplus_or_idle(dovecot_basic, make_imap_source
 
 
 def test_polling_when_idle_is_disabled(mail, make_imap_source):
-    source = make_imap_source(CAF, use_idle=False, poll_interval=0.3)
-    started = time.monotonic()
+    # Dovecot offers IDLE, but the mailbox is configured to poll: wait_for_mail sleeps one poll
+    # interval (or the timeout, when shorter) and says "look again", without an IDLE command.
+    sleeps = SleepRecorder()
+    source = make_imap_source(CAF, use_idle=False, poll_interval=0.3, sleep=sleeps)
     assert source.wait_for_mail(timeout=10.0) is True
-    assert 0.25 <= time.monotonic() - started < 1.0
+    assert source.wait_for_mail(timeout=0.1) is True
+    assert sleeps.delays == [0.3, 0.1]
+    assert source.idle_commands == 0
+    assert mail.dovecot.idling(CAF) == 0
 
 
 def test_fetch_sees_mail_delivered_since_the_last_command(mail, make_imap_source):
@@ -153,38 +192,35 @@ def test_fetch_sees_mail_delivered_since_the_last_command(mail, make_imap_source
     assert source.connections_opened == 1
 
 
-def test_idle_wakes_within_a_second_of_a_delivery(mail, make_imap_source):
+def test_idle_wakes_on_a_delivery(mail, make_imap_source, waiting):
     source = make_imap_source(CAF)
     assert list(source.fetch_waiting(limit=10)) == []
-    sent_at: list[float] = []
-
-    def deliver() -> None:
-        mail.smtp_send(simple_message(SW, CAF), SW, CAF)
-        sent_at.append(time.monotonic())
-
-    timer = threading.Timer(0.5, deliver)
-    timer.start()
-    try:
-        woke = source.wait_for_mail(timeout=15.0)
-        woke_at = time.monotonic()
-    finally:
-        timer.join()
-    assert woke is True
-    assert woke_at - sent_at[0] < 1.0
+    woke = waiting(source)
+    wait_until(in_idle(source))  # the server said "+ idling": from here on only IDLE can wake it
+    wait_until(lambda: mail.dovecot.idling(CAF) == 1)  # and its process shows the session in IDLE
+    mail.smtp_send(simple_message(SW, CAF), SW, CAF)
+    # Woken by the server's EXISTS during that one IDLE: no re-issue, no reconnect, no timeout.
+    assert woke.result(timeout=HANG_TIMEOUT) is True
+    assert (source.idle_commands, source.connections_opened) == (1, 1)
     assert len(list(source.fetch_waiting(limit=10))) == 1
 
 
-def test_idle_reissued_and_quiet_mailbox_times_out(mail, make_imap_source):
-    source = make_imap_source(CAF, idle_timeout=0.3)
+def test_a_quiet_idle_is_reissued_and_still_wakes_on_mail(mail, make_imap_source, waiting):
+    # RFC 2177: a client re-issues IDLE before the server's inactivity cut-off (29 min in production).
+    source = make_imap_source(CAF, idle_timeout=0.2)
     list(source.fetch_waiting(limit=10))
-    started = time.monotonic()
-    assert source.wait_for_mail(timeout=1.2) is False
-    assert 1.1 <= time.monotonic() - started < 2.5
-    # Still usable after several IDLE/DONE rounds.
-    timer = threading.Timer(0.4, lambda: mail.smtp_send(simple_message(SW, CAF), SW, CAF))
-    timer.start()
-    assert source.wait_for_mail(timeout=10.0) is True
-    timer.join()
+    woke = waiting(source)
+    wait_until(in_idle(source, 3))  # two quiet periods ended with DONE and IDLE was sent again
+    assert not woke.done()
+    mail.smtp_send(simple_message(SW, CAF), SW, CAF)
+    assert woke.result(timeout=HANG_TIMEOUT) is True
+    assert source.connections_opened == 1  # every round on the one session
+
+
+def test_a_quiet_mailbox_times_out(mail, make_imap_source):
+    source = make_imap_source(CAF, idle_timeout=0.2)
+    list(source.fetch_waiting(limit=10))
+    assert source.wait_for_mail(timeout=0.5) is False  # nothing was delivered: only the timeout ends it
     assert source.connections_opened == 1
 
 
@@ -193,9 +229,9 @@ def test_mail_that_arrived_while_busy_wakes_at_once(mail, make_imap_source):
     assert list(source.fetch_waiting(limit=10)) == []
     mail.smtp_send(simple_message(SW, CAF), SW, CAF)
     mail.wait_for(lambda: mail.imap_messages(CAF))
-    started = time.monotonic()
-    assert source.wait_for_mail(timeout=10.0) is True
-    assert time.monotonic() - started < 0.5
+    # Found by the check before IDLE: True without waiting for the server (no IDLE command at all).
+    assert source.wait_for_mail(timeout=HANG_TIMEOUT) is True
+    assert source.idle_commands == 0
     # Once fetched, it no longer counts as new even though it is still in the inbox.
     assert len(list(source.fetch_waiting(limit=10))) == 1
     assert source.wait_for_mail(timeout=0.3) is False
@@ -205,24 +241,21 @@ def test_reconnects_after_the_server_drops_the_connection(mail, make_imap_source
     mail.append(CAF, "INBOX", simple_message())
     source = make_imap_source(CAF)
     assert len(list(source.fetch_waiting(limit=10))) == 1
-    mail.dovecot.kick(CAF)
-    time.sleep(0.2)
+    mail.dovecot.kick(CAF)  # returns once the server's side of the session is gone
     (message,) = source.fetch_waiting(limit=10)
     source.mark_done(message, "processed")
     assert source.connections_opened == 2
     assert len(mail.imap_messages(CAF, "Processed")) == 1
 
 
-def test_kicked_while_idling_reconnects_and_reports_possible_mail(mail, make_imap_source):
+def test_kicked_while_idling_reconnects_and_reports_possible_mail(mail, make_imap_source, waiting):
     source = make_imap_source(CAF)
     list(source.fetch_waiting(limit=10))
-    timer = threading.Timer(0.4, mail.dovecot.kick, args=(CAF,))
-    timer.start()
-    started = time.monotonic()
-    assert source.wait_for_mail(timeout=15.0) is True
-    timer.join()
-    assert time.monotonic() - started < 3.0
-    assert source.connections_opened == 2
+    woke = waiting(source)
+    wait_until(in_idle(source))
+    mail.dovecot.kick(CAF)
+    assert woke.result(timeout=HANG_TIMEOUT) is True
+    assert (source.idle_commands, source.connections_opened) == (1, 2)
     assert list(source.fetch_waiting(limit=10)) == []
 
 
@@ -311,7 +344,6 @@ def test_append_sent_after_a_dropped_connection_files_one_copy(mail, make_imap_s
     source = make_imap_source(CAF)
     assert source.has_sent("<first@mailbot.lancashire.gov.uk>") is False
     mail.dovecot.kick(CAF)
-    time.sleep(0.2)
     source.append_sent(simple_message(CAF, SW, message_id="<first@mailbot.lancashire.gov.uk>"))
     assert len(mail.imap_messages(CAF, "Sent")) == 1
     assert source.connections_opened == 2

@@ -35,9 +35,13 @@ def settings_for(
     database_url: str,
     monkeypatch: Any,
     web: dict[str, Any] | None = None,
+    *,
+    transport: dict[str, Any] | None = None,
     **workflow: Any,
 ) -> Settings:
-    """Settings for both mailboxes on the test Dovecot and the SMTP relay; passwords via env vars."""
+    """Settings for both mailboxes on the test Dovecot and the SMTP relay; passwords via env vars.
+
+    ``transport`` adds keys to the ``[transport]`` table (e.g. ``claim_lease_seconds``)."""
     for user, variable in ((CAF, "MAILBOT_TEST_CAF_PASSWORD"), (WPEHS, "MAILBOT_TEST_WPEHS_PASSWORD")):
         monkeypatch.setenv(variable, dovecot.passwords[user])
 
@@ -76,6 +80,7 @@ def settings_for(
             "kind": "smtp",
             "smtp": {"host": smtp.host, "port": smtp.port, "tls": "none"},
             "retry_base_seconds": 1,
+            **(transport or {}),
         },
         "documents": {"workers": 2, "timeout_seconds": 30},
         "workflow": workflow,

@@ -21,6 +21,7 @@ from oidc_provider_mock import run_server_in_thread
 from mailbot.web.app import create_app
 from mailbot.web.console import Console
 from support.mailservers import free_port, wait_for
+from support.waiting import HANG_TIMEOUT
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -55,7 +56,7 @@ def identity_provider() -> Iterator[str]:
 def add_person(issuer: str, email: str, name: str, roles: list[str]) -> None:
     """Tell the provider who ``email`` is and which groups they are in (as Entra ID would say)."""
     claims = {"email": email, "name": name, "groups": [GROUPS[r] for r in roles]}
-    response = httpx.put(f"{issuer}/users/{quote(email)}", json=claims, timeout=10)
+    response = httpx.put(f"{issuer}/users/{quote(email)}", json=claims, timeout=HANG_TIMEOUT)
     response.raise_for_status()
 
 
@@ -85,11 +86,11 @@ def serve(console: Console) -> Iterator[str]:
     thread = threading.Thread(target=server.run, name="console", daemon=True)
     thread.start()
     try:
-        wait_for(lambda: server.started, timeout=30)
+        wait_for(lambda: server.started)
         yield web.base_url
     finally:
         server.should_exit = True
-        thread.join(timeout=30)
+        thread.join(timeout=HANG_TIMEOUT)
 
 
 def sign_in(page: Any, base_url: str, email: str) -> None:

@@ -29,7 +29,7 @@ def admin_url() -> str:
     problems = []
     for url in candidates:
         try:
-            with psycopg.connect(url, connect_timeout=5) as conn:
+            with psycopg.connect(url, connect_timeout=30) as conn:
                 row = conn.execute(
                     "select rolcreatedb or rolsuper from pg_roles where rolname = current_user"
                 ).fetchone()

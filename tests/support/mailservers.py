@@ -30,6 +30,8 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 
+from support.waiting import HANG_TIMEOUT, wait_until
+
 DOVECOT_BINARY = "/usr/sbin/dovecot"
 DOVEADM_BINARY = "/usr/bin/doveadm"
 LOOPBACK = "127.0.0.1"
@@ -64,16 +66,12 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_for(predicate: Callable[[], Any], timeout: float = 10.0, interval: float = 0.05) -> Any:
-    """Poll ``predicate`` until it returns something truthy and return that; AssertionError on timeout."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = predicate()
-        if result:
-            return result
-        if time.monotonic() >= deadline:
-            raise AssertionError(f"condition not met within {timeout:.1f}s: {predicate!r}")
-        time.sleep(interval)
+def wait_for(predicate: Callable[[], Any], timeout: float = HANG_TIMEOUT, interval: float = 0.05) -> Any:
+    """Poll ``predicate`` until it returns something truthy and return that; AssertionError on timeout.
+
+    ``support.waiting.wait_until`` with a slower poll (each call here is usually an IMAP login).
+    """
+    return wait_until(predicate, timeout, interval)
 
 
 def _wait_for_greeting(port: int, timeout: float, *, expect: bytes, process: subprocess.Popen[bytes]) -> None:
@@ -83,7 +81,7 @@ def _wait_for_greeting(port: int, timeout: float, *, expect: bytes, process: sub
         if process.poll() is not None:
             raise ServerStartError(f"server exited with status {process.returncode} before listening")
         try:
-            with socket.create_connection((LOOPBACK, port), timeout=1.0) as sock:
+            with socket.create_connection((LOOPBACK, port), timeout=10.0) as sock:
                 greeting = sock.recv(1024)
                 if expect in greeting:
                     return
@@ -152,6 +150,9 @@ _CONFIG = """\
 # Throwaway Dovecot for mailbot's test suite; everything lives under {root}.
 protocols = imap lmtp
 listen = {host}
+# Process titles name each IMAP session's user and running command ("imap [user ip IDLE]"): tests
+# read them to know, from the server's side, that a client waits in IDLE or that a session has ended.
+verbose_proctitle = yes
 instance_name = {instance}
 base_dir = {root}/run
 state_dir = {root}/state
@@ -299,8 +300,8 @@ class Dovecot:
             stderr=(self.root / "dovecot.stderr").open("ab"),
         )
         try:
-            _wait_for_greeting(self.imap_port, 15.0, expect=b"* OK", process=self.process)
-            _wait_for_greeting(self.lmtp_port, 15.0, expect=b"220", process=self.process)
+            _wait_for_greeting(self.imap_port, HANG_TIMEOUT, expect=b"* OK", process=self.process)
+            _wait_for_greeting(self.lmtp_port, HANG_TIMEOUT, expect=b"220", process=self.process)
         except ServerStartError as error:
             self.stop()
             raise ServerStartError(f"Dovecot did not start: {error}\n{self.log_tail()}") from error
@@ -332,10 +333,10 @@ class Dovecot:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             try:
-                self.process.wait(timeout=10)
+                self.process.wait(timeout=HANG_TIMEOUT)
             except subprocess.TimeoutExpired:
                 self.process.kill()
-                self.process.wait(timeout=5)
+                self.process.wait(timeout=HANG_TIMEOUT)
         self.process = None
         deadline = time.monotonic() + 0.5
         while (pids := self._own_processes()) and time.monotonic() < deadline:
@@ -343,12 +344,7 @@ class Dovecot:
         for pid in pids:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-
-    def restart(self, pause: float = 0.0) -> None:
-        """Stop and start again on the same ports: every open IMAP connection is dropped."""
-        self.stop()
-        time.sleep(pause)
-        self.resume()
+        wait_for(lambda: not self._own_processes())
 
     def log_tail(self, lines: int = 30) -> str:
         texts = []
@@ -372,7 +368,7 @@ class Dovecot:
         self.passwords[address] = password
         self._write_users()
         # passwd-file notices a change by mtime (1 s resolution on some filesystems); make sure it sees it.
-        wait_for(lambda: self._can_login(address), timeout=5.0)
+        wait_for(lambda: self._can_login(address))
         return address
 
     def has_user(self, address: str) -> bool:
@@ -391,7 +387,7 @@ class Dovecot:
     @contextlib.contextmanager
     def client(self, user: str) -> Iterator[IMAPClient]:
         """A logged-in IMAPClient (plain IMAP on loopback) for ``user``; logs out afterwards."""
-        imap = IMAPClient(self.host, self.imap_port, ssl=False, timeout=10)
+        imap = IMAPClient(self.host, self.imap_port, ssl=False, timeout=HANG_TIMEOUT)
         try:
             imap.login(user.lower(), self.passwords[user.lower()])
             yield imap
@@ -461,7 +457,12 @@ class Dovecot:
         return not any(any((maildir / sub).iterdir()) for sub in ("new", "cur") if (maildir / sub).exists())
 
     def kick(self, user: str) -> None:
-        """Disconnect every IMAP session of ``user`` (``doveadm kick``), as a server restart would."""
+        """Disconnect every IMAP session of ``user`` (``doveadm kick``), as a server restart would.
+
+        Returns once the imap processes that served those sessions have exited, so their sockets are
+        closed: the client's next command is sure to find the connection gone.
+        """
+        sessions = {pid for pid, _command in self.imap_sessions(user)}
         result = subprocess.run(
             [DOVEADM_BINARY, "-c", str(self.config_path), "kick", user.lower()],
             check=False,
@@ -469,6 +470,28 @@ class Dovecot:
         )
         if result.returncode not in (0, 68):  # 68 (EX_NOUSER): the user had no session to kick
             raise RuntimeError(f"doveadm kick failed: {result.stderr.decode(errors='replace')}")
+        wait_for(lambda: not sessions & {pid for pid, _command in self.imap_sessions(user)})
+
+    def imap_sessions(self, user: str) -> list[tuple[int, str]]:
+        """``(pid, command)`` of each IMAP session ``user`` has open now; command is "" between commands.
+
+        Read from the imap processes' titles (``verbose_proctitle``: ``imap [user ip IDLE]``); one
+        process serves one session.
+        """
+        prefix = f"dovecot-{self.instance_name}/imap [".encode()
+        sessions = []
+        for pid in self._own_processes():
+            with contextlib.suppress(OSError):
+                title = (Path("/proc") / str(pid) / "cmdline").read_bytes().rstrip(b"\0")
+                if title.startswith(prefix) and title.endswith(b"]"):
+                    fields = title[len(prefix) : -1].decode(errors="replace").split()
+                    if fields and fields[0] == user.lower():
+                        sessions.append((pid, " ".join(fields[2:])))
+        return sessions
+
+    def idling(self, user: str) -> int:
+        """How many of ``user``'s IMAP sessions are waiting in IDLE now, as the server sees them."""
+        return sum(command == "IDLE" for _pid, command in self.imap_sessions(user))
 
 
 def start_dovecot(tls: TlsFiles, *, imap_capability: str | None = None) -> Dovecot:
@@ -507,6 +530,11 @@ class LmtpDeliveryHandler:
 
     ``fail_next(n)`` makes the next ``n`` DATA commands answer ``451`` (for retry tests); unknown
     recipients get ``550 5.1.1`` at RCPT time (for bounce tests).
+
+    Holding makes a batch observable: ``hold_after(n)`` lets DATA through until ``n`` messages have
+    been accepted, then holds the next DATA — fully received, not yet answered — until ``release()``
+    (``holding`` is set meanwhile). A client killed while its DATA is held never gets a reply, and
+    the held message is then dropped, not delivered: from the client's side it was never accepted.
     """
 
     def __init__(self, lmtp_host: str, lmtp_port: int, is_known: Callable[[str], bool]) -> None:
@@ -518,6 +546,42 @@ class LmtpDeliveryHandler:
         self._hangups_left = 0
         self._failure_reply = "451 4.3.0 Temporary failure, try again later"
         self._lock = threading.Lock()
+        self._hold_after: int | None = None
+        self.holding = threading.Event()
+        self.dropped = 0  # held messages whose client went away: never delivered
+
+    def hold_after(self, accepted: int) -> None:
+        """Hold every DATA once ``accepted`` messages have been delivered (until ``release``)."""
+        with self._lock:
+            self._hold_after = accepted
+
+    def pause(self) -> None:
+        """Hold every DATA from now on (until ``release``)."""
+        with self._lock:
+            self._hold_after = len(self.deliveries)
+
+    def release(self) -> None:
+        """Let held and future DATA through."""
+        with self._lock:
+            self._hold_after = None
+        self.holding.clear()
+
+    async def _wait_while_held(self) -> None:
+        try:
+            while True:
+                with self._lock:
+                    held = self._hold_after is not None and len(self.deliveries) >= self._hold_after
+                if not held:
+                    return
+                self.holding.set()
+                # Awaiting (not blocking) lets aiosmtpd notice a client that went away: it cancels
+                # this handler, and the message is dropped.
+                await asyncio.sleep(0.01)
+        except asyncio.CancelledError:
+            with self._lock:
+                self.dropped += 1
+            self.holding.clear()
+            raise
 
     def fail_next(self, count: int, reply: str = "451 4.3.0 Temporary failure, try again later") -> None:
         with self._lock:
@@ -538,6 +602,7 @@ class LmtpDeliveryHandler:
             self._hangups_left = count
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        await self._wait_while_held()
         with self._lock:
             if self._hangups_left > 0:
                 self._hangups_left -= 1
@@ -560,7 +625,7 @@ class LmtpDeliveryHandler:
     def _deliver(self, mail_from: str, recipient: str, raw: bytes) -> str | None:
         """One LMTP transaction per recipient (smtplib reads only one reply after LMTP DATA)."""
         try:
-            with smtplib.LMTP(self.lmtp_host, self.lmtp_port, timeout=10) as lmtp:
+            with smtplib.LMTP(self.lmtp_host, self.lmtp_port, timeout=HANG_TIMEOUT) as lmtp:
                 lmtp.sendmail(mail_from, [recipient], raw)
         except smtplib.SMTPRecipientsRefused as error:
             code, text = next(iter(error.recipients.values()))
@@ -600,10 +665,19 @@ class SmtpRelay:
     def hang_up_next(self, count: int) -> None:
         self.handler.hang_up_next(count)
 
+    def hold_after(self, accepted: int) -> None:
+        self.handler.hold_after(accepted)
+
+    def pause(self) -> None:
+        self.handler.pause()
+
+    def release(self) -> None:
+        self.handler.release()
+
     def send(self, raw: bytes, mail_from: str, to: str | Iterable[str]) -> None:
         """Inject a message as a social worker's mail server would (plain SMTP → LMTP → Dovecot)."""
         recipients = [to] if isinstance(to, str) else list(to)
-        with smtplib.SMTP(self.host, self.port, timeout=10) as smtp:
+        with smtplib.SMTP(self.host, self.port, timeout=HANG_TIMEOUT) as smtp:
             smtp.sendmail(mail_from, recipients, raw)
 
     def stop(self) -> None:
@@ -622,7 +696,14 @@ def start_smtp_relay(dovecot: Dovecot, tls: TlsFiles) -> SmtpRelay:
         return AuthResult(success=False, handled=False)
 
     handler = LmtpDeliveryHandler(dovecot.host, dovecot.lmtp_port, dovecot.has_user)
-    common: dict[str, Any] = {"authenticator": authenticate, "auth_require_tls": True, "ready_timeout": 10}
+    # No SMTPUTF8 (aiosmtpd's Controller offers it by default): like many relays, so a non-ASCII
+    # address meets the refusal mailbot must survive.
+    common: dict[str, Any] = {
+        "authenticator": authenticate,
+        "auth_require_tls": True,
+        "ready_timeout": HANG_TIMEOUT,
+        "enable_SMTPUTF8": False,
+    }
     plain = Controller(
         handler, hostname=LOOPBACK, port=free_port(), tls_context=tls.server_context(), **common
     )

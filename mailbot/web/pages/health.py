@@ -120,7 +120,8 @@ def retry(request: Request, form: FormData, user: User) -> Response:
         row = session.get(Outbox, int(request.path_params["outbox_id"]), with_for_update=True)
         if row is None or row.state not in ("failed", "pending"):
             return refused(request, "That email is not waiting or failed; nothing to retry.", 409)
-        row.state, row.next_attempt_at = "pending", now
+        # A person asked for it to go again: due now, with no claim left over from the last attempt.
+        row.state, row.next_attempt_at, row.claimed_until = "pending", now, None
         session.add(Event(at=now, kind="send_retried", request_id=row.request_id, detail={"outbox": row.id}))
     return RedirectResponse(
         "/health?done=retry", status_code=303, background=BackgroundTask(console.send_now)

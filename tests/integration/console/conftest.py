@@ -13,6 +13,7 @@ from playwright.sync_api import Browser, Playwright, sync_playwright
 from support import console as web
 from support.apps import make_app, settings_for
 from support.mailservers import free_port
+from support.waiting import HANG_TIMEOUT
 
 from mailbot.service.bootstrap import App
 from mailbot.service.daemon import run_once
@@ -99,6 +100,7 @@ class ConsoleWorld:
         """A new browser context signed in as ``email`` with ``roles``; returns its page."""
         web.add_person(self.issuer, email, name, roles)
         context = self.browser.new_context(bypass_csp=bypass_csp, accept_downloads=True)
+        context.set_default_timeout(HANG_TIMEOUT * 1000)  # a hang guard: the CI machine is busy
         page = context.new_page()
         web.sign_in(page, self.base_url, email)
         return page

@@ -42,14 +42,13 @@ def test_allocator_allocates_on_the_board_and_undoes_it(world: Any) -> None:
     page.wait_for_url(f"{world.base_url}/board?done=SD-000002")
     web.screenshot(page, "board-allocated")
 
-    (feedback_raw,) = world.mail.wait_for(lambda: world.mail.imap_messages(SW), timeout=30)
+    (feedback_raw,) = world.mail.wait_for(lambda: world.mail.imap_messages(SW))
     feedback = parsed(feedback_raw)
     assert feedback["Subject"].startswith("WPEHS worker allocated") and URN in feedback["Subject"]
     assert "[SD-000002]" in feedback["Subject"]
     assert "Priya Shah" in feedback.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
     caf_mail = world.mail.wait_for(
         lambda: [parsed(r) for r in world.mail.imap_messages(CAF) if b"New lead professional" in r],
-        timeout=30,
     )
     (update,) = caf_mail
     assert URN in update["Subject"]
@@ -71,7 +70,7 @@ def test_allocator_allocates_on_the_board_and_undoes_it(world: Any) -> None:
     world.mail.dovecot.reset_user(SW)
     page.get_by_role("button", name=f"Undo allocation of {URN}").click()
     page.wait_for_url(f"{world.base_url}/board?done=undone-SD-000002")
-    (withdrawn,) = world.mail.wait_for(lambda: world.mail.imap_messages(SW), timeout=30)
+    (withdrawn,) = world.mail.wait_for(lambda: world.mail.imap_messages(SW))
     assert parsed(withdrawn)["Subject"] == f"Allocation withdrawn: URN {URN} [SD-000002]"
     assert page.get_by_role("button", name=f"Allocate {URN}").is_visible()  # back on the board
     with world.app.register.transaction() as session:

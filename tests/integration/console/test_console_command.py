@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 from support.mailservers import free_port, wait_for
+from support.waiting import HANG_TIMEOUT
 
 pytestmark = pytest.mark.integration
 MAILBOT = [sys.executable, "-m", "mailbot.cli"]
@@ -67,22 +68,22 @@ def test_mailbot_web_serves_the_console_and_stops_on_sigterm(tmp_path: Path) -> 
 
         def up() -> httpx.Response | None:
             try:
-                return httpx.get(f"{base}/", timeout=5)
+                return httpx.get(f"{base}/", timeout=HANG_TIMEOUT)
             except httpx.TransportError:
                 return None
 
-        home = wait_for(up, timeout=60)
+        home = wait_for(up)
         assert home.status_code == 303 and home.headers["location"] == "/sign-in"
-        signed_out = httpx.get(f"{base}/signed-out", timeout=5)
+        signed_out = httpx.get(f"{base}/signed-out", timeout=HANG_TIMEOUT)
         assert signed_out.status_code == 200 and "Sign in" in signed_out.text
         assert "script-src 'self'" in signed_out.headers["content-security-policy"]
         assert signed_out.headers["strict-transport-security"].startswith("max-age=")  # https base_url
-        css = httpx.get(f"{base}/govuk/govuk-frontend.min.css", timeout=5)
+        css = httpx.get(f"{base}/govuk/govuk-frontend.min.css", timeout=HANG_TIMEOUT)
         assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
-        assert httpx.post(f"{base}/sign-out", timeout=5).status_code == 403
+        assert httpx.post(f"{base}/sign-out", timeout=HANG_TIMEOUT).status_code == 403
     finally:
         process.send_signal(signal.SIGTERM)
-        process.wait(timeout=30)
+        process.wait(timeout=HANG_TIMEOUT)
     # uvicorn shuts down gracefully, then lets the signal end the process, as a service manager expects.
     assert process.returncode in (0, -signal.SIGTERM)
     assert b"Finished server process" in process.stderr.read()  # type: ignore[union-attr]

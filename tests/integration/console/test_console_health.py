@@ -32,14 +32,14 @@ def test_a_failed_send_is_shown_with_its_error_and_retried(world: Any) -> None:
     web.screenshot(page, "health-failed")
     page.get_by_role("button", name="Retry email 1").click()
     page.wait_for_url(f"{world.base_url}/health?done=retry")
-    (raw,) = world.mail.wait_for(lambda: world.mail.imap_messages(SW), timeout=30)
+    (raw,) = world.mail.wait_for(lambda: world.mail.imap_messages(SW))
     assert parsed(raw)["Subject"] == "URN LAN-000001-5 issued [SD-000001]"
 
     def sent() -> bool:
         with world.app.register.transaction() as session:
             return session.execute(select(Outbox.state)).scalar_one() == "sent"
 
-    world.mail.wait_for(sent, timeout=30)  # delivered first; then the drain records it
+    world.mail.wait_for(sent)  # delivered first; then the drain records it
     with world.app.register.transaction() as session:
         assert session.execute(select(Event.actor).where(Event.kind == "send_retried")).scalar_one() == (
             "console:jo.caf@lancashire.gov.uk"

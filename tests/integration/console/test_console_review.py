@@ -65,7 +65,7 @@ def test_caf_member_links_an_ambiguous_child_to_the_existing_case(world: Any) ->
     page.get_by_role("button", name="Confirm and send").click()
     page.wait_for_url(f"{world.base_url}/review?done=SD-000002")
 
-    (raw,) = world.mail.wait_for(lambda: world.mail.imap_messages(SW), timeout=30)
+    (raw,) = world.mail.wait_for(lambda: world.mail.imap_messages(SW))
     reply = parsed(raw)
     assert reply["Subject"] == "Existing URN LAN-000001-5 [SD-000002]"
     assert reply["To"] == SW

@@ -525,6 +525,40 @@ def test_no_sender_goes_to_review() -> None:
     )
 
 
+def test_a_sender_mail_cannot_be_sent_to_goes_to_review_with_the_reason_and_no_reply() -> None:
+    problem = "the part before the @-sign is not ASCII; replying needs SMTPUTF8, which mailbot does not use"
+    message = inbound(
+        "URN request",
+        body(children=(CHILD,), consent=CONSENTED),
+        (assessment(),),
+        sender=None,
+        address_problem=problem,
+    )
+    decision = decide(message, RegisterView(), rules())
+    assert decision == Decision(
+        None,
+        "review",
+        (Review("unusable_sender", f"mail cannot be sent to the From address: {problem}"),),
+        message_state="review",
+    )
+
+
+def test_an_unusable_address_that_hides_another_one_is_an_untrusted_sender() -> None:
+    """``"evil@evil.example, x"@lancashire.gov.uk``: a quoting trick to look trusted (issue 11b), not
+    merely an address that cannot be replied to; still no reply of any kind."""
+    message = inbound(
+        "URN request",
+        body(children=(CHILD,), consent=CONSENTED),
+        (assessment(),),
+        sender=None,
+        address_problem="Quoting the part before the @-sign is not allowed here.",
+        address_trick=True,
+    )
+    decision = decide(message, RegisterView(), rules())
+    assert decision.message_state == "review"
+    assert [(type(a).__name__, a.reason) for a in decision.actions] == [("Review", "untrusted_sender")]
+
+
 @pytest.mark.parametrize(
     "sender", ["someone@gmail.com", "x@evil-lancashire.gov.uk", "x@lancashire.gov.uk.example.com"]
 )

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from support.waiting import HANG_TIMEOUT
 
 from mailbot.config import HealthSection
 from mailbot.register.health import RegisterFigures
@@ -103,7 +104,7 @@ def test_json_keeps_the_flat_counts_scripts_read() -> None:
 def notify_socket(tmp_path: Path) -> Iterator[socket.socket]:
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     sock.bind(str(tmp_path / "notify"))
-    sock.settimeout(30)
+    sock.settimeout(HANG_TIMEOUT)
     yield sock
     sock.close()
 
@@ -118,7 +119,7 @@ def test_notify_reaches_an_abstract_namespace_socket() -> None:
     name = f"mailbot-test-{os.getpid()}"
     with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
         sock.bind("\0" + name)
-        sock.settimeout(30)
+        sock.settimeout(HANG_TIMEOUT)
         assert notify("READY=1", {"NOTIFY_SOCKET": "@" + name})
         assert sock.recv(4096) == b"READY=1"
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 import io
 import os
 import signal
-import threading
-import time
 import zipfile
 from functools import cache
 from pathlib import Path
 
 from reader_builders import docx_bytes, rezip, tnef_bytes
+from support.waiting import HANG_TIMEOUT, in_background, wait_until
 
 from mailbot.domain.content import DocumentLimits, InputFile
 from mailbot.domain.urn import UrnScheme
@@ -27,14 +26,18 @@ def docx_file(name: str, text: str) -> InputFile:
 
 @cache
 def slow_docx() -> InputFile:
-    """A large but honest document (30,000 paragraphs) that takes well over a second to read and extract."""
+    """A large but honest document (200,000 paragraphs): several seconds of CPU to read and extract.
+
+    Far longer than the one-second limit below, so it always times out (load only makes it slower),
+    and long enough that a test can catch its worker in the middle of it.
+    """
     payload = docx_bytes(lambda d: d.add_paragraph("placeholder"))
     with zipfile.ZipFile(io.BytesIO(payload)) as archive:
         body = archive.read("word/document.xml").decode()
     paragraph = (
         "<w:p><w:r><w:t>Paragraph {0}: the family have engaged with the plan of support.</w:t></w:r></w:p>"
     )
-    many = "".join(paragraph.format(n) for n in range(30000))
+    many = "".join(paragraph.format(n) for n in range(200_000))
     body = body.replace("<w:body>", "<w:body>" + many, 1)
     return InputFile(
         "huge assessment.docx",
@@ -70,47 +73,51 @@ def test_pool_keeps_order_and_expands_containers():
 
 
 def test_timeout_kills_the_worker_and_the_pool_carries_on():
-    with DocumentPool(DocumentLimits(workers=1, timeout_seconds=0.2), None, SCHEME) as pool:
-        started = time.monotonic()
+    # One second: seconds of work for the slow document, ~10 ms for the next one on a fresh worker.
+    with DocumentPool(DocumentLimits(workers=1, timeout_seconds=1.0), None, SCHEME) as pool:
         facts = pool.read([slow_docx(), docx_file("after.docx", "After")])
-        assert time.monotonic() - started < 20
     assert [p.code for p in facts[0].problems] == ["timeout"]
     assert facts[0].sha256 is not None
     assert facts[1].file == "after.docx" and facts[1].problems == ()
 
 
-def _parents() -> dict[int, int]:
-    parents = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, ValueError):
-                continue
-    return parents
+def _stat(pid: int) -> list[str]:
+    """/proc/<pid>/stat after the command name: state, ppid, ... (proc(5) fields 3 onwards)."""
+    return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
 
 
 def _worker_pids() -> set[int]:
-    """Our grandchildren: document workers forked by the forkserver (which is our child)."""
-    parents = _parents()
-    children = {pid for pid, parent in parents.items() if parent == os.getpid()}
-    return {pid for pid, parent in parents.items() if parent in children}
+    """Document workers: the children of our forkserver child (not, say, Dovecot's processes)."""
+    parents: dict[int, int] = {}
+    forkservers = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int(_stat(int(entry.name))[1])
+                if b"multiprocessing.forkserver" in (entry / "cmdline").read_bytes():
+                    forkservers.add(int(entry.name))
+            except (OSError, ValueError):
+                continue
+    ours = {pid for pid in forkservers if parents.get(pid) == os.getpid()}
+    return {pid for pid, parent in parents.items() if parent in ours}
+
+
+def _cpu_seconds(pid: int) -> float:
+    """CPU time ``pid`` has used (user + system), from /proc/<pid>/stat."""
+    fields = _stat(pid)
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def test_worker_crash_becomes_corrupt_problem():
-    with DocumentPool(DocumentLimits(workers=1, timeout_seconds=60), None, SCHEME) as pool:
+    leftovers = _worker_pids()  # a worker of an earlier pool may still be on its way out
+    with DocumentPool(DocumentLimits(workers=1, timeout_seconds=HANG_TIMEOUT), None, SCHEME) as pool:
         pool.read([docx_file("warm-up.docx", "x")])  # the worker exists and is idle
-        before = _worker_pids()
-        assert before
-
-        def kill_worker_soon() -> None:
-            time.sleep(0.5)  # the slow document is being read by now
-            for pid in _worker_pids() & before:
-                os.kill(pid, signal.SIGKILL)  # what the kernel's OOM killer does to a worker
-
-        killer = threading.Thread(target=kill_worker_soon)
-        killer.start()
-        facts = pool.read([slow_docx(), docx_file("after.docx", "After")])
-        killer.join()
+        (worker,) = _worker_pids() - leftovers
+        idle = _cpu_seconds(worker)
+        reading = in_background(pool.read, [slow_docx(), docx_file("after.docx", "After")])
+        # Half a second of CPU spent since it was idle: the worker is in the middle of the slow document.
+        wait_until(lambda: _cpu_seconds(worker) >= idle + 0.5)
+        os.kill(worker, signal.SIGKILL)  # what the kernel's OOM killer does to a worker
+        facts = reading.result(timeout=HANG_TIMEOUT)
     assert [p.code for p in facts[0].problems] == ["corrupt"]
     assert facts[1].problems == ()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -226,11 +225,13 @@ def test_garbage_defects_are_exact() -> None:
     assert "no header fields" in parse_message(load("garbage.eml")).defects
 
 
-def test_every_fixture_parses_fast() -> None:
-    started = time.perf_counter()
-    for path in FIXTURES.glob("*.eml"):
-        parse_message(path.read_bytes())
-    assert time.perf_counter() - started < 2.0
+def test_every_fixture_parses_without_raising() -> None:
+    # How long parsing takes is a benchmark figure (benchmarks/parsing.py), not a test.
+    paths = sorted(FIXTURES.glob("*.eml"))
+    assert len(paths) > 10
+    for path in paths:
+        message = parse_message(path.read_bytes())
+        assert isinstance(message.defects, tuple), path.name
 
 
 def test_message_ids() -> None:

@@ -1,12 +1,8 @@
-"""Extraction stays linear in a document's size: a huge document costs milliseconds per thousand lines."""
+"""A huge synthetic assessment, for tests and benchmarks of how extraction's cost grows with size."""
 
 from __future__ import annotations
 
-import time
-
 from mailbot.domain.content import Block, Cell, DocumentContent, Paragraph, Table
-from mailbot.domain.urn import UrnScheme
-from mailbot.extract import FieldVocabulary, extract_facts, load_vocabulary
 
 _FIRST = ("Ava", "Theo", "Lily", "Noah", "Maisie", "Jacob", "Ruby", "Oscar", "Isla", "Harry")
 _LAST = ("Smith", "Jones", "Crompton", "Pilling", "Jolly", "Unsworth", "Riding", "Eccles", "Lund", "Gorton")
@@ -48,27 +44,3 @@ def large_document(paragraphs: int, tables: int) -> DocumentContent:
             text = f"The TAF review meeting {n} noted that the level of need at visit {n} was discussed."
         blocks.append(Paragraph(text, f"paragraph {n}"))
     return DocumentContent("huge assessment.docx", "docx", tuple(blocks))
-
-
-def _seconds(content: DocumentContent, vocabulary: FieldVocabulary) -> float:
-    started = time.perf_counter()
-    facts = extract_facts(content, vocabulary, UrnScheme())
-    elapsed = time.perf_counter() - started
-    assert facts.file == content.file
-    return elapsed
-
-
-def test_twenty_thousand_paragraphs_and_two_hundred_tables_are_all_read() -> None:
-    # Correctness at size only; the speed itself is a benchmark figure (benchmarks/), not a timed test,
-    # and the test below guards the shape of the cost (linear, not quadratic).
-    vocabulary = load_vocabulary()  # fresh: its label caches start empty, as in a new worker
-    content = large_document(20_000, 200)
-    facts = extract_facts(content, vocabulary, UrnScheme())
-    assert len(facts.children) == 2000  # every family-table row read, none merged by mistake
-
-
-def test_time_grows_linearly_with_the_number_of_children() -> None:
-    """Merging repeated mentions of a child used to compare every child with every other one."""
-    small = min(_seconds(large_document(2_000, 100), load_vocabulary()) for _ in range(2))
-    large = min(_seconds(large_document(8_000, 400), load_vocabulary()) for _ in range(2))
-    assert large < small * 8  # 4x the document: linear is ~4x, quadratic was ~16x
