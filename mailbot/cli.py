@@ -95,14 +95,23 @@ def _register(ctx: click.Context, settings: Settings) -> Any:
 
 
 @main.command("check-config")
+@click.option(
+    "--routes/--no-routes",
+    default=True,
+    help="Also run every route on a scratch register and check each email it sends (a few seconds).",
+)
 @click.pass_context
-def check_config(ctx: click.Context) -> None:
+def check_config(ctx: click.Context, routes: bool) -> None:
     """Validate the config file and say exactly what is wrong and where."""
     settings = _settings(ctx)
     from mailbot.templating.samples import SAMPLES
     from mailbot.templating.templates import TemplateRenderer
 
     template_problems = TemplateRenderer(settings.templates_dir).check(SAMPLES)
+    if routes and not template_problems:
+        from mailbot.service.route_check import check_route_contexts
+
+        template_problems = check_route_contexts(settings).problems
     if template_problems:
         click.echo(
             f"mailbot: the email templates in {settings.templates_dir or 'the package'} have problems:",
@@ -228,10 +237,18 @@ def register() -> None:
 
 
 @register.command("export")
-@click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "csv", "council-csv"]),
+    default="json",
+    show_default=True,
+    help="council-csv: the import's columns under the council's headings, for its case system.",
+)
 @click.pass_context
 def register_export(ctx: click.Context, fmt: str) -> None:
-    """Print the whole register as JSON, or the cases as CSV (one row per child)."""
+    """Print the whole register as JSON, the cases as CSV, or the council CSV (one row per child)."""
+    from mailbot.register.council_export import write_council_csv
     from mailbot.register.export import export_csv, export_register
 
     settings = _settings(ctx)
@@ -240,10 +257,82 @@ def register_export(ctx: click.Context, fmt: str) -> None:
         with store.transaction() as session:
             if fmt == "json":
                 click.echo(json.dumps(export_register(session), indent=2, ensure_ascii=False))
+            elif fmt == "council-csv":
+                write_council_csv(session, sys.stdout, settings.register_columns)
             else:
                 click.echo(export_csv(session), nl=False)
     finally:
         store.close()
+
+
+@register.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--map",
+    "mappings",
+    multiple=True,
+    metavar="FIELD=HEADING",
+    help="The file's heading for a field (overrides [register.columns]); repeat for each.",
+)
+@click.option("--dry-run", is_flag=True, help="Say what would be created or merged; change nothing.")
+@click.option("--allow-errors", is_flag=True, help="Import the good rows even when some rows have errors.")
+@click.pass_context
+def register_import(
+    ctx: click.Context, file: Path, mappings: tuple[str, ...], dry_run: bool, allow_errors: bool
+) -> None:
+    """Load the council's existing cases from FILE (CSV, one row per child); re-running it changes nothing."""
+    from datetime import UTC, datetime
+
+    from mailbot.errors import ImportFileError
+    from mailbot.register.database import Register
+    from mailbot.register.import_rows import FIELDS
+    from mailbot.register.importing import ImportOptions, import_register
+
+    settings = _settings(ctx)
+    columns = dict(settings.register_columns)
+    for mapping in mappings:
+        name, _, heading = mapping.partition("=")
+        if name not in FIELDS or not heading.strip():
+            click.echo(
+                f"mailbot: --map {mapping!r}: use FIELD=Heading, FIELD one of {', '.join(FIELDS)}", err=True
+            )
+            ctx.exit(EXIT_CONFIG)
+        columns[name] = heading.strip()
+    store = Register(settings.database_url)
+    try:
+        options = ImportOptions(
+            scheme=settings.urn,
+            columns=columns,
+            districts=settings.districts,
+            now=datetime.now(UTC),
+            dry_run=dry_run,
+            allow_errors=allow_errors,
+        )
+        report = import_register(store, file, options)
+    except ImportFileError as error:
+        click.echo(f"mailbot: {error}", err=True)
+        ctx.exit(EXIT_PROBLEM)
+    finally:
+        store.close()
+    for problem in report.errors[:100]:
+        click.echo(f"  {problem}", err=True)
+    if len(report.errors) > 100:
+        click.echo(f"  ... and {len(report.errors) - 100} more row errors", err=True)
+    verb = "would create" if dry_run else "created"
+    click.echo(
+        f"{report.rows} row(s), {report.cases_in_file} case(s): {verb} {report.created}, "
+        f"{'would merge' if dry_run else 'merged'} {report.merged}, unchanged {report.unchanged}; "
+        f"children added {report.children_added}, completed {report.children_completed}; "
+        f"lead professionals recorded {report.lead_professionals_recorded}; "
+        f"statuses changed {report.statuses_changed}; row errors {len(report.errors)}"
+    )
+    if dry_run:
+        click.echo("dry run: nothing was changed")
+    elif not report.written:
+        click.echo(
+            "nothing was imported: fix the rows above and run it again (or use --allow-errors)", err=True
+        )
+        ctx.exit(EXIT_PROBLEM)
 
 
 @register.command("show")
@@ -341,15 +430,33 @@ def _as_of(value: str | None, settings: Settings) -> tuple[Any, Any]:
 @main.command()
 @click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="Run as if today were this date.")
 @click.option("--send/--no-send", default=True, help="Drain the outbox afterwards (default: yes).")
+@click.option(
+    "--dry-run", is_flag=True, help="Say what would be chased or escalated; change nothing, send nothing."
+)
 @click.pass_context
-def chase(ctx: click.Context, as_of: str | None, send: bool) -> None:
-    """Chase incomplete requests due a reminder; escalate those chased too often."""
+def chase(ctx: click.Context, as_of: str | None, send: bool, dry_run: bool) -> None:
+    """Chase incomplete requests (and late TAF minutes) due a reminder; escalate those chased too often."""
     from mailbot.workflow.chase import run_chases
 
     app = _app(ctx)
     try:
         day, now = _as_of(as_of, app.settings)
-        result = run_chases(app.register, app.shell, day, now)
+        # Reminders are stamped no later than the real time, so a run "as of" a later day still sends them now.
+        now = min(now, app.now())
+        result = run_chases(app.register, app.shell, day, now, dry_run=dry_run)
+        if dry_run:
+            for planned in result.planned:
+                what = {
+                    "chase": f"would send reminder {planned.attempt}",
+                    "escalate": "would escalate to the team",
+                    "wait": "not due yet",
+                }[planned.action]
+                click.echo(f"{planned.reference}  {planned.request_type:<24} {planned.state:<14} {what}")
+            click.echo(
+                f"dry run for {day.isoformat()}: would chase {result.chased}, escalate {result.escalated}; "
+                f"{result.waiting} not yet due; nothing was changed or sent"
+            )
+            return
         sent = app.outbox.drain().sent if send and app.outbox else 0
         click.echo(
             f"chased {result.chased}, escalated {result.escalated}, not yet due {result.waiting}, "
@@ -361,19 +468,31 @@ def chase(ctx: click.Context, as_of: str | None, send: bool) -> None:
 
 @main.command()
 @click.option("--preview", is_flag=True, help="Print the digest instead of sending it.")
-@click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="Build it as if today were this date.")
+@click.option(
+    "--as-of",
+    "as_of",
+    metavar="YYYY-MM-DD",
+    help="Build it as if today were this date (a future date only previews).",
+)
 @click.pass_context
 def digest(ctx: click.Context, preview: bool, as_of: str | None) -> None:
-    """Send (or preview) the weekly allocation digest to WPEHS."""
+    """Send (or preview) the allocation digest to WPEHS."""
+    from datetime import UTC, datetime
+
     from mailbot.workflow.weekly_digest import preview_digest, queue_digest
 
     app = _app(ctx)
     try:
         day, now = _as_of(as_of, app.settings)
+        future = day > datetime.now(UTC).astimezone(app.settings.zone).date()
         with app.register.transaction() as session:
-            if preview:
+            if preview or future:
+                # A future date is always a preview: queueing it would take that day's dedupe key and
+                # silence the real digest when the day comes.
                 rendered = preview_digest(session, app.shell, day, now)
                 click.echo(f"Subject: {rendered.subject}\n\n{rendered.text}")
+                if future and not preview:
+                    click.echo(f"(preview only: {day.isoformat()} is in the future; nothing was queued)")
                 return
             row = queue_digest(session, app.shell, day, now)
         if row is None:

@@ -12,7 +12,9 @@
     │   └── PermanentTransportError      5xx for every recipient, a missing extension: fail, review item
     │       └── AddressRefusedError      an address the SMTP library or server cannot take: fail, review
     ├── RegisterError                    the register (database) is not as mailbot left it (a row vanished)
-    │   └── RegisterUnavailableError(ConnectionError)  the database cannot be reached: ``status`` exits 3
+    │   ├── RegisterUnavailableError(ConnectionError)  the database cannot be reached: ``status`` exits 3
+    │   ├── UrnSequenceExhaustedError    every URN the configured width can hold has been issued
+    │   └── ImportFileError              a register import file cannot be read at all (not a row problem)
     ├── ReviewError                      a review item cannot be resolved as asked (none, resolved, wrong kind)
     ├── AllocationError                  no step down for that URN is waiting for allocation
     └── ErasureError                     ``mailbot erase`` named no case or child the register has
@@ -100,3 +102,11 @@ class AllocationError(MailbotError):
 
 class ErasureError(MailbotError):
     """``mailbot erase`` named a URN or child id that is not in the register."""
+
+
+class UrnSequenceExhaustedError(RegisterError):
+    """Every URN of the issued format's width is used: an operator must widen ``urn.width``."""
+
+
+class ImportFileError(RegisterError):
+    """A register import file cannot be read at all: missing, not CSV, or a mapped column absent."""

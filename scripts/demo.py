@@ -1,15 +1,25 @@
-"""Write a demo setup: config, Maildirs holding sample step-down emails with real .docx/.pdf attachments.
+"""The demo's helper: write a demo council (config, its existing register, step-down emails with real
+.docx/.pdf attachments in local Maildirs), play the other people's parts (a manager answering the
+digest, the mail server delivering WPEHS's update to CAF@), and show each incoming email beside the
+reply mailbot wrote. Run by ``scripts/demo.sh``; everything goes under ``demo/`` (ignored by git).
+All people, children and addresses are fictional.
 
-Run by ``scripts/demo.sh``; everything goes under ``demo/`` (ignored by git). All people are fictional.
+    python scripts/demo.py setup demo          # config, register CSV, the first emails
+    python scripts/demo.py show demo           # what arrived and what mailbot sent since the last show
+    python scripts/demo.py answer-digest demo  # a WPEHS manager replies to the digest with an allocation
+    python scripts/demo.py deliver-to-caf demo # mail to CAF@ in the outgoing folder lands in CAF@'s Maildir
 """
 
 from __future__ import annotations
 
 import io
+import json
 import mailbox
 import shutil
+import sqlite3
 import sys
 from datetime import UTC, datetime
+from email import message_from_bytes, policy
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
@@ -18,7 +28,10 @@ from docx import Document
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
-from mailbot.domain.urn import UrnScheme
+CAF = "CAF@lancashire.gov.uk"
+WPEHS = "preventionearlyhelp@lancashire.gov.uk"
+SAM = "Sam Social Worker <sam.worker@lancashire.gov.uk>"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 CONFIG = """\
 # Demo config: local Maildirs in, SQLite register, outgoing mail written to a Maildir.
@@ -33,9 +46,24 @@ log_level = "WARNING"
 name = "Lancashire County Council"
 trusted_domains = ["lancashire.gov.uk", "nhs.net"]
 
+# The URNs mailbot issues continue the council's numbers; the council's older six-digit URNs are
+# recognised next to a URN label ("URN 123456").
 [urn]
 prefix = "LAN"
 width = 6
+next_number = 4300
+legacy = [{ pattern = "\\\\d{6}" }]
+
+# The council's register file uses its own headings.
+[register.columns]
+urn = "CAF URN"
+child_name = "Child Name"
+date_of_birth = "DOB"
+lcs_id = "LCS ID"
+postcode = "Postcode"
+lead_professional = "Lead Professional"
+lead_professional_agency = "LP Agency"
+status = "Status"
 
 [mailboxes.caf]
 address = "CAF@lancashire.gov.uk"
@@ -51,9 +79,16 @@ team_name = "Wellbeing, Prevention and Early Help Service"
 [mailboxes.wpehs.maildir]
 path = "maildir/wpehs"
 
+[workflow]
+no_lead_professional_team = "caf.linkworkers@lancashire.gov.uk"
+
 [districts]
 PR1 = "Preston"
 PR2 = "Preston"
+BB5 = "Hyndburn"
+
+[district_teams]
+Preston = "preston.earlyhelp@lancashire.gov.uk"
 
 [transport]
 kind = "maildir"
@@ -64,7 +99,7 @@ path = "outgoing"
 workers = 2
 
 [workflow]
-allocators = ["wpehs.manager@lancashire.gov.uk"]
+allocators = ["pat.manager@lancashire.gov.uk"]
 
 # The staff console (scripts/demo-console.sh): a local test sign-in stands in for the council's
 # identity provider; its demo people are in the groups mapped to roles below.
@@ -85,11 +120,20 @@ viewer = ["demo-viewers"]
 administrator = ["demo-administrators"]
 """
 
+REGISTER = """\
+CAF URN,Child Name,DOB,LCS ID,Postcode,Lead Professional,LP Agency,Status
+123456,Tom Sample,14/06/2017,LCS900001,PR1 2AB,,,Open
+123456,Ava Sample,01/02/2019,LCS900002,PR1 2AB,,,Open
+234567,Jo Other,03/03/2015,LCS900003,BB5 1AA,Old Worker,Hyndburn Family Hub,Open
+"""
 
-def assessment_docx(child: str, dob: str, lcs_id: str, postcode: str, consent: bool) -> bytes:
+
+def assessment_docx(child: str, dob: str, lcs_id: str, postcode: str, *, urn: str = "", level: int = 2) -> bytes:
     """A CAF-style Early Help assessment with a label/value grid, as social workers send them."""
     document = Document()
     document.add_heading("Early Help Assessment (CAF)", level=1)
+    if urn:
+        document.add_paragraph(f"URN: {urn}")
     document.add_heading("Child / young person's details", level=2)
     table = document.add_table(rows=0, cols=2)
     for label, value in (
@@ -101,21 +145,17 @@ def assessment_docx(child: str, dob: str, lcs_id: str, postcode: str, consent: b
         row = table.add_row().cells
         row[0].text, row[1].text = label, value
     document.add_heading("Consent", level=2)
-    consent_table = document.add_table(rows=1, cols=2)
-    consent_table.rows[0].cells[0].text = "Consent to share information obtained"
-    consent_table.rows[0].cells[1].text = "☒ Yes ☐ No" if consent else "☐ Yes ☐ No"
+    consent = document.add_table(rows=1, cols=2)
+    consent.rows[0].cells[0].text = "Consent to share information obtained"
+    consent.rows[0].cells[1].text = "☒ Yes ☐ No"
     document.add_heading("Continuum of Need", level=2)
-    document.add_paragraph("Level of need: Level 2")
-    document.add_heading("Assessment summary", level=2)
-    document.add_paragraph(
-        "Family has engaged well with the child in need plan; remaining needs around school attendance."
-    )
+    document.add_paragraph(f"Level of need: Level {level}")
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
 
 
-def plan_pdf(child: str) -> bytes:
+def plan_pdf(child: str, urn: str = "") -> bytes:
     """A family plan as a text PDF with an action list."""
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=A4, invariant=True)
@@ -123,6 +163,7 @@ def plan_pdf(child: str) -> bytes:
     for line in (
         "Family Plan",
         f"Child: {child}",
+        *([f"URN: {urn}"] if urn else []),
         "Action 1: School to set up attendance support plan - by 01/02/2027",
         "Action 2: Family support worker weekly visits - from 15/01/2027",
     ):
@@ -133,13 +174,18 @@ def plan_pdf(child: str) -> bytes:
 
 
 def email(
-    sender: str, to: str, subject: str, body: str, attachments: list[tuple[str, str, bytes]], **headers: str
+    sender: str,
+    to: str,
+    subject: str,
+    body: str,
+    attachments: list[tuple[str, str, bytes]] = (),  # type: ignore[assignment]
+    **headers: str,
 ) -> bytes:
     message = EmailMessage()
     message["From"] = sender
     message["To"] = to
     message["Subject"] = subject
-    message["Date"] = format_datetime(datetime(2026, 11, 23, 9, 30, tzinfo=UTC))
+    message["Date"] = format_datetime(datetime.now(UTC))
     message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2].rstrip(">"))
     for key, value in headers.items():
         message[key.replace("_", "-")] = value
@@ -150,49 +196,40 @@ def email(
     return message.as_bytes()
 
 
-def main(target: Path) -> None:
+def setup(target: Path) -> None:
     if target.exists():
         shutil.rmtree(target)
-    target.mkdir(parents=True)
+    (target / "maildir").mkdir(parents=True)
     (target / "mailbot.toml").write_text(CONFIG, encoding="utf-8")
-    (target / "maildir").mkdir()
+    (target / "council-register.csv").write_text(REGISTER, encoding="utf-8")
     caf = mailbox.Maildir(target / "maildir/caf", create=True)
     wpehs = mailbox.Maildir(target / "maildir/wpehs", create=True)
-    docx_mime = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-    first_urn = UrnScheme().format(1)
-
+    maisie = ("EH Assessment.docx", DOCX, assessment_docx("Maisie Example", "03/04/2015", "LCS123456", "PR1 2AB"))
     caf.add(
         email(
-            "Sam Social Worker <sam.worker@lancashire.gov.uk>",
-            "CAF@lancashire.gov.uk",
+            SAM,
+            CAF,
             "URN request - step down",
             "Hello,\n\nPlease could I request a URN for the attached assessment. Consent to share has been given.\n\n"
             "Thanks,\nSam Worker\nSocial Worker, Preston CSC\n",
-            [
-                (
-                    "EH Assessment.docx",
-                    docx_mime,
-                    assessment_docx("Maisie Example", "03/04/2015", "LCS123456", "PR1 2AB", True),
-                )
-            ],
+            [maisie],
         )
     )
     caf.add(
         email(
             "Alex Other <alex.other@lancashire.gov.uk>",
-            "CAF@lancashire.gov.uk",
+            CAF,
             "Request for URN",
-            "Hi, please can I have a URN for this family.\n\nAlex\n",
-            [("assessment.docx", docx_mime, assessment_docx("Tom Sample", "", "", "PR2 3CD", False))],
+            "Hi, please can I have a URN for this family. Consent has been given.\n\nAlex\n",
+            [("assessment.docx", DOCX, assessment_docx("Theo Newchild", "", "", "PR2 3CD"))],
         )
     )
     caf.add(
         email(
             "Out of Office <someone@lancashire.gov.uk>",
-            "CAF@lancashire.gov.uk",
+            CAF,
             "Automatic reply: your message",
             "I am out of the office until Monday.\n",
-            [],
             Auto_Submitted="auto-replied",
             X_Auto_Response_Suppress="All",
         )
@@ -200,15 +237,31 @@ def main(target: Path) -> None:
     caf.add(
         email(
             "Someone <someone@example.com>",
-            "CAF@lancashire.gov.uk",
+            CAF,
             "URN please",
             "Please issue a URN.\n",
+            [("assessment.docx", DOCX, assessment_docx("Ann Example", "01/01/2016", "", "PR1 1AA"))],
+        )
+    )
+    caf.add(
+        email(
+            SAM,
+            CAF,
+            "URN request",
+            "Please can I request a URN. Consent has been given. The needs are at level 1 on the continuum of need.",
+            [("EHA.docx", DOCX, assessment_docx("Leo Levelone", "05/06/2017", "", "PR1 2AB", level=1))],
+        )
+    )
+    caf.add(
+        email(
+            SAM,
+            CAF,
+            "Step down - URN 234567",
+            "Hello,\n\nURN 234567 - single agency response. The new lead professional is:\nHannah Head\n"
+            "Pastoral Lead, Preston Primary School\nh.head@lancashire.gov.uk\n\nAssessment and plan attached.\n\nSam\n",
             [
-                (
-                    "assessment.docx",
-                    docx_mime,
-                    assessment_docx("Ann Example", "01/01/2016", "", "PR1 1AA", True),
-                )
+                ("EHA.docx", DOCX, assessment_docx("Jo Other", "03/03/2015", "LCS900003", "BB5 1AA", urn="234567")),
+                ("Plan.pdf", "application/pdf", plan_pdf("Jo Other", "234567")),
             ],
         )
     )
@@ -218,47 +271,118 @@ def main(target: Path) -> None:
             "CAF@lancashire.gov.uk",
             "URN request",
             "Hello,\n\nPlease can I have a URN for Maisy. Consent has been given.\n\nPat\n",
-            [("assessment.docx", docx_mime, assessment_docx("Maisy Example", "03/04/2015", "", "PR1 2AB", True))],
+            [("assessment.docx", DOCX, assessment_docx("Maisy Example", "03/04/2015", "", "PR1 2AB"))],
         )
     )
     wpehs.add(
         email(
-            "Sam Social Worker <sam.worker@lancashire.gov.uk>",
-            "preventionearlyhelp@lancashire.gov.uk",
-            f"Step down to WPEHS - URN {first_urn}",
-            f"Hello,\n\nURN: {first_urn}\n\nWork requested: support with school attendance and parenting routines.\n\n"
+            SAM,
+            WPEHS,
+            "Step down to WPEHS - URN 123456",
+            "Hello,\n\nURN: 123456\n\nWork requested: support with school attendance and parenting routines.\n\n"
             "Assessment and plan attached.\n\nSam Worker\n",
             [
-                (
-                    "EH Assessment.docx",
-                    docx_mime,
-                    assessment_docx("Maisie Example", "03/04/2015", "LCS123456", "PR1 2AB", True),
-                ),
-                ("Family Plan.pdf", "application/pdf", plan_pdf("Maisie Example")),
+                ("EH Assessment.docx", DOCX, assessment_docx("Tom Sample", "14/06/2017", "LCS900001", "PR1 2AB", urn="123456")),
+                ("Family Plan.pdf", "application/pdf", plan_pdf("Tom Sample", "123456")),
             ],
         )
     )
-    print(f"demo written to {target}: 5 emails for CAF@, 1 for preventionearlyhelp@")
+    print(f"demo written to {target}: the council's register (3 children, 2 cases), 7 emails to CAF@, 1 to preventionearlyhelp@")
 
 
-def show(outgoing: Path) -> None:
-    """Print each reply mailbot wrote: recipients, subject and the plain-text body."""
-    from email import message_from_bytes, policy
+def _read(path: Path) -> EmailMessage:
+    message = message_from_bytes(path.read_bytes(), policy=policy.default)
+    assert isinstance(message, EmailMessage)
+    return message
 
-    folder = mailbox.Maildir(outgoing, create=False)
-    for key in sorted(folder.keys()):
-        message = message_from_bytes(folder.get_bytes(key), policy=policy.default)
-        body = message.get_body(preferencelist=("plain",))
-        print("-" * 78)
-        print(f"To:      {message['X-Envelope-To']}")
-        print(f"Subject: {message['Subject']}")
-        print()
-        print(body.get_content().strip() if body is not None else "")
-    print("-" * 78)
+
+def _files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.is_file() and p.parent.name in ("new", "cur"))
+
+
+def _attachments(message: EmailMessage) -> str:
+    names = [part.get_filename() or "(unnamed)" for part in message.iter_attachments()]
+    return ", ".join(names) if names else "none"
+
+
+def _text(message: EmailMessage, lines: int = 14) -> str:
+    body = message.get_body(preferencelist=("plain",))
+    text = str(body.get_content()).strip() if body is not None else ""
+    kept = [line for line in text.splitlines() if not line.startswith("This email was sent automatically")]
+    shown = kept[:lines]
+    return "\n".join(f"   | {line}" for line in shown) + ("\n   | ..." if len(kept) > lines else "")
+
+
+def show(target: Path) -> None:
+    """Print every incoming email not shown before, beside mailbot's reply, then mailbot's other emails."""
+    state_file = target / ".shown.json"
+    shown: dict[str, list[str]] = json.loads(state_file.read_text()) if state_file.exists() else {"in": [], "out": []}
+    outgoing = {path.name: _read(path) for path in _files(target / "outgoing")}
+    replies: dict[str, list[EmailMessage]] = {}
+    for message in outgoing.values():
+        replies.setdefault(str(message["In-Reply-To"] or ""), []).append(message)
+    states: dict[str, str] = {}
+    database = target / "var/mailbot.sqlite3"
+    if database.exists():
+        with sqlite3.connect(database) as connection:
+            states = dict(connection.execute("select message_id, state from messages where direction = 'in'").fetchall())
+    for path in _files(target / "maildir"):
+        message = _read(path)
+        message_id = str(message["Message-ID"])
+        if message_id in shown["in"] or message_id not in states:
+            continue
+        shown["in"].append(message_id)
+        print("=" * 96)
+        print(f"IN  to {message['To']}\n    from {message['From']}\n    subject: {message['Subject']}")
+        print(f"    attachments: {_attachments(message)}")
+        answers = replies.get(message_id, [])
+        if not answers:
+            print(f"OUT (no reply: message {states[message_id]})")
+        for reply in answers:
+            print(f"OUT to {reply['X-Envelope-To']}\n    subject: {reply['Subject']}")
+            print(_text(reply))
+            shown["out"].append(str(reply["Message-ID"]))
+    others = [m for m in outgoing.values() if str(m["Message-ID"]) not in shown["out"]]
+    for message in others:
+        shown["out"].append(str(message["Message-ID"]))
+        print("=" * 96)
+        print(f"OUT (mailbot on its own) to {message['X-Envelope-To']}\n    subject: {message['Subject']}")
+        print(f"    attachments: {_attachments(message)}")
+        print(_text(message, 24))
+    state_file.write_text(json.dumps(shown))
+
+
+def answer_digest(target: Path) -> None:
+    """A WPEHS manager replies to the latest digest, allocating the step down for URN 123456."""
+    digests = [m for m in map(_read, _files(target / "outgoing")) if "Step downs waiting" in str(m["Subject"])]
+    digest = digests[-1]
+    reply = email(
+        "Pat Manager <pat.manager@lancashire.gov.uk>",
+        WPEHS,
+        f"RE: {digest['Subject']}",
+        "123456: Priya Shah <priya.shah@lancashire.gov.uk>, Preston North WPEHS\n\nThanks, Pat",
+        In_Reply_To=str(digest["Message-ID"]),
+        References=str(digest["Message-ID"]),
+    )
+    mailbox.Maildir(target / "maildir/wpehs").add(reply)
+    print("a WPEHS manager replied to the digest: 123456 allocated to Priya Shah")
+
+
+def deliver_to_caf(target: Path) -> None:
+    """What the mail server does: mail mailbot sent to CAF@ arrives in CAF@'s inbox."""
+    caf = mailbox.Maildir(target / "maildir/caf")
+    delivered = target / ".delivered.json"
+    done: list[str] = json.loads(delivered.read_text()) if delivered.exists() else []
+    for path in _files(target / "outgoing"):
+        message = _read(path)
+        if CAF.lower() in str(message["X-Envelope-To"]).lower() and str(message["Message-ID"]) not in done:
+            del message["X-Envelope-To"]
+            caf.add(message.as_bytes())
+            done.append(str(message["Message-ID"]))
+            print(f"delivered to CAF@: {message['Subject']}")
+    delivered.write_text(json.dumps(done))
 
 
 if __name__ == "__main__":
-    if len(sys.argv) > 2 and sys.argv[1] == "show":
-        show(Path(sys.argv[2]))
-    else:
-        main(Path(sys.argv[1] if len(sys.argv) > 1 else "demo"))
+    command, folder = (sys.argv[1], Path(sys.argv[2])) if len(sys.argv) > 2 else ("setup", Path("demo"))
+    {"setup": setup, "show": show, "answer-digest": answer_digest, "deliver-to-caf": deliver_to_caf}[command](folder)

@@ -5,16 +5,16 @@ Layout: ``sections.py`` (one pydantic model per ``[section]``; add new sections 
 (the console's ``[web]`` tables), ``checks.py`` (field types such as ``Port`` and ``Days`` with the
 sentence each mistake gets), ``problems.py`` (pydantic errors as ``dotted.path: what is wrong``, with
 "did you mean" for near-miss keys), ``load.py`` (read, check each section, build), ``settings.py``
-(the frozen values).
+(the frozen values), ``casework.py`` (the URN formats, register columns, district teams and the
+seeds' workflow keys).
 """
 
 from __future__ import annotations
 
+from mailbot.config.casework import REGISTER_FIELDS
 from mailbot.config.load import load_settings, parse_settings
 from mailbot.config.sections import (
     DEFAULT_REQUIREMENTS,
-    KNOWN_DOCUMENT_REQUIREMENTS,
-    KNOWN_FACT_REQUIREMENTS,
     WEEKDAYS,
     HealthSection,
     MailboxRole,
@@ -35,11 +35,13 @@ from mailbot.config.settings import (
     WorkflowSettings,
 )
 from mailbot.config.web import ROLES
+from mailbot.rules.requirements import KNOWN_DOCUMENT_REQUIREMENTS, KNOWN_FACT_REQUIREMENTS
 
 __all__ = [
     "DEFAULT_REQUIREMENTS",
     "KNOWN_DOCUMENT_REQUIREMENTS",
     "KNOWN_FACT_REQUIREMENTS",
+    "REGISTER_FIELDS",
     "ROLES",
     "WEEKDAYS",
     "AuthenticationSettings",

@@ -17,6 +17,7 @@ from typing import Any, cast
 
 from pydantic import TypeAdapter, ValidationError
 
+from mailbot.config.casework import RegisterSection, UrnSection, casework_cross_checks
 from mailbot.config.checks import Section
 from mailbot.config.problems import Location, dotted, problems_of, type_at, unknown_key
 from mailbot.config.sections import (
@@ -31,7 +32,6 @@ from mailbot.config.sections import (
     MailboxSection,
     RetentionSection,
     TransportSection,
-    UrnSection,
     WorkflowSection,
 )
 from mailbot.config.settings import (
@@ -49,7 +49,6 @@ from mailbot.config.settings import (
 )
 from mailbot.config.web import WebSection
 from mailbot.domain.content import DocumentLimits
-from mailbot.domain.urn import UrnScheme
 from mailbot.errors import ConfigError
 from mailbot.rules.trust import is_trusted_address
 
@@ -161,16 +160,20 @@ def _transport(section: TransportSection, base_dir: Path) -> TransportSettings:
 
 def _workflow(section: WorkflowSection) -> WorkflowSettings:
     requirements = {k: {kk: list(vv) for kk, vv in v.items()} for k, v in DEFAULT_REQUIREMENTS.items()}
+    chase_after: dict[str, int] = {}
     for request_type, rule in section.requirements:
         if rule is not None:
             for key in ("documents", "facts"):
                 items = getattr(rule, key)
                 if items is not None:
                     requirements[request_type][key] = list(items)
+            if rule.chase_after_working_days is not None:
+                chase_after[request_type] = rule.chase_after_working_days
+    cadence = section.cadence
     return WorkflowSettings(
         chase_after_working_days=section.chase_after_working_days,
         max_chases=section.max_chases,
-        allocation_weekday=WEEKDAYS.index(section.allocation_weekday),
+        allocation_weekday=cadence.weekday,
         allocation_time=section.allocation_time,
         digest_weekday=WEEKDAYS.index(section.digest_weekday),
         digest_time=section.digest_time,
@@ -179,6 +182,10 @@ def _workflow(section: WorkflowSection) -> WorkflowSettings:
         bank_holiday_region=section.bank_holiday_region,
         requirements=requirements,
         allocators=tuple(section.allocators),
+        chase_after_by_type=chase_after,
+        allocation_cadence=cadence,
+        taf_minutes_within_weeks=section.taf_minutes_within_weeks,
+        no_lead_professional_team=section.no_lead_professional_team,
     )
 
 
@@ -259,12 +266,17 @@ def _cross_checks(sections: dict[str, Any], raw: dict[str, Any], base_dir: Path)
             found.append(f"mailbot.fields_file: {fields_file} does not exist")
         if top.retention_days is not None and "raw_mail_days" in (raw.get("retention") or {}):
             found.append("mailbot.retention_days: replaced by retention.raw_mail_days; keep only that one")
+    found += casework_cross_checks(raw, trusted)
     web = sections.get("web")
     if isinstance(web, WebSection):
         certificate = _path(web.oidc.client_certificate, base_dir)
         if certificate and not certificate.is_file():
             found.append(f"web.oidc.client_certificate: {certificate} does not exist")
     return found
+
+
+def _register_columns(section: RegisterSection) -> dict[str, str]:
+    return section.columns.mapping()
 
 
 def build_settings(sections: dict[str, Any], base_dir: Path, source_path: Path | None) -> Settings:
@@ -285,7 +297,8 @@ def build_settings(sections: dict[str, Any], base_dir: Path, source_path: Path |
         trusted_domains=tuple(domain.lower().lstrip("@") for domain in council.trusted_domains),
         mailboxes=mailboxes,
         transport=_transport(sections["transport"], base_dir),
-        urn=UrnScheme(urn.prefix, urn.width),
+        urn=urn.scheme,
+        urn_next_number=urn.next_number,
         documents=_documents(sections["documents"]),
         workflow=_workflow(sections["workflow"]),
         districts={key.upper().replace(" ", ""): value for key, value in sections["districts"].items()},
@@ -300,6 +313,8 @@ def build_settings(sections: dict[str, Any], base_dir: Path, source_path: Path |
         limits=_limits(sections["limits"]),
         authentication=_authentication(sections["authentication"]),
         web=_web(sections["web"], base_dir),
+        district_teams=dict(sections["district_teams"]),
+        register_columns=_register_columns(sections["register"]),
     )
 
 

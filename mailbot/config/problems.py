@@ -31,7 +31,11 @@ _TABLE_TYPES = {"model_type", "dict_type", "model_attributes_type"}
 
 
 def dotted(location: Sequence[str | int]) -> str:
-    return ".".join(str(part) for part in location)
+    """``urn.legacy[0].pattern``: keys joined by dots, list positions in brackets."""
+    text = ""
+    for part in location:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return text
 
 
 def _unwrap(annotation: Any) -> Any:

@@ -9,11 +9,13 @@ their dotted path by ``check-config`` without further code. The console's ``[web
 
 from __future__ import annotations
 
+import warnings
 from datetime import time
 from typing import Annotated, Any, Literal, get_args
 
 from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
+from mailbot.config.casework import CaseworkWorkflowKeys, DistrictTeams, RegisterSection, UrnSection
 from mailbot.config.checks import (
     BankHolidayRegion,
     ClockTime,
@@ -35,6 +37,11 @@ from mailbot.config.checks import (
 from mailbot.config.web import WebSection
 from mailbot.domain.content import DocumentLimits
 from mailbot.rules.limits import ReplyLimits
+from mailbot.rules.requirements import (
+    KNOWN_DOCUMENT_REQUIREMENTS,
+    KNOWN_FACT_REQUIREMENTS,
+    LANCASHIRE_REQUIREMENTS,
+)
 from mailbot.rules.trust import domain_pattern_problem
 
 TlsMode = Literal["implicit", "starttls", "none"]
@@ -42,36 +49,13 @@ MailboxRole = Literal["caf", "wpehs"]
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 WEEKDAYS: tuple[str, ...] = get_args(Weekday)
 
-#: What each request type needs before it is complete; a council may change these in config.
-DEFAULT_REQUIREMENTS: dict[str, dict[str, list[str]]] = {
-    "urn_request": {"documents": ["assessment_or_plan"], "facts": ["child_identity", "consent"]},
-    "new_lead_professional": {
-        "documents": ["assessment", "plan"],
-        "facts": ["urn", "lead_professional_name", "lead_professional_agency", "lead_professional_contact"],
-    },
-    "taf_minutes": {"documents": ["taf_document"], "facts": ["urn"]},
-    "step_down_wpehs": {"documents": ["assessment", "plan"], "facts": ["urn", "work_requested"]},
-    "meeting_representation": {
-        "documents": ["assessment", "plan"],
-        "facts": ["urn", "work_requested", "meeting_date"],
-    },
-}
-KNOWN_DOCUMENT_REQUIREMENTS = {"assessment", "plan", "assessment_or_plan", "taf_document", "consent_form"}
-KNOWN_FACT_REQUIREMENTS = {
-    "urn",
-    "child_identity",
-    "consent",
-    "work_requested",
-    "meeting_date",
-    "lead_professional_name",
-    "lead_professional_agency",
-    "lead_professional_contact",
-}
+#: What each request type needs before it is complete (Lancashire's); a council may change these in config.
+DEFAULT_REQUIREMENTS = LANCASHIRE_REQUIREMENTS
 _DOCUMENT_DEFAULTS = DocumentLimits()
 _LIMIT_DEFAULTS = ReplyLimits()
 
 
-def _items_of(known: set[str]) -> AfterValidator:
+def _items_of(known: frozenset[str]) -> AfterValidator:
     def check(items: list[str]) -> list[str]:
         if any(item not in known for item in items):
             raise problem(f"each item must be one of {', '.join(sorted(known))}")
@@ -93,18 +77,6 @@ def _some_domains(domains: list[str]) -> list[str]:
     if any(why for _entry, why in found):
         raise problems([f"{entry!r} {why}" for entry, why in found if why])
     return domains
-
-
-def _urn_prefix(prefix: str) -> str:
-    if not (prefix.isalnum() and prefix.isascii() and prefix.upper() == prefix):
-        raise problem(f"use capital letters and digits only; got {prefix!r}")
-    return prefix
-
-
-def _urn_width(width: int) -> int:
-    if not 4 <= width <= 10:
-        raise problem(f"must be between 4 and 10; got {width}")
-    return width
 
 
 def _workers(count: int) -> int:
@@ -138,13 +110,6 @@ class CouncilSection(Section):
     trusted_domains: Annotated[list[str], AfterValidator(_some_domains)] = Field(
         default_factory=list, validate_default=True
     )
-
-
-class UrnSection(Section):
-    """``[urn]``: how URNs look (``LAN-004217-K``)."""
-
-    prefix: Annotated[str, AfterValidator(_urn_prefix)] = "LAN"
-    width: Annotated[int, AfterValidator(_urn_width)] = 6
 
 
 class ImapSection(Section):
@@ -244,6 +209,8 @@ class RequirementRule(Section):
 
     documents: Annotated[list[str], _items_of(KNOWN_DOCUMENT_REQUIREMENTS)] | None = None
     facts: Annotated[list[str], _items_of(KNOWN_FACT_REQUIREMENTS)] | None = None
+    #: chase this request type after this many working days instead of ``chase_after_working_days``.
+    chase_after_working_days: PositiveInt | None = None
 
 
 class RequirementsSection(Section):
@@ -256,6 +223,7 @@ class RequirementsSection(Section):
     taf_minutes: RequirementRule | None = None
     step_down_wpehs: RequirementRule | None = None
     meeting_representation: RequirementRule | None = None
+    no_lead_professional: RequirementRule | None = None
 
 
 def _email_addresses(addresses: list[str]) -> list[str]:
@@ -274,7 +242,7 @@ def _replaced_by(message: str) -> BeforeValidator:
     return BeforeValidator(refuse)
 
 
-class WorkflowSection(Section):
+class WorkflowSection(CaseworkWorkflowKeys):
     """``[workflow]``: chase-ups, the allocations meeting and digest, who may allocate, requirements."""
 
     chase_after_working_days: PositiveInt = 3
@@ -365,6 +333,11 @@ class HealthSection(Section):
     failed_max_minutes: Annotated[float, Field(ge=0)] = 0.0
 
 
+# ``[register]`` is a section name; the field shadows ``ABCMeta.register`` on the class only, which
+# nothing calls on a config model.
+warnings.filterwarnings("ignore", message='Field name "register" in "ConfigFile"', category=UserWarning)
+
+
 class ConfigFile(Section):
     """The whole file: each field is one top-level table; fields without a default must be present."""
 
@@ -382,3 +355,5 @@ class ConfigFile(Section):
     #: Optional: absent, the service runs without the console.
     web: WebSection | None = None
     districts: dict[str, str] = Field(default_factory=dict)
+    district_teams: DistrictTeams = Field(default_factory=dict)
+    register: RegisterSection = RegisterSection()

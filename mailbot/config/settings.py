@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import datetime, time
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -22,6 +22,7 @@ from mailbot.config.sections import (
 )
 from mailbot.domain.content import DocumentLimits
 from mailbot.domain.urn import UrnScheme
+from mailbot.rules.cadence import Cadence, next_meeting
 from mailbot.rules.limits import ReplyLimits
 from mailbot.rules.trust import is_trusted_address
 
@@ -102,9 +103,20 @@ class WorkflowSettings:
     #: Addresses whose replies to the weekly digest may allocate (lower-case); anyone else's reply is
     #: a review item and nothing is sent.
     allocators: tuple[str, ...] = ()
+    #: per request type: chase after this many working days instead of ``chase_after_working_days``.
+    chase_after_by_type: dict[str, int] = field(default_factory=dict)
+    allocation_cadence: Cadence = field(default_factory=Cadence)
+    #: weeks the new lead professional has to send CAF@ the first TAF minutes (practice guidance: 4).
+    taf_minutes_within_weeks: int = 4
+    #: who takes a case when no lead professional can be found (CAF link workers); "" means CAF@.
+    no_lead_professional_team: str = ""
 
     def may_allocate(self, address: str) -> bool:
         return address.strip().lower() in self.allocators
+
+    def chase_after(self, request_type: str) -> int:
+        """Working days before a request of ``request_type`` is chased."""
+        return self.chase_after_by_type.get(request_type, self.chase_after_working_days)
 
 
 @dataclass(frozen=True)
@@ -209,6 +221,12 @@ class Settings:
     authentication: AuthenticationSettings = field(default_factory=AuthenticationSettings)
     #: The console's settings; None when the file has no ``[web]`` (the service runs without it).
     web: WebSettings | None = None
+    #: district name → the district team's email (meeting-before-allocations alerts go there).
+    district_teams: dict[str, str] = field(default_factory=dict)
+    #: the register import/export columns: mailbot's field → the council's column name.
+    register_columns: dict[str, str] = field(default_factory=dict)
+    #: the first number mailbot issues when the register's sequence is behind it (continues the council's).
+    urn_next_number: int = 1
 
     @property
     def zone(self) -> ZoneInfo:
@@ -223,6 +241,11 @@ class Settings:
     def is_trusted(self, address: str) -> bool:
         """True when ``address`` is in a trusted domain (or a subdomain of one)."""
         return is_trusted_address(address, self.trusted_domains)
+
+    def next_allocations_meeting(self, now: datetime) -> datetime:
+        """The next allocations meeting strictly after ``now``, on the configured cadence."""
+        workflow = self.workflow
+        return next_meeting(now, workflow.allocation_cadence, workflow.allocation_time, self.timezone)
 
     @property
     def own_addresses(self) -> tuple[str, ...]:

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date
 
 from mailbot.domain.content import DocumentContent, Paragraph
-from mailbot.domain.facts import DocumentFacts
+from mailbot.domain.facts import Child, DocumentFacts
 from mailbot.domain.urn import UrnScheme
-from mailbot.extract.dates import iter_british_dates, parse_british_date
+from mailbot.extract.dates import DEFAULT_LATEST_YEAR, iter_british_dates, parse_british_date
+from mailbot.extract.email_lead_professional import HEADING as LP_HEADING
+from mailbot.extract.email_lead_professional import mark_lead_professional_blocks
 from mailbot.extract.extractor import FactCollector, FieldRecord, extract_layout_facts
 from mailbot.extract.layout import Walk
 from mailbot.extract.values import (
@@ -40,7 +43,7 @@ _NAME = r"((?:[A-Z][a-zA-Z'’\-]+)(?:\s+[A-Z][a-zA-Z'’\-]+){1,3})"
 _LP_SENTENCES = (
     re.compile(
         r"\b(?:new|proposed|identified|agreed)?\s*(?:lead professional|LP)\b\s*(?:will be|is going to be|i"
-        r"s|shall be|:|-|–)\s*" + _NAME,
+        r"s|shall be)?\s*[:\-–]?\s*" + _NAME,
     ),
     re.compile(
         _NAME + r"\s*(?:\(([^)]{2,80})\))?,?\s*(?:(?:from|at|of)\s+([^,.\n]{2,60}?)\s+)?"
@@ -57,6 +60,21 @@ _MEETING = re.compile(
     r"\b(?:multi[\s-]?agency|TAF|team around the family|CIN|child in need|step[\s-]?down|core group|networ"
     r"k|review)"
     r"\s+(?:review\s+)?meeting\b",
+    re.IGNORECASE,
+)
+_DATE = (
+    r"(\d{1,2}\s?[/.\-]\s?\d{1,2}\s?[/.\-]\s?\d{2,4}|\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?[A-Za-z]{3,9}\.?,?\s+"
+    r"\d{2,4}|\d{4}-\d{2}-\d{2})"
+)
+#: "Tom's date of birth is 14/06/2017", "Tom was born on 14/06/2017": a child named by first name or more.
+_NAMED_BIRTH_DATE = re.compile(
+    r"\b((?:[A-Z][a-zA-Z'’\-]+)(?:\s+[A-Z][a-zA-Z'’\-]+){0,3})(?:['’]s\s+(?:date of birth|DOB|D\.O\.B\.?|birth ?date)"
+    r"\s*(?:is|was|:|-|–)?|\s+(?:was born on|was born|is born on))\s*" + _DATE
+)
+#: "the child's date of birth is 14/06/2017", "her DOB is ...": a birth date naming nobody.
+_UNNAMED_BIRTH_DATE = re.compile(
+    r"\b(?:(?:his|her|their|the)\s+(?:child's\s+|young person's\s+)?|child's\s+)"
+    r"(?:date of birth|DOB|D\.O\.B\.?|birth ?date)\s*(?:is|was|:|-|–)\s*" + _DATE,
     re.IGNORECASE,
 )
 _WORK_SENTENCE = re.compile(
@@ -183,6 +201,7 @@ def _email_statements(paragraphs: list[_BodyParagraph]) -> Callable[[FactCollect
         for paragraph in paragraphs:
             text = paragraph.text
             _read_lead_professional(facts, text, paragraph)
+            _read_named_birth_dates(facts, text, paragraph)
             for match in NAME_WITH_BIRTH_DATE.finditer(text):
                 where = paragraph.where(match.start())
                 name = clean_name(match.group(1))
@@ -227,6 +246,37 @@ def _email_statements(paragraphs: list[_BodyParagraph]) -> Callable[[FactCollect
                 facts.document.slot("work_requested").add(collapse(work.group(1)), where, 0.6)
 
     return apply
+
+
+def _read_named_birth_dates(facts: FactCollector, text: str, paragraph: _BodyParagraph) -> None:
+    """ "Tom's date of birth is 14/06/2017": a child by (first) name; merged with the request's child later."""
+    for match in _NAMED_BIRTH_DATE.finditer(text):
+        name = clean_name(match.group(1))
+        dob = parse_british_date(match.group(2), latest_year=facts.dob_latest_year)
+        if name is None or dob is None or label_key(name)[0] in facts.vocabulary.section_phrases:
+            continue
+        if name.lower() in ("the", "his", "her", "their", "child", "the child"):
+            continue
+        where = paragraph.where(match.start())
+        key = ("email", name.lower())
+        record = facts.children.get(key)
+        if record is None:
+            record = FieldRecord()
+            facts.children[key] = record
+            facts.child_order.append(key)
+        record.slot("name").add(name, where, 0.75)
+        record.slot("date_of_birth").add(dob, where, 0.75)
+
+
+def _unnamed_birth_date(paragraphs: list[_BodyParagraph], latest_year: int) -> tuple[date, str] | None:
+    """The one birth date a reply gives without naming the child, and where; None when none or several."""
+    found: dict[date, str] = {}
+    for paragraph in paragraphs:
+        for match in _UNNAMED_BIRTH_DATE.finditer(paragraph.text):
+            dob = parse_british_date(match.group(1), latest_year=latest_year)
+            if dob is not None:
+                found.setdefault(dob, paragraph.where(match.start()))
+    return next(iter(found.items())) if len(found) == 1 else None
 
 
 def _read_lead_professional(facts: FactCollector, text: str, paragraph: _BodyParagraph) -> None:
@@ -274,7 +324,7 @@ def extract_email_content(
     content: DocumentContent, vocabulary: FieldVocabulary, urn_scheme: UrnScheme, *, subject: str
 ) -> DocumentFacts:
     """Facts from an email body already laid out as paragraphs (``content_from_text`` or a container)."""
-    kept = _body_before_signature(content, vocabulary)
+    kept = mark_lead_professional_blocks(_body_before_signature(content, vocabulary))
     trimmed = DocumentContent(
         file=content.file,
         media=content.media,
@@ -282,11 +332,23 @@ def extract_email_content(
         problems=content.problems,
         sha256=content.sha256,
     )
-    return extract_layout_facts(
+    paragraphs = _paragraphs([p for p in kept if p.text != LP_HEADING or not p.heading_level])
+    facts = extract_layout_facts(
         trimmed,
         vocabulary,
         urn_scheme,
         kind="email",
         extra_urn_text=((subject, "subject"),) if subject else (),
-        extra=_email_statements(_paragraphs(kept)),
+        extra=_email_statements(paragraphs),
     )
+    unnamed = _unnamed_birth_date(paragraphs, DEFAULT_LATEST_YEAR)
+    if unnamed is not None and not any(c.date_of_birth == unnamed[0] for c in facts.children):
+        # Kept as a child with no name: the request's merge gives it to the one child still undated.
+        index = len(facts.children)
+        facts = replace(
+            facts,
+            children=(*facts.children, Child(date_of_birth=unnamed[0])),
+            provenance={**facts.provenance, f"children[{index}].date_of_birth": unnamed[1]},
+            confidence={**facts.confidence, f"children[{index}].date_of_birth": 0.6},
+        )
+    return facts

@@ -688,25 +688,29 @@ def document_kind(content: DocumentContent, vocabulary: FieldVocabulary) -> Docu
 
 
 def find_urns(
-    pieces: list[tuple[str, str]], urn_scheme: UrnScheme
+    pieces: list[tuple[str, str]], urn_scheme: UrnScheme, labelled: list[tuple[str, str]] | None = None
 ) -> tuple[str | None, str | None, tuple[str, ...], list[Problem]]:
-    """The URN of ``pieces`` (text, where), where it was read, invalid URNs as written, problems."""
+    """The URN of ``pieces`` (text, where), where it was read, invalid URNs as written, problems.
+
+    ``labelled`` are values read under a URN label (a form's "URN" field): there a bare, digits-only
+    URN counts too (``UrnScheme.find(labelled=True)``).
+    """
     valid: dict[str, str] = {}
-    invalid: dict[str, str] = {}
-    prefix = urn_scheme.prefix.casefold()
-    for text, where in pieces:
-        if not text or prefix not in text.casefold():
+    invalid: dict[str, tuple[str, str]] = {}
+    numbers_of_valid: set[str] = set()
+    sources = [(text, where, False) for text, where in pieces]
+    sources += [(text, where, True) for text, where in labelled or ()]
+    for text, where, is_label in sources:
+        if not urn_scheme.might_contain(text):
             continue
-        for candidate in urn_scheme.find(text):
+        for candidate in urn_scheme.find(text, labelled=is_label):
             if candidate.valid:
                 valid.setdefault(candidate.normalised, where)
+                numbers_of_valid.add(candidate.number)
             else:
-                invalid.setdefault(candidate.normalised, collapse(candidate.as_written))
+                invalid.setdefault(candidate.normalised, (candidate.number, collapse(candidate.as_written)))
     problems: list[Problem] = []
-    digits_of_valid = {urn.split("-")[1] for urn in valid if urn.count("-") >= 1}
-    invalid_written = tuple(
-        written for normalised, written in invalid.items() if normalised.split("-")[1] not in digits_of_valid
-    )
+    invalid_written = tuple(written for number, written in invalid.values() if number not in numbers_of_valid)
     for written in invalid_written:
         problems.append(
             Problem(
@@ -765,7 +769,10 @@ def extract_layout_facts(
         extra(facts, found)
     resolved_kind: DocumentKind = kind or document_kind(content, vocabulary)
     resolved = facts.resolve(resolved_kind)
-    urn, urn_where, invalid, problems = find_urns([*extra_urn_text, *pieces], urn_scheme)
+    labelled = [
+        (e.value, e.where) for e in found.entries if e.section == DOCUMENT_SECTION and e.field == "urn"
+    ]
+    urn, urn_where, invalid, problems = find_urns([*extra_urn_text, *pieces], urn_scheme, labelled)
     if urn is not None and urn_where is not None:
         resolved["provenance"] = {"urn": urn_where, **resolved["provenance"]}
         resolved["confidence"] = {"urn": 0.99, **resolved["confidence"]}

@@ -2,4 +2,15 @@
 with its queries, export and the raw-bytes storage beside it (shell: SQLAlchemy, files).
 """
 
-__all__ = ["database", "export", "health", "models", "queries", "storage"]
+__all__ = [
+    "council_export",
+    "database",
+    "export",
+    "health",
+    "import_rows",
+    "importing",
+    "models",
+    "queries",
+    "storage",
+    "urn_sequence",
+]

@@ -144,6 +144,8 @@ class Request(Base):
     last_activity_at: Mapped[datetime]
     last_chased_at: Mapped[datetime | None]
     meeting_date: Mapped[date | None] = mapped_column(Date)
+    #: when what the request waits for is due (the new LP's first TAF minutes); None when not set.
+    due_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     case: Mapped[Case | None] = relationship()

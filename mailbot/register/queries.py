@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -12,9 +13,23 @@ from sqlalchemy.orm import Session
 from mailbot.domain.facts import Child as ChildFacts
 from mailbot.domain.facts import DocumentFacts
 from mailbot.domain.facts import LeadProfessional as LeadProfessionalFacts
+from mailbot.domain.urn import UrnScheme
 from mailbot.register.models import Case, Child, Document, Outbox, Request, ReviewItem
+from mailbot.register.urn_sequence import urns_remaining
 from mailbot.rules.limits import ReplyCounts, hold_keys
-from mailbot.rules.view import CaseView, ChildCandidate, RegisterView, RequestView
+from mailbot.rules.view import (
+    AllocationTarget,
+    CaseView,
+    ChildCandidate,
+    HandoffView,
+    RegisterView,
+    RequestView,
+)
+
+#: Our own emails that answer into an allocation: replies to them carry allocation lines.
+ALLOCATION_PROMPTS = ("weekly_digest", "meeting_alert")
+#: Our own emails from one mailbox that carry work for the other (processed, never ignored as a loop).
+HANDOFF_TEMPLATES = ("caf_lp_update",)
 
 
 def case_view(case: Case) -> CaseView:
@@ -26,6 +41,7 @@ def case_view(case: Case) -> CaseView:
         if lp
         else None,
         status=case.status,
+        district=case.district,
     )
 
 
@@ -74,46 +90,122 @@ def find_thread_request(
     return None
 
 
-def build_view(
-    session: Session,
-    *,
-    request: Request | None,
-    urns: Sequence[str],
-    children: Sequence[ChildFacts],
-    sender: str | None,
-    now: datetime,
-    pattern: str | None = None,
-) -> RegisterView:
+def answers_allocation_prompt(session: Session, subject: str, thread_ids: Sequence[str]) -> bool:
+    """True when a message answers one of our digests or meeting alerts (WD- tag, In-Reply-To/References)."""
+    if "[WD-" in subject.upper():
+        return True
+    if not thread_ids:
+        return False
+    return (
+        session.execute(
+            select(Outbox.id).where(
+                Outbox.message_id.in_(list(thread_ids)), Outbox.template.in_(ALLOCATION_PROMPTS)
+            )
+        ).first()
+        is not None
+    )
+
+
+def allocation_targets(session: Session) -> dict[str, AllocationTarget]:
+    """Every step down waiting for allocation, by URN (the oldest request for a URN wins)."""
+    rows = session.execute(
+        select(Request.id, Request.state, Case.urn)
+        .join(Case, Request.case_id == Case.id)
+        .where(Request.state == "awaiting_allocation")
+        .order_by(Request.id.desc())
+    ).all()
+    return {
+        urn: AllocationTarget(request_id, f"SD-{request_id:06d}", urn, state)
+        for request_id, state, urn in rows
+    }
+
+
+def handoff_view(session: Session, message_id: str | None, mailbox: str, address: str) -> HandoffView | None:
+    """The hand-off a message is, when it is one of our own emails from another mailbox to ``address``.
+
+    Only an outbox row proves it: the Message-ID is ours, the template is a hand-off, it was sent by
+    another of our mailboxes and to this one. Anything else carrying our Message-ID is a loop.
+    """
+    if not message_id:
+        return None
+    row = session.execute(
+        select(Outbox).where(Outbox.message_id == message_id, Outbox.template.in_(HANDOFF_TEMPLATES))
+    ).scalar_one_or_none()
+    if row is None or row.mailbox == mailbox or address.lower() not in [r.lower() for r in row.recipients]:
+        return None
+    request = session.get(Request, row.request_id) if row.request_id is not None else None
+    case = request.case if request is not None else None
+    lp = case.current_lead_professional if case is not None else None
+    return HandoffView(
+        template=row.template,
+        urn=case.urn if case is not None else None,
+        lead_professional=LeadProfessionalFacts(lp.name, lp.role, lp.agency, lp.email, lp.phone)
+        if lp
+        else None,
+    )
+
+
+@dataclass(frozen=True)
+class ViewQuery:
+    """What the shell knows about a message before deciding: what it names and where it threads."""
+
+    request: Request | None
+    urns: Sequence[str]
+    children: Sequence[ChildFacts]
+    sender: str | None
+    now: datetime
+    allocation_reply: bool = False
+    handoff: HandoffView | None = None
+    urn_scheme: UrnScheme | None = None
+    urn_next_number: int = 1
+    #: the message's fingerprint for the reply limits (``mailbot.rules.limits``).
+    pattern: str | None = None
+
+
+def build_view(session: Session, query: ViewQuery) -> RegisterView:
     """Gather what the register knows about the URNs and children a message mentions."""
+    urns = [*query.urns, *([query.handoff.urn] if query.handoff and query.handoff.urn else [])]
     cases: dict[str, CaseView] = {}
     if urns:
         for case in session.execute(select(Case).where(Case.urn.in_(list(urns)))).scalars():
             cases[case.urn] = case_view(case)
-    lcs_ids = [c.lcs_id.strip().upper() for c in children if c.lcs_id]
-    dobs = [c.date_of_birth for c in children if c.date_of_birth]
-    candidates: list[ChildCandidate] = []
-    if lcs_ids or dobs:
-        conditions = []
-        if lcs_ids:
-            conditions.append(func.upper(Child.lcs_id).in_(lcs_ids))
-        if dobs:
-            conditions.append(Child.date_of_birth.in_(dobs))
-        rows = session.execute(select(Child, Case.urn).join(Case).where(or_(*conditions))).all()
-        candidates = [
-            ChildCandidate(urn, ChildFacts(c.name, c.date_of_birth, c.lcs_id, c.postcode)) for c, urn in rows
-        ]
+    if query.request is not None and query.request.case is not None:
+        cases.setdefault(query.request.case.urn, case_view(query.request.case))
     return RegisterView(
-        open_request=request_view(session, request) if request is not None else None,
+        open_request=request_view(session, query.request) if query.request is not None else None,
         cases=cases,
-        child_candidates=tuple(candidates),
+        child_candidates=_child_candidates(session, query.children),
         reply_counts=reply_counts(
             session,
-            sender=sender,
-            request_id=request.id if request is not None else None,
-            patterns=[pattern] if pattern else [],
-            now=now,
+            sender=query.sender,
+            request_id=query.request.id if query.request is not None else None,
+            patterns=[query.pattern] if query.pattern else [],
+            now=query.now,
         ),
-        today=now.date(),
+        threads_to_digest=query.allocation_reply,
+        allocation_targets=allocation_targets(session) if query.allocation_reply else {},
+        today=query.now.date(),
+        urns_remaining=(
+            urns_remaining(session, query.urn_scheme, query.urn_next_number) if query.urn_scheme else None
+        ),
+        handoff=query.handoff,
+    )
+
+
+def _child_candidates(session: Session, children: Sequence[ChildFacts]) -> tuple[ChildCandidate, ...]:
+    """Children on the register who may be one of ``children``: same LCS id, or same date of birth."""
+    lcs_ids = [c.lcs_id.strip().upper() for c in children if c.lcs_id]
+    dobs = [c.date_of_birth for c in children if c.date_of_birth]
+    if not (lcs_ids or dobs):
+        return ()
+    conditions = []
+    if lcs_ids:
+        conditions.append(func.upper(Child.lcs_id).in_(lcs_ids))
+    if dobs:
+        conditions.append(Child.date_of_birth.in_(dobs))
+    rows = session.execute(select(Child, Case.urn).join(Case).where(or_(*conditions))).all()
+    return tuple(
+        ChildCandidate(urn, ChildFacts(c.name, c.date_of_birth, c.lcs_id, c.postcode)) for c, urn in rows
     )
 
 

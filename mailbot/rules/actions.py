@@ -41,6 +41,28 @@ class RecordLeadProfessional:
 
 
 @dataclass(frozen=True)
+class ExpectTafMinutes:
+    """The new LP owes CAF@ TAF minutes by ``due_on``: open a request that waits for them.
+
+    ``notify`` says the LP gets their own email (``lead_professional_welcome``) saying what they now
+    hold and what CAF@ expects; False when they have no email address in a trusted domain. Any earlier
+    expectation on the case (a previous LP's) is closed.
+    """
+
+    urn: str
+    lead_professional: LeadProfessional
+    due_on: date
+    notify: bool
+
+
+@dataclass(frozen=True)
+class SatisfyTafExpectation:
+    """TAF minutes (or a re-versioned assessment) for ``urn`` were filed: stop waiting for them."""
+
+    urn: str
+
+
+@dataclass(frozen=True)
 class QueueForAllocation:
     """Put a WPEHS step down on the list for the weekly allocations meeting."""
 
@@ -104,6 +126,8 @@ Action = (
     | ReuseUrn
     | AttachCase
     | RecordLeadProfessional
+    | ExpectTafMinutes
+    | SatisfyTafExpectation
     | QueueForAllocation
     | RecordAllocation
     | Send

@@ -15,9 +15,9 @@ so they can be logged and sent back to the manager.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from mailbot.domain.urn import UrnScheme
+from mailbot.domain.urn import UrnCandidate, UrnScheme
 
 
 @dataclass(frozen=True)
@@ -125,6 +125,21 @@ def _read_worker(rest: str) -> tuple[str | None, str | None, str | None, str | N
     return " ".join(name.split()), email, team, None
 
 
+def _urns_on_line(line: str, scheme: UrnScheme) -> list[UrnCandidate]:
+    """URNs on an allocation line. A bare (digits-only) URN counts at the start of the line, where the
+    digest asks for it, as if labelled: ``123456: Jo Bloggs``."""
+    found = scheme.find(line)
+    if found or not scheme.has_bare_format:
+        return found
+    bullet = re.match(r"^[\s\-*•·–—|>]*(?:\d{1,2}[.)]\s+)?", line)
+    offset = bullet.end() if bullet else 0
+    return [
+        replace(candidate, start=candidate.start + offset)
+        for candidate in scheme.find(line[offset:], labelled=True)
+        if candidate.start == 0
+    ]
+
+
 def parse_allocation_reply(
     body: str, scheme: UrnScheme
 ) -> tuple[list[AllocationLine], list[AllocationProblem]]:
@@ -140,7 +155,7 @@ def parse_allocation_reply(
         number = index + 1
         if line.lstrip().startswith(">"):
             continue
-        found = scheme.find(line)
+        found = _urns_on_line(line, scheme)
         if not found:
             continue
         first = found[0]
@@ -150,7 +165,7 @@ def parse_allocation_reply(
         if not first.valid:
             problem = (
                 "the URN has no check character (the letter or digit at the end)"
-                if first.normalised.count("-") < 2
+                if first.problem == "no_check_character"
                 else "the URN's check character does not match; please check it against the digest"
             )
             problems.append(AllocationProblem(number, first.as_written, problem))

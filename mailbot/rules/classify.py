@@ -12,6 +12,7 @@ REQUEST_TYPES = (
     "taf_minutes",
     "step_down_wpehs",
     "meeting_representation",
+    "no_lead_professional",
 )
 
 _TAF = re.compile(
@@ -22,6 +23,14 @@ _TAF = re.compile(
 _NEW_LP = re.compile(
     r"\bnew (lead professional|LP)\b|\blead professional (will be|is now|is|has been)\b|taking over as (the )?(lead|LP)"
     r"|\bLP details\b|single[- ]agency step[- ]down|multi[- ]agency (response|step[- ]down)",
+    re.IGNORECASE,
+)
+_NO_LP = re.compile(
+    r"\bno (?:new )?(?:lead professional|lead practitioner|LP)\b[^.\n]{0,40}\b(?:identified|found|agreed|available|"
+    r"been identified|can be found|could be found)"
+    r"|\bno (?:agency|partner|professional|one|service)\b[^.\n]{0,40}\b(?:agree[sd]?|willing|will|able)\b[^.\n]{0,30}"
+    r"\b(?:lead professional|lead practitioner|LP)\b"
+    r"|\bunable to (?:identify|find) (?:a |an )?(?:new )?(?:lead professional|lead practitioner|LP)\b",
     re.IGNORECASE,
 )
 _MEETING = re.compile(
@@ -50,6 +59,8 @@ def classify(mailbox_role: str, text: str, facts: RequestFacts) -> str:
         # Asking for a URN, with none given, is a URN request, even when the sender also says they
         # are taking over as lead professional (every other CAF@ route needs an existing URN).
         return "urn_request"
+    if _NO_LP.search(text):
+        return "no_lead_professional"
     if "taf_minutes" in kinds or _TAF.search(text):
         return "taf_minutes"
     if _NEW_LP.search(text) or (facts.lead_professional and facts.lead_professional.name and facts.urns):

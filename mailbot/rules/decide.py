@@ -6,14 +6,9 @@ without servers and explained from its inputs (the ``explanation`` goes to the a
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from datetime import date
+from dataclasses import replace
 from typing import Any
 
-from mailbot.domain.facts import Child, DocumentFacts
-from mailbot.domain.urn import UrnScheme
-from mailbot.mail.message import AutomaticMail
 from mailbot.rules.actions import (
     Action,
     AttachCase,
@@ -21,152 +16,47 @@ from mailbot.rules.actions import (
     Ignore,
     IssueUrn,
     QueueForAllocation,
-    RecordLeadProfessional,
     ReuseUrn,
     Review,
+    SatisfyTafExpectation,
     Send,
 )
-from mailbot.rules.authentication import SenderAuthentication
+from mailbot.rules.allocation_route import decide_allocation_reply, is_allocation_reply
 from mailbot.rules.classify import classify
-from mailbot.rules.digest import redact_names
+from mailbot.rules.districts import UNKNOWN_DISTRICT, district_for_postcode
 from mailbot.rules.guards import decide_automatic, hold_emails, untrusted_reason
-from mailbot.rules.limits import ReplyLimits
+from mailbot.rules.inbound import (
+    TEMPLATE_MISSING_CODES,
+    Inbound,
+    Rules,
+    facts_context,
+    initials_context,
+    missing_context,
+)
+from mailbot.rules.lead_professional import (
+    decide_handoff,
+    decide_no_lead_professional,
+    record_lead_professional,
+)
+from mailbot.rules.matching import match_children
 from mailbot.rules.merge import RequestFacts, merge_history
-from mailbot.rules.names import names_match, normalise_name
-from mailbot.rules.requirements import MISSING_FACTS, Missing, missing_items
-from mailbot.rules.trust import is_trusted_address
+from mailbot.rules.requirements import Missing, missing_items
 from mailbot.rules.view import RegisterView
+
+__all__ = [
+    "FINISHED_STATES",
+    "TEMPLATE_MISSING_CODES",
+    "Inbound",
+    "Rules",
+    "decide",
+    "missing_context",
+]
 
 #: Request states after which a reply no longer reopens the request.
 #: "erased": closed by ``mailbot erase`` (the person's data was removed on request).
-FINISHED_STATES = frozenset({"done", "closed_level_one", "allocated", "ignored", "erased"})
-
-
-@dataclass(frozen=True)
-class Inbound:
-    """One incoming message as the core sees it.
-
-    ``text`` is the subject plus the part of the body the sender wrote (quoted history removed);
-    ``body`` the facts read from that text; ``documents`` the facts of every attachment.
-    ``sender_problem`` says why the From header is not one plain mailbox (then the sender is never
-    trusted); ``authentication`` is the verdict of the council's own servers on the From address
-    (None when the shell checks none); ``pattern`` the message's fingerprint for the reply limits.
-    ``sender`` is None when there is no From address or mail cannot be sent to it; then
-    ``address_problem`` says why (``mailbot.mail.addresses``), and ``address_trick`` is True when
-    the unusable address hides another one in its local part (then it is an untrusted sender).
-    """
-
-    mailbox_role: str
-    sender: str | None
-    text: str
-    body: DocumentFacts
-    documents: tuple[DocumentFacts, ...] = ()
-    automatic: AutomaticMail | None = None
-    sender_problem: str | None = None
-    authentication: SenderAuthentication | None = None
-    pattern: str | None = None
-    address_problem: str | None = None
-    address_trick: bool = False
-
-
-@dataclass(frozen=True)
-class Rules:
-    """The parts of config that decisions depend on, plus clock-derived values the shell computes."""
-
-    trusted_domains: tuple[str, ...]
-    requirements: Mapping[str, Mapping[str, Sequence[str]]]
-    caf_address: str
-    wpehs_address: str
-    untrusted_policy: str = "acknowledge"
-    limits: ReplyLimits = field(default_factory=ReplyLimits)
-    next_allocation_meeting: date | None = None
-    urn_scheme: UrnScheme = field(default_factory=UrnScheme)
-    #: trusted-domain mail with no verdict from a trusted server is untrusted (config
-    #: ``authentication.require_results``); a failed verdict is untrusted whatever this says.
-    require_authentication: bool = False
-
-    def is_trusted(self, address: str) -> bool:
-        return is_trusted_address(address, self.trusted_domains)
-
-
-#: Missing-item codes the chase-up template words itself; others are passed as their description.
-TEMPLATE_MISSING_CODES = frozenset(MISSING_FACTS)
-
-
-def missing_context(missing: Sequence[Missing], facts: RequestFacts) -> dict[str, Any]:
-    """The chase-up's ``missing`` and ``file_problems``: exactly what is missing, per fact and per file."""
-    return {
-        "missing": [m.code if m.code in TEMPLATE_MISSING_CODES else m.description for m in missing],
-        "file_problems": [
-            {"filename": fp.file, "code": fp.problem.code, "detail": fp.problem.detail}
-            for fp in facts.file_problems
-        ],
-    }
-
-
-def _summary(text: str | None, limit: int = 120) -> str | None:
-    if not text:
-        return None
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1].rsplit(" ", 1)[0] + "…"
-
-
-def facts_context(facts: RequestFacts) -> dict[str, Any]:
-    lp = facts.lead_professional
-    # The summary goes to whole teams (meeting alert, digest), which get initials only: the social
-    # worker's own words often name the child, so the children's names are cut to initials.
-    work = redact_names(facts.work_requested, [c.name for c in facts.children])
-    return {
-        "lead_professional": lp.to_json() if lp else None,
-        "work_requested_summary": _summary(work),
-        "meeting_date": facts.meeting_date,
-    }
-
-
-@dataclass(frozen=True)
-class ChildMatch:
-    """What the register knows of a request's children: URNs found, children not found, and how."""
-
-    urns: frozenset[str]
-    unmatched: tuple[Child, ...]
-    ambiguous: bool
-    by_lcs_id: bool
-
-
-def _match_children(children: Sequence[Child], view: RegisterView) -> ChildMatch:
-    """Find existing URNs for ``children``.
-
-    A match is the same LCS id, or the same date of birth with a closely matching name. A candidate
-    with the same date of birth whose name is only somewhat alike is ambiguous: a person decides.
-    """
-    matched: set[str] = set()
-    unmatched: list[Child] = []
-    ambiguous = False
-    by_lcs_id = False
-    for child in children:
-        urns: set[str] = set()
-        for candidate in view.child_candidates:
-            other = candidate.child
-            if child.lcs_id and other.lcs_id:
-                if child.lcs_id.strip().upper() == other.lcs_id.strip().upper():
-                    urns.add(candidate.urn)
-                    by_lcs_id = True
-                continue
-            if not (child.date_of_birth and child.date_of_birth == other.date_of_birth):
-                continue
-            if child.name and other.name:
-                if names_match(child.name, other.name):
-                    urns.add(candidate.urn)
-                elif names_match(child.name, other.name, threshold=0.6) or (
-                    normalise_name(child.name).split()[-1:] == normalise_name(other.name).split()[-1:]
-                ):
-                    ambiguous = True
-        if len(urns) > 1:
-            ambiguous = True
-        matched |= urns
-        if not urns:
-            unmatched.append(child)
-    return ChildMatch(frozenset(matched), tuple(unmatched), ambiguous, by_lcs_id)
+FINISHED_STATES = frozenset(
+    {"done", "closed_level_one", "allocated", "ignored", "escalated", "superseded", "erased"}
+)
 
 
 def _known_urn(facts: RequestFacts, view: RegisterView) -> tuple[str | None, Decision | None]:
@@ -211,7 +101,14 @@ def decide(inbound: Inbound, view: RegisterView, rules: Rules) -> Decision:
             else Review("no_sender", "the message has no usable From address")
         )
         return Decision(None, "review", (review,), message_state="review")
+    if view.handoff is not None:
+        return decide_handoff(view.handoff, view, rules)
     sender = inbound.sender
+    if is_allocation_reply(inbound, view):
+        untrusted = _untrusted(inbound, sender, None, rules)
+        if untrusted is not None:
+            return _limit_replies(untrusted, inbound, view, rules)
+        return _limit_replies(decide_allocation_reply(inbound, view, rules), inbound, view, rules)
     request = view.open_request
     if request is not None and request.state in FINISHED_STATES:
         if not inbound.documents:
@@ -230,8 +127,27 @@ def decide(inbound: Inbound, view: RegisterView, rules: Rules) -> Decision:
 
     history = [*(request.documents if request else ()), *(request.bodies if request else ())]
     facts = merge_history([*history, *inbound.documents, inbound.body])
+    if request is not None and request.urn and not facts.urns and not facts.invalid_urns:
+        # A reply in the thread of a request already on a case need not repeat the URN.
+        facts = replace(facts, urns_in_email=(request.urn,))
     request_type = request.type if request else classify(inbound.mailbox_role, inbound.text, facts)
 
+    untrusted = _untrusted(inbound, sender, request_type, rules)
+    if untrusted is not None:
+        return _limit_replies(untrusted, inbound, view, rules)
+
+    if request_type == "urn_request":
+        decision = _urn_request(sender, facts, view, rules, request is not None)
+    else:
+        decision = _case_request(request_type, sender, facts, view, rules)
+    if facts.meeting_date is not None and decision.meeting_date is None:
+        decision = replace(decision, meeting_date=facts.meeting_date)
+    return _limit_replies(decision, inbound, view, rules)
+
+
+def _untrusted(inbound: Inbound, sender: str, request_type: str | None, rules: Rules) -> Decision | None:
+    """The review (and, for a partner on an unlisted domain, a reply with no personal data) for a
+    sender who may not get personal data; None when the sender is trusted and authenticated."""
     untrusted = untrusted_reason(
         sender,
         sender_problem=inbound.sender_problem,
@@ -239,27 +155,15 @@ def decide(inbound: Inbound, view: RegisterView, rules: Rules) -> Decision:
         trusted_domains=rules.trusted_domains,
         require_authentication=rules.require_authentication,
     )
-    if untrusted is not None:
-        reason, detail, acknowledge = untrusted
-        actions: list[Action] = [Review(reason, detail)]
-        if acknowledge and rules.untrusted_policy == "acknowledge":
-            actions.append(Send("untrusted_acknowledgement", (sender,), personal=False, key="untrusted"))
-        return _limit_replies(
-            Decision(
-                request_type, "review", tuple(actions), message_state="review", explanation=("untrusted",)
-            ),
-            inbound,
-            view,
-            rules,
-        )
-
-    if request_type == "urn_request":
-        decision = _urn_request(sender, facts, view, rules, request is not None)
-    else:
-        decision = _case_request(request_type, sender, inbound, facts, view, rules)
-    if facts.meeting_date is not None and decision.meeting_date is None:
-        decision = replace(decision, meeting_date=facts.meeting_date)
-    return _limit_replies(decision, inbound, view, rules)
+    if untrusted is None:
+        return None
+    reason, detail, acknowledge = untrusted
+    actions: list[Action] = [Review(reason, detail)]
+    if acknowledge and rules.untrusted_policy == "acknowledge":
+        actions.append(Send("untrusted_acknowledgement", (sender,), personal=False, key="untrusted"))
+    return Decision(
+        request_type, "review", tuple(actions), message_state="review", explanation=("untrusted",)
+    )
 
 
 def _limit_replies(decision: Decision, inbound: Inbound, view: RegisterView, rules: Rules) -> Decision:
@@ -280,7 +184,12 @@ def _chase(
     facts: RequestFacts,
     first: tuple[Action, ...] = (),
 ) -> Decision:
-    context = {"request_type": request_type, **missing_context(missing, facts), "attempt": 0}
+    context = {
+        "request_type": request_type,
+        **missing_context(missing, facts),
+        **initials_context(facts),
+        "attempt": 0,
+    }
     return Decision(
         request_type,
         "incomplete",
@@ -297,7 +206,7 @@ def _urn_request(
         return Decision(
             "urn_request",
             "closed_level_one",
-            (Send("level_one_no_urn", (sender,), {}, key="level-one"),),
+            (Send("level_one_no_urn", (sender,), initials_context(facts), key="level-one"),),
             explanation=("level 1 on the Continuum of Need: no URN for universal provision",),
         )
     missing = missing_items("urn_request", facts, rules.requirements)
@@ -310,7 +219,7 @@ def _urn_request(
         )
     if missing:
         return _chase("urn_request", sender, missing, facts)
-    match = _match_children(facts.children, view)
+    match = match_children(facts.children, view)
     if match.ambiguous or len(match.urns) > 1:
         return Decision(
             "urn_request",
@@ -339,6 +248,20 @@ def _urn_request(
             ),
             explanation=("child already has a URN",),
         )
+    if view.urns_remaining is not None and view.urns_remaining <= 0:
+        return Decision(
+            "urn_request",
+            "review",
+            (
+                Review(
+                    "urn_sequence_exhausted",
+                    "every URN the configured width can hold has been issued: an operator must widen "
+                    "urn.width, then reprocess this request",
+                ),
+            ),
+            message_state="review",
+            explanation=("no URN left to issue",),
+        )
     return Decision(
         "urn_request",
         "done",
@@ -347,13 +270,13 @@ def _urn_request(
     )
 
 
-def _case_request(
-    request_type: str, sender: str, inbound: Inbound, facts: RequestFacts, view: RegisterView, rules: Rules
-) -> Decision:
-    """Routes that need a known URN: new LP, filing, step down to WPEHS, meeting representation."""
+def _urn_problem(
+    request_type: str, sender: str, facts: RequestFacts, view: RegisterView, rules: Rules
+) -> tuple[str | None, Decision | None]:
+    """The request's one known URN, or the decision that deals with a missing, invalid or unknown one."""
     urn, problem = _known_urn(facts, view)
     if problem is not None:
-        return Decision(
+        return None, Decision(
             request_type,
             problem.state,
             problem.actions,
@@ -362,9 +285,9 @@ def _case_request(
         )
     if urn is None and facts.invalid_urns:
         written = facts.invalid_urns[0]
-        found = rules.urn_scheme.find(written)
-        reason = "check_failed" if found and found[0].normalised.count("-") == 2 else "no_check_character"
-        return Decision(
+        found = rules.urn_scheme.find(written, labelled=True)
+        reason = found[0].problem if found and found[0].problem else "check_failed"
+        return None, Decision(
             request_type,
             "awaiting_urn",
             (
@@ -379,7 +302,7 @@ def _case_request(
             explanation=("URN fails its check character",),
         )
     if urn is not None and urn not in view.cases:
-        return Decision(
+        return None, Decision(
             request_type,
             "awaiting_urn",
             (
@@ -393,6 +316,17 @@ def _case_request(
             missing=("a URN that is on the register",),
             explanation=("URN not on the register",),
         )
+    return urn, None
+
+
+def _case_request(
+    request_type: str, sender: str, facts: RequestFacts, view: RegisterView, rules: Rules
+) -> Decision:
+    """Routes that need a known URN: new LP, filing, step down to WPEHS, meeting representation,
+    no lead professional found."""
+    urn, problem = _urn_problem(request_type, sender, facts, view, rules)
+    if problem is not None:
+        return problem
     missing = missing_items(request_type, facts, rules.requirements)
     if missing:
         # A known URN links the request to its case now, so the chase, the digest and the register
@@ -415,25 +349,75 @@ def _case_request(
             message_state="review",
             explanation=("complete by the configured requirements, but the route needs more",),
         )
-    context = {"request_type": request_type, **facts_context(facts)}
-    actions: list[Action] = [AttachCase(urn)]
+    case = view.cases.get(urn)
+    named = case is not None and any(child.name for child in case.children)
+    # The case's own children (standard context) name a family case best; the request's only when
+    # the register has none named.
+    context: dict[str, Any] = {
+        "request_type": request_type,
+        **facts_context(facts),
+        **({} if named else initials_context(facts)),
+    }
     if request_type == "new_lead_professional" and lead_professional is not None:
-        actions += [
-            RecordLeadProfessional(urn, lead_professional),
-            Send("lp_recorded", (sender,), context, key="lp-recorded"),
-        ]
-        return Decision(request_type, "done", tuple(actions), explanation=("new lead professional recorded",))
+        return record_lead_professional(request_type, sender, urn, lead_professional, context, view, rules)
+    if request_type == "no_lead_professional":
+        return decide_no_lead_professional(sender, urn, context, rules)
     if request_type == "taf_minutes":
-        actions.append(Send("filed", (sender,), context, key="filed"))
-        return Decision(request_type, "done", tuple(actions), explanation=("filed against the case",))
-    actions += [QueueForAllocation(), Send("acknowledgement", (sender,), context, key="ack")]
-    explanation = ["queued for the weekly allocations meeting"]
+        actions: tuple[Action, ...] = (
+            AttachCase(urn),
+            SatisfyTafExpectation(urn),
+            Send("filed", (sender,), context, key="filed"),
+        )
+        return Decision(request_type, "done", actions, explanation=("filed against the case",))
+    return _queue_for_allocation(request_type, sender, urn, facts, context, view, rules)
+
+
+def _queue_for_allocation(
+    request_type: str,
+    sender: str,
+    urn: str,
+    facts: RequestFacts,
+    context: dict[str, Any],
+    view: RegisterView,
+    rules: Rules,
+) -> Decision:
+    actions: list[Action] = [
+        AttachCase(urn),
+        QueueForAllocation(),
+        Send("acknowledgement", (sender,), context, key="ack"),
+    ]
+    explanation = ["queued for the allocations meeting"]
     if (
         request_type == "meeting_representation"
         and facts.meeting_date is not None
         and rules.next_allocation_meeting is not None
         and facts.meeting_date <= rules.next_allocation_meeting
     ):
-        actions.append(Send("meeting_alert", (rules.wpehs_address,), context, key="meeting-alert"))
-        explanation.append("meeting falls before the next allocations meeting: WPEHS alerted")
+        district = _district(urn, facts, view, rules)
+        team = rules.district_teams.get(district) if district else None
+        actions.append(
+            Send(
+                "meeting_alert",
+                (team or rules.wpehs_address,),
+                {**context, "district": district or UNKNOWN_DISTRICT},
+                key="meeting-alert",
+            )
+        )
+        explanation.append(
+            "meeting falls before the next allocations meeting: "
+            + ("the district team alerted" if team else "WPEHS alerted (no district team address)")
+        )
     return Decision(request_type, "awaiting_allocation", tuple(actions), explanation=tuple(explanation))
+
+
+def _district(urn: str, facts: RequestFacts, view: RegisterView, rules: Rules) -> str | None:
+    """The district that allocates: the case's, else the one the request's postcode falls in."""
+    case = view.cases.get(urn)
+    if case is not None and case.district and case.district != UNKNOWN_DISTRICT:
+        return case.district
+    postcodes = [c.postcode for c in (*(case.children if case else ()), *facts.children) if c.postcode]
+    for postcode in postcodes:
+        district = district_for_postcode(postcode, rules.districts)
+        if district != UNKNOWN_DISTRICT:
+            return district
+    return None

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from mailbot.domain.facts import Child, Consent, DocumentFacts, LeadProfessional, Problem
-from mailbot.rules.names import same_child
+from mailbot.rules.names import normalise_name, same_child
 
 
 @dataclass(frozen=True)
@@ -41,15 +41,45 @@ class RequestFacts:
 def _merge_child(known: list[Child], child: Child) -> None:
     for index, existing in enumerate(known):
         if same_child(existing, child):
-            known[index] = Child(
-                name=existing.name or child.name,
-                date_of_birth=existing.date_of_birth or child.date_of_birth,
-                lcs_id=existing.lcs_id or child.lcs_id,
-                postcode=existing.postcode or child.postcode,
-            )
+            known[index] = _combined(existing, child)
             return
+    meant = _the_child_meant(known, child)
+    if meant is not None:
+        known[meant] = _combined(known[meant], child)
+        return
     if child.name or child.lcs_id:
         known.append(child)
+
+
+def _combined(existing: Child, child: Child) -> Child:
+    return Child(
+        name=existing.name or child.name,
+        date_of_birth=existing.date_of_birth or child.date_of_birth,
+        lcs_id=existing.lcs_id or child.lcs_id,
+        postcode=existing.postcode or child.postcode,
+    )
+
+
+def _the_child_meant(known: list[Child], child: Child) -> int | None:
+    """The one known child a reply's sentence can only mean, or None.
+
+    "Tom's date of birth is 14/06/2017" names the child by first name only; "the date of birth is
+    14/06/2017" names nobody. Either completes a child named earlier in the request when exactly one
+    child fits (same first name, or the only child still without a date of birth); otherwise nothing
+    is guessed.
+    """
+    if child.lcs_id or child.date_of_birth is None:
+        return None
+    words = normalise_name(child.name).split() if child.name else []
+    if len(words) > 1:
+        return None
+    candidates = [
+        index
+        for index, existing in enumerate(known)
+        if existing.date_of_birth is None
+        and (not words or (existing.name is not None and normalise_name(existing.name).split()[:1] == words))
+    ]
+    return candidates[0] if len(candidates) == 1 else None
 
 
 def _merge_lp(current: LeadProfessional | None, new: LeadProfessional | None) -> LeadProfessional | None:

@@ -7,6 +7,38 @@ from dataclasses import dataclass
 
 from mailbot.rules.merge import RequestFacts
 
+#: Lancashire's routes and what each needs before it is complete (the shipped default; a council
+#: changes these in config ``[workflow.requirements.TYPE]``).
+LANCASHIRE_REQUIREMENTS: dict[str, dict[str, list[str]]] = {
+    "urn_request": {"documents": ["assessment_or_plan"], "facts": ["child_identity", "consent"]},
+    "new_lead_professional": {
+        "documents": ["assessment", "plan"],
+        "facts": ["urn", "lead_professional_name", "lead_professional_agency", "lead_professional_contact"],
+    },
+    "taf_minutes": {"documents": ["taf_document"], "facts": ["urn"]},
+    "step_down_wpehs": {"documents": ["assessment", "plan"], "facts": ["urn", "work_requested"]},
+    "meeting_representation": {
+        "documents": ["assessment", "plan"],
+        "facts": ["urn", "work_requested", "meeting_date"],
+    },
+    "no_lead_professional": {"documents": [], "facts": ["urn"]},
+}
+KNOWN_DOCUMENT_REQUIREMENTS = frozenset(
+    {"assessment", "plan", "assessment_or_plan", "taf_document", "consent_form"}
+)
+KNOWN_FACT_REQUIREMENTS = frozenset(
+    {
+        "urn",
+        "child_identity",
+        "consent",
+        "work_requested",
+        "meeting_date",
+        "lead_professional_name",
+        "lead_professional_agency",
+        "lead_professional_contact",
+    }
+)
+
 #: Missing-fact codes ``_phrases.j2`` words for the sender (anything else is shown as written).
 MISSING_FACTS = (
     "child_name",
@@ -23,6 +55,7 @@ MISSING_FACTS = (
     "lead_professional_contact",
     "meeting_date",
     "taf_document",
+    "consent_form",
 )
 
 #: Words a social worker understands, one per requirement; the chase-up lists these.

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 
 from mailbot.rules.actions import Decision, IssueUrn, ReuseUrn, Send
-from mailbot.rules.decide import facts_context
+from mailbot.rules.inbound import facts_context
 from mailbot.rules.merge import RequestFacts
 from mailbot.rules.names import same_child
 from mailbot.rules.view import CaseView

@@ -15,6 +15,7 @@ class CaseView:
     children: tuple[Child, ...] = ()
     lead_professional: LeadProfessional | None = None
     status: str = "open"
+    district: str | None = None
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,20 @@ class AllocationTarget:
 
 
 @dataclass(frozen=True)
+class HandoffView:
+    """One of mailbot's own emails from the other mailbox that carries work for this one.
+
+    Today: WPEHS's "new lead professional" update to CAF@ after an allocation. The facts come from
+    the register (the allocated request's case and its recorded LP), not from re-reading our own email,
+    so a council that rewords the template cannot break the hand-off.
+    """
+
+    template: str
+    urn: str | None
+    lead_professional: LeadProfessional | None
+
+
+@dataclass(frozen=True)
 class RegisterView:
     """What the register knows that bears on one incoming message."""
 
@@ -62,3 +77,6 @@ class RegisterView:
     threads_to_digest: bool = False
     allocation_targets: dict[str, AllocationTarget] = field(default_factory=dict)
     today: date | None = None
+    #: URNs the issued format can still give; None when not counted (decide then assumes plenty).
+    urns_remaining: int | None = None
+    handoff: HandoffView | None = None

@@ -3,4 +3,4 @@ decision, the document worker pool, the daemon with its IDLE loops, the schedule
 ``/healthz``, ``/metrics``, the systemd watchdog).
 """
 
-__all__ = ["bootstrap", "daemon", "health", "monitoring", "pipeline", "reader_pool", "scheduler"]
+__all__ = ["bootstrap", "daemon", "health", "monitoring", "pipeline", "reader_pool", "route_check", "scheduler"]

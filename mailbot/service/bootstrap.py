@@ -13,7 +13,6 @@ from mailbot.extract import load_vocabulary
 from mailbot.register.database import Register
 from mailbot.register.storage import Storage
 from mailbot.rules.decide import Rules
-from mailbot.rules.digest import next_allocations_meeting
 from mailbot.service.pipeline import Pipeline
 from mailbot.service.reader_pool import DocumentPool
 from mailbot.sources.base import MessageSource
@@ -92,9 +91,7 @@ def rules_factory(settings: Settings) -> Callable[[datetime], Rules]:
     workflow = settings.workflow
 
     def rules_for(now: datetime) -> Rules:
-        meeting = next_allocations_meeting(
-            now, workflow.allocation_weekday, workflow.allocation_time, settings.timezone
-        )
+        meeting = settings.next_allocations_meeting(now)
         return Rules(
             trusted_domains=settings.trusted_domains,
             requirements=workflow.requirements,
@@ -105,6 +102,11 @@ def rules_factory(settings: Settings) -> Callable[[datetime], Rules]:
             require_authentication=settings.authentication.require_results,
             next_allocation_meeting=meeting.date(),
             urn_scheme=settings.urn,
+            taf_minutes_within_days=7 * workflow.taf_minutes_within_weeks,
+            no_lead_professional_team=workflow.no_lead_professional_team,
+            district_teams=settings.district_teams,
+            districts=settings.districts,
+            allocators=frozenset(workflow.allocators),
         )
 
     return rules_for

@@ -23,6 +23,7 @@ from mailbot.config import HealthSection, Settings
 from mailbot.errors import RegisterUnavailableError
 from mailbot.register.database import Register, unreachable
 from mailbot.register.health import RegisterFigures, read_figures
+from mailbot.register.urn_sequence import urns_remaining
 
 
 @dataclass(frozen=True)
@@ -138,6 +139,19 @@ def mailbox_checks(session: Session, settings: Settings, now: datetime) -> tuple
     return ()
 
 
+def urn_capacity(session: Session, settings: Settings) -> Check:
+    """Fails when fewer than 1% of the issued format's URNs (at least 100) are left: widen
+    ``urn.width`` then. Not ``live``: a restart issues no more numbers."""
+    left = urns_remaining(session, settings.urn, settings.urn_next_number)
+    if left < max(100, settings.urn.capacity // 100):
+        detail = (
+            f"only {left} URNs of {settings.urn.width} digits are left; "
+            "widen urn.width in the config before they run out"
+        )
+        return Check("urn_capacity", False, detail)
+    return Check("urn_capacity", True, f"{left} URNs left")
+
+
 def check_health(
     register: Register,
     settings: Settings,
@@ -148,7 +162,7 @@ def check_health(
     try:
         with register.transaction() as session:
             figures = read_figures(session, now)
-            more = extra(session, settings, now)
+            more = (urn_capacity(session, settings), *extra(session, settings, now))
     except RegisterUnavailableError as error:
         return Health((Check("database", False, str(error), live=True),), database_error=str(error))
     except DBAPIError as error:  # tables missing, permission refused: the register cannot be used

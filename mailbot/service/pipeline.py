@@ -31,24 +31,24 @@ from mailbot.mail.quoting import new_text
 from mailbot.mail.threads import find_request_references, thread_message_ids
 from mailbot.register.database import Register
 from mailbot.register.models import Message, Request, ReviewItem
-from mailbot.register.queries import build_view, find_thread_request, request_view
+from mailbot.register.queries import (
+    ViewQuery,
+    answers_allocation_prompt,
+    build_view,
+    find_thread_request,
+    handoff_view,
+    request_view,
+)
 from mailbot.rules.authentication import SenderAuthentication, authenticate_sender
 from mailbot.rules.decide import Inbound, Rules, decide
 from mailbot.rules.limits import message_pattern
 from mailbot.rules.merge import merge_facts
 from mailbot.rules.trust import address_domain
+from mailbot.rules.view import HandoffView
 from mailbot.transports.outgoing import Shell
-from mailbot.workflow.allocation import apply_digest_reply, is_digest_reply, refuse_digest_reply
 from mailbot.workflow.apply import Incoming, StoredDocument, apply
 
 log = logging.getLogger(__name__)
-
-
-def _authenticated(authentication: SenderAuthentication | None, rules: Rules) -> bool:
-    """Whether mail may act as its trusted sender (a digest reply allocates only when it may)."""
-    if authentication is not None and authentication.verdict != "none":
-        return authentication.verdict == "pass"
-    return not rules.require_authentication
 
 
 class DocumentReader(Protocol):
@@ -68,6 +68,7 @@ class Prepared:
     stored_paths: dict[str, str]
     automatic: AutomaticMail | None
     known: tuple[DocumentFacts, ...] = ()
+    handoff: HandoffView | None = None
 
 
 class Pipeline:
@@ -111,11 +112,20 @@ class Pipeline:
                 raise RegisterError(f"message row {row_id} vanished before it was processed")
             raw = self.shell.storage.get(row.raw_path)
             mailbox = row.mailbox
-        parsed = parse_message(raw)
-        settings = self.shell.settings
-        automatic = classify_automatic(
-            parsed, settings.own_addresses, own_message_id_domain=settings.message_id_domain
-        )
+            parsed = parse_message(raw)
+            settings = self.shell.settings
+            automatic = classify_automatic(
+                parsed, settings.own_addresses, own_message_id_domain=settings.message_id_domain
+            )
+            handoff = None
+            if automatic is not None and automatic.kind == "loop":
+                # Our own email from the other mailbox that carries work here (WPEHS's new-LP update to
+                # CAF@) is processed like a person's, not ignored as a loop.
+                handoff = handoff_view(
+                    session, parsed.message_id, mailbox, settings.mailboxes[mailbox].address
+                )
+                if handoff is not None:
+                    automatic = None
         if automatic is not None:
             # Never read an auto-reply's or bounce's attachments: nothing in them is acted on.
             return Prepared(row_id, mailbox, parsed, (), {}, automatic)
@@ -125,7 +135,9 @@ class Pipeline:
             # Not fsynced: an attachment can always be recovered from the durable raw message.
             _sha, path = self.shell.storage.put("documents", attachment.payload, durable=False)
             stored[f"{index}:{attachment.filename}"] = path
-        return Prepared(row_id, mailbox, parsed, attachments.to_read, stored, None, attachments.facts)
+        return Prepared(
+            row_id, mailbox, parsed, attachments.to_read, stored, None, attachments.facts, handoff
+        )
 
     def process(self, ids: Sequence[int]) -> None:
         """Process messages in order, streaming: while the worker pool reads one message's documents,
@@ -216,6 +228,7 @@ class Pipeline:
             sender_problem=parsed.sender_problem,
             authentication=authentication,
             pattern=pattern,
+            body_text=parsed.body_text,
         )
         references = find_request_references(parsed.subject, written)
         thread_ids = thread_message_ids(parsed)
@@ -227,43 +240,33 @@ class Pipeline:
                 raise RegisterError(f"message row {item.row_id} vanished while it was processed")
             if row.state != "received":
                 return  # another runner got here first
-            if (
-                automatic is None
-                and mailbox.role == "wpehs"
-                and sender is not None
-                and settings.is_trusted(sender)
-                and parsed.sender_problem is None
-                and _authenticated(authentication, rules)
-                and is_digest_reply(session, parsed.subject, thread_ids)
-            ):
-                if not settings.workflow.may_allocate(sender):
-                    refuse_digest_reply(session, row, now)
-                    log.info("digest reply from a sender who may not allocate row=%s", item.row_id)
-                    return
-                outcomes, problems = apply_digest_reply(session, self.shell, parsed.body_text, row, now)
-                log.info(
-                    "digest reply processed row=%s allocations=%s problems=%s",
-                    item.row_id,
-                    len(outcomes),
-                    len(problems),
-                )
-                return
             request: Request | None = None
-            if automatic is None:
+            if automatic is None and item.handoff is None:
                 request = find_thread_request(session, item.mailbox, references, thread_ids)
             prior = []
             if request is not None:
                 prior_view = request_view(session, request)
                 prior = [*prior_view.documents, *prior_view.bodies]
             merged = merge_facts([*prior, *documents], [body])
+            allocation_reply = (
+                automatic is None
+                and mailbox.role == "wpehs"
+                and answers_allocation_prompt(session, parsed.subject, thread_ids)
+            )
             view = build_view(
                 session,
-                request=request,
-                urns=[*merged.urns],
-                children=merged.children,
-                sender=sender,
-                now=now,
-                pattern=pattern,
+                ViewQuery(
+                    request=request,
+                    urns=[*merged.urns],
+                    children=merged.children,
+                    sender=sender,
+                    now=now,
+                    allocation_reply=allocation_reply,
+                    handoff=item.handoff,
+                    urn_scheme=settings.urn,
+                    urn_next_number=settings.urn_next_number,
+                    pattern=pattern,
+                ),
             )
             decision = decide(inbound, view, rules)
             row.automatic = automatic.kind if automatic else None

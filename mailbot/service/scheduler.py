@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 
+from mailbot.rules.cadence import is_digest_day
 from mailbot.workflow.chase import run_chases
 from mailbot.workflow.retention import purge
 from mailbot.workflow.weekly_digest import queue_digest
@@ -32,9 +33,16 @@ def chase_job(app: App) -> None:
 
 
 def digest_job(app: App) -> None:
+    """Queue the digest when today is a digest day: the digest weekday on or before an allocations
+    meeting (every week, every other week or once a month, as configured)."""
     now = app.now()
+    today = now.astimezone(app.settings.zone).date()
+    workflow = app.settings.workflow
+    if not is_digest_day(today, workflow.allocation_cadence, workflow.digest_weekday):
+        log.info("digest skipped: no allocations meeting follows today")
+        return
     with app.register.transaction() as session:
-        queue_digest(session, app.shell, now.astimezone(app.settings.zone).date(), now)
+        queue_digest(session, app.shell, today, now)
 
 
 def retention_job(app: App) -> None:

@@ -35,8 +35,18 @@ chase_up                   recipient_name, request_type, urn or None, child_init
                            max_attempts (reminders before escalation), first_asked_on (date; reminders)
 unknown_urn                recipient_name, urn_as_written (exactly as the sender wrote it), reason
                            (one of ``UNKNOWN_URN_REASONS``), caf_mailbox
-lp_recorded                recipient_name, urn, child_initials, lead_professional ({name, role or None,
-                           agency, email or None, phone or None})
+lp_recorded                recipient_name, urn, child_initials or None, lead_professional ({name, role or
+                           None, agency, email or None, phone or None}), taf_weeks
+lead_professional_welcome  recipient_name, urn, child_initials or None, lead_professional (as lp_recorded),
+                           taf_weeks (int), taf_due_on (date)
+taf_minutes_chase          recipient_name, urn, child_initials or None, received_on (date the LP was
+                           recorded), taf_weeks, taf_due_on, attempt (1..), max_attempts
+taf_minutes_overdue        urn, child_initials or None, received_on, taf_weeks, taf_due_on, attempts (0 when
+                           the LP could not be emailed), lead_professional ({name or None, agency or None, ...})
+no_lead_professional_escalation  urn, child_initials or None
+no_lead_professional_received    recipient_name, urn, child_initials or None, team_address
+allocation_unreadable      problems (list of {line, urn, reason}), allocated (list of URNs recorded),
+                           reference ("WD-…" or "SD-…" of what was answered, or "")
 filed                      recipient_name, urn, child_initials, filed_on (date), documents (list of
                            {filename, kind: "taf_minutes" | "assessment" | "plan" | "other"})
 allocation_feedback        recipient_name, urn, child_initials, worker_name, worker_team or None,
@@ -196,6 +206,53 @@ SAMPLES: dict[str, dict[str, object]] = {
         "urn": "LAN-004217-K",
         "child_initials": "A.O.",
         "lead_professional": dict(_LEAD_PROFESSIONAL),
+        "taf_weeks": 4,
+    },
+    "lead_professional_welcome": {
+        **CAF,
+        "recipient_name": "Priya Shah",
+        "urn": "LAN-004217-K",
+        "child_initials": "A.O.",
+        "lead_professional": dict(_LEAD_PROFESSIONAL),
+        "taf_weeks": 4,
+        "taf_due_on": date(2025, 11, 17),
+    },
+    "taf_minutes_chase": {
+        **CAF,
+        "recipient_name": "Priya Shah",
+        "urn": "LAN-004217-K",
+        "child_initials": "A.O.",
+        "received_on": date(2025, 10, 20),
+        "taf_weeks": 4,
+        "taf_due_on": date(2025, 11, 17),
+        "attempt": 1,
+        "max_attempts": 2,
+    },
+    "taf_minutes_overdue": {
+        **CAF,
+        "urn": "LAN-004217-K",
+        "child_initials": "A.O.",
+        "received_on": date(2025, 10, 20),
+        "taf_weeks": 4,
+        "taf_due_on": date(2025, 11, 17),
+        "attempts": 2,
+        "lead_professional": dict(_LEAD_PROFESSIONAL),
+    },
+    "no_lead_professional_escalation": {**CAF, "urn": "LAN-004217-K", "child_initials": "A.O."},
+    "no_lead_professional_received": {
+        **CAF,
+        "recipient_name": "Sam Patel",
+        "urn": "LAN-004217-K",
+        "child_initials": "A.O.",
+        "team_address": "caf.linkworkers@lancashire.gov.uk",
+    },
+    "allocation_unreadable": {
+        **WPEHS,
+        "reference": "WD-2025-10-13",
+        "problems": [
+            {"line": 3, "urn": "LAN-004271-K", "reason": "the URN's check character does not match"},
+        ],
+        "allocated": ["LAN-004217-K"],
     },
     "filed": {
         **CAF,
@@ -309,4 +366,10 @@ VARIANTS: dict[str, list[dict[str, object]]] = {
         {**SAMPLES["lp_recorded"], "lead_professional": {**_LEAD_PROFESSIONAL, "role": None, "phone": None}}
     ],
     "escalation": [{**SAMPLES["escalation"], "urn": "LAN-004217-K", "child_initials": None}],
+    "taf_minutes_chase": [{**SAMPLES["taf_minutes_chase"], "attempt": 2, "child_initials": None}],
+    "taf_minutes_overdue": [
+        {**SAMPLES["taf_minutes_overdue"], "attempts": 0, "lead_professional": {"name": None, "agency": None}}
+    ],
+    "allocation_unreadable": [{**SAMPLES["allocation_unreadable"], "allocated": []}],
+    "level_one_no_urn": [{**SAMPLES["level_one_no_urn"], "child_initials": None}],
 }

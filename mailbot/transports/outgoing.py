@@ -10,7 +10,7 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.errors import HeaderParseError
 from typing import Any
 
@@ -22,7 +22,7 @@ from mailbot.mail.addresses import check_address
 from mailbot.mail.compose import FileToAttach, compose, deterministic_message_id
 from mailbot.register.models import Case, Document, Outbox, Request, ReviewItem
 from mailbot.register.storage import Storage
-from mailbot.rules.digest import initials, next_allocations_meeting
+from mailbot.rules.digest import initials
 from mailbot.templating.templates import TemplateRenderer
 from mailbot.transports.claims import add_send_review
 
@@ -76,9 +76,7 @@ def standard_context(
     lp = case.current_lead_professional if case is not None else None
     today = now.astimezone(settings.zone).date()
     created = request.created_at.astimezone(settings.zone).date() if request is not None else today
-    meeting = next_allocations_meeting(
-        now, workflow.allocation_weekday, workflow.allocation_time, settings.timezone
-    )
+    meeting = settings.next_allocations_meeting(now)
     return {
         "reference": request.reference if request is not None else "",
         "team_name": mailbox.team_name,
@@ -108,6 +106,9 @@ def standard_context(
         "documents": [],
         "missing": [],
         "file_problems": [],
+        "taf_weeks": workflow.taf_minutes_within_weeks,
+        "taf_due_on": (request.due_on if request is not None and request.due_on else None)
+        or today + timedelta(weeks=workflow.taf_minutes_within_weeks),
     }
 
 

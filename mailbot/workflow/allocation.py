@@ -2,7 +2,8 @@
 
 Allocation → feedback to the social worker "for LCS recording" → the worker recorded as the case's
 new lead professional → CAF@ told, with the assessment and plan attached. All in one transaction, so
-either the whole step happens or none of it.
+either the whole step happens or none of it. An allocation comes from ``mailbot allocate`` or, decided
+by the pure core (``rules.allocation_route``), from a manager's reply to the digest.
 """
 
 from __future__ import annotations
@@ -16,11 +17,10 @@ from sqlalchemy.orm import Session
 
 from mailbot.domain.facts import LeadProfessional
 from mailbot.errors import AllocationError
-from mailbot.register.models import Case, Event, Message, Outbox, Request, ReviewItem
+from mailbot.register.models import Case, Event, Message, Request
 from mailbot.rules.actions import RecordAllocation
-from mailbot.rules.allocation_reply import AllocationProblem, parse_allocation_reply
 from mailbot.transports.outgoing import Shell, queue_email, request_documents
-from mailbot.workflow.apply import record_allocation, record_lead_professional
+from mailbot.workflow.records import record_allocation, record_lead_professional
 
 log = logging.getLogger(__name__)
 
@@ -138,81 +138,3 @@ def allocate(
     )
     log.info("allocation recorded request=%s source=%s", request.id, source)
     return AllocationOutcome(request.reference, urn, allocation.id)
-
-
-def is_digest_reply(session: Session, subject: str, thread_ids: list[str]) -> bool:
-    """True when a message answers one of our weekly digests (by In-Reply-To/References or WD- tag)."""
-    if "[WD-" in subject.upper():
-        return True
-    if not thread_ids:
-        return False
-    return (
-        session.execute(
-            select(Outbox.id).where(Outbox.message_id.in_(thread_ids), Outbox.template == "weekly_digest")
-        ).first()
-        is not None
-    )
-
-
-def refuse_digest_reply(session: Session, message: Message, now: datetime) -> None:
-    """A reply to the digest from someone who is not a configured allocator: nothing is allocated or
-    sent; a person looks at it (it may be a manager missing from ``workflow.allocators``)."""
-    session.add(
-        ReviewItem(
-            reason="allocation_not_allowed",
-            detail="a reply to the weekly digest came from an address that is not a configured allocator",
-            state="open",
-            message_row_id=message.id,
-            created_at=now,
-        )
-    )
-    message.state = "review"
-    message.processed_at = now
-    session.add(Event(at=now, kind="digest_reply_refused", message_row_id=message.id, detail={}))
-
-
-def apply_digest_reply(
-    session: Session, shell: Shell, body_text: str, message: Message, now: datetime
-) -> tuple[list[AllocationOutcome], list[AllocationProblem]]:
-    """Record every allocation line in a manager's reply; unreadable lines go to review."""
-    lines, problems = parse_allocation_reply(body_text, shell.settings.urn)
-    outcomes: list[AllocationOutcome] = []
-    for line in lines:
-        try:
-            outcomes.append(
-                allocate(
-                    session,
-                    shell,
-                    urn=line.urn,
-                    worker_name=line.worker_name,
-                    worker_email=line.worker_email,
-                    team=line.team,
-                    source="email",
-                    now=now,
-                )
-            )
-        except AllocationError:
-            problems.append(
-                AllocationProblem(line.line_number, line.urn, "no step down for this URN is waiting")
-            )
-    for problem in problems:
-        session.add(
-            ReviewItem(
-                reason="allocation_unreadable",
-                detail=f"line {problem.line_number} ({problem.urn_as_written}): {problem.reason}",
-                state="open",
-                message_row_id=message.id,
-                created_at=now,
-            )
-        )
-    message.state = "review" if problems else "processed"
-    message.processed_at = now
-    session.add(
-        Event(
-            at=now,
-            kind="digest_reply",
-            message_row_id=message.id,
-            detail={"allocations": len(outcomes), "problems": len(problems)},
-        )
-    )
-    return outcomes, problems

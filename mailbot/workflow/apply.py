@@ -1,8 +1,9 @@
 """``apply``: carry out a Decision in the caller's transaction (the imperative shell's one writer).
 
-Everything a decision changes — request, case, children, lead professional, documents, outbox rows,
-review items, events and the message's state — is written in the same transaction, so a crash
-leaves either all of it or none (invariants 1 and 2).
+Everything a decision changes — request, case, children, lead professional, allocations, documents,
+outbox rows, review items, events and the message's state — is written in the same transaction, so a
+crash leaves either all of it or none (invariants 1 and 2). Each action has one handler; ``match``
+with ``assert_never`` makes an action nobody handles a type error, not a silent no-op.
 """
 
 from __future__ import annotations
@@ -11,34 +12,21 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import assert_never
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from mailbot.config import Settings
 from mailbot.domain.facts import Child as ChildFacts
 from mailbot.domain.facts import DocumentFacts
 from mailbot.errors import AllocationError
-from mailbot.register.models import (
-    Allocation,
-    Case,
-    Child,
-    Document,
-    Event,
-    LeadProfessional,
-    Message,
-    Outbox,
-    Request,
-    ReviewItem,
-)
-from mailbot.register.models import (
-    Sequence as SequenceRow,
-)
+from mailbot.register.models import Case, Child, Document, Event, Message, Outbox, Request, ReviewItem
+from mailbot.register.urn_sequence import issue_urn
 from mailbot.rules.actions import (
     Action,
     AttachCase,
     Decision,
+    ExpectTafMinutes,
     Ignore,
     IssueUrn,
     MarkOutboxFailed,
@@ -47,10 +35,13 @@ from mailbot.rules.actions import (
     RecordLeadProfessional,
     ReuseUrn,
     Review,
+    SatisfyTafExpectation,
     Send,
 )
 from mailbot.rules.districts import district_for_postcode
 from mailbot.transports.outgoing import Shell, queue_email, request_documents
+from mailbot.workflow.allocation import allocate
+from mailbot.workflow.records import AWAITING_TAF, close_taf_expectations, record_lead_professional
 
 log = logging.getLogger(__name__)
 
@@ -63,35 +54,18 @@ class StoredDocument:
     stored_path: str | None
 
 
-def next_urn(session: Session, settings: Settings) -> str:
-    """Take the next URN from the shared sequence with one atomic UPDATE (safe across instances)."""
-    result = session.execute(
-        update(SequenceRow)
-        .where(SequenceRow.name == "urn")
-        .values(last_value=SequenceRow.last_value + 1)
-        .returning(SequenceRow.last_value)
-    ).scalar_one_or_none()
-    if result is None:
-        session.add(SequenceRow(name="urn", last_value=1))
-        session.flush()
-        result = 1
-    return settings.urn.format(result)
+@dataclass(frozen=True)
+class Incoming:
+    """The message being applied: its register row, ids for threading, facts of its body and files."""
 
-
-def _case(session: Session, urn: str) -> Case:
-    return session.execute(select(Case).where(Case.urn == urn)).scalar_one()
-
-
-def _add_children(session: Session, case: Case, children: Sequence[ChildFacts]) -> None:
-    for child in children:
-        case.children.append(
-            Child(
-                name=child.name,
-                date_of_birth=child.date_of_birth,
-                lcs_id=child.lcs_id,
-                postcode=child.postcode,
-            )
-        )
+    row: Message
+    sender_name: str | None
+    message_id: str | None
+    references: tuple[str, ...]
+    body: DocumentFacts
+    documents: tuple[StoredDocument, ...]
+    #: the message's fingerprint for the reply limits (``mailbot.rules.limits.message_pattern``)
+    pattern: str | None = None
 
 
 @dataclass(frozen=True)
@@ -124,18 +98,33 @@ class Origin:
         )
 
 
-@dataclass(frozen=True)
-class Incoming:
-    """The message being applied: its register row, ids for threading, facts of its body and files."""
+@dataclass
+class _Applying:
+    """One decision being carried out: what every handler needs."""
 
-    row: Message
-    sender_name: str | None
-    message_id: str | None
-    references: tuple[str, ...]
-    body: DocumentFacts
-    documents: tuple[StoredDocument, ...]
-    #: the message's fingerprint for the reply limits (``mailbot.rules.limits.message_pattern``)
-    pattern: str | None = None
+    session: Session
+    shell: Shell
+    origin: Origin
+    request: Request | None
+    now: datetime
+    #: set when carrying out an action found something a person must see (the decision did not know)
+    needs_review: bool = False
+
+
+def _case(session: Session, urn: str) -> Case:
+    return session.execute(select(Case).where(Case.urn == urn)).scalar_one()
+
+
+def _add_children(case: Case, children: Sequence[ChildFacts]) -> None:
+    for child in children:
+        case.children.append(
+            Child(
+                name=child.name,
+                date_of_birth=child.date_of_birth,
+                lcs_id=child.lcs_id,
+                postcode=child.postcode,
+            )
+        )
 
 
 def apply(
@@ -146,23 +135,14 @@ def apply(
     request: Request | None,
     now: datetime,
 ) -> Request | None:
-    """Carry out ``decision`` for ``incoming``; returns the request it now belongs to (if any)."""
+    """Carry out ``decision`` for ``incoming``; returns the request it now belongs to (if any).
+
+    A decision with no request type (automatic mail, an allocation reply) touches no request, even
+    when the message threads to one (a reply to a meeting alert carries the step down's tag).
+    """
     message = incoming.row
-    if decision.request_type is not None and request is None:
-        request = Request(
-            mailbox=message.mailbox,
-            type=decision.request_type,
-            state=decision.state,
-            sender=message.sender or "",
-            missing=list(decision.missing),
-            facts={"bodies": []},
-            chase_count=0,
-            last_activity_at=now,
-            created_at=now,
-            updated_at=now,
-        )
-        session.add(request)
-        session.flush()
+    request_type = decision.request_type
+    request = _request_for(session, request_type, decision, message, request, now) if request_type else None
     if request is not None:
         request.state = decision.state
         request.missing = list(decision.missing)
@@ -189,8 +169,8 @@ def apply(
                 created_at=now,
             )
         )
-    carry_out(session, shell, decision.actions, request, Origin.of(incoming), now)
-    message.state = decision.message_state
+    needs_review = carry_out(session, shell, decision.actions, request, Origin.of(incoming), now)
+    message.state = "review" if needs_review else decision.message_state
     message.processed_at = now
     session.add(
         Event(
@@ -210,6 +190,33 @@ def apply(
     return request
 
 
+def _request_for(
+    session: Session,
+    request_type: str,
+    decision: Decision,
+    message: Message,
+    request: Request | None,
+    now: datetime,
+) -> Request:
+    if request is not None:
+        return request
+    request = Request(
+        mailbox=message.mailbox,
+        type=request_type,
+        state=decision.state,
+        sender=message.sender or "",
+        missing=list(decision.missing),
+        facts={"bodies": []},
+        chase_count=0,
+        last_activity_at=now,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(request)
+    session.flush()
+    return request
+
+
 def carry_out(
     session: Session,
     shell: Shell,
@@ -217,42 +224,39 @@ def carry_out(
     request: Request | None,
     origin: Origin,
     now: datetime,
-) -> None:
+) -> bool:
     """Carry out ``actions`` for ``request``: the one place a decision's actions become rows, whether
-    the decision answered a message (``apply``) or a person made it on the console."""
-    settings = shell.settings
+    the decision answered a message (``apply``) or a person made it on the console. True when carrying
+    them out found something a person must see that the decision did not know (a lost allocation race).
+    """
+    applying = _Applying(session, shell, origin, request, now)
     for action in actions:
-        if isinstance(action, IssueUrn):
-            district = (
-                district_for_postcode(action.district_postcode, settings.districts)
-                if action.district_postcode
-                else None
-            )
-            case = Case(
-                urn=next_urn(session, settings),
-                status="open",
-                district=district,
-                created_at=now,
-                updated_at=now,
-                children=[],
-            )
-            _add_children(session, case, action.children)
-            session.add(case)
-            session.flush()
-            _link_case(session, request, case)
-        elif isinstance(action, ReuseUrn):
+        _carry_out(applying, action)
+    return applying.needs_review
+
+
+def _carry_out(applying: _Applying, action: Action) -> None:
+    session, request, now = applying.session, applying.request, applying.now
+    match action:
+        case IssueUrn():
+            _issue_urn(applying, action)
+        case ReuseUrn():
             case = _case(session, action.urn)
-            _add_children(session, case, action.new_children)
+            _add_children(case, action.new_children)
             _link_case(session, request, case)
-        elif isinstance(action, AttachCase):
+        case AttachCase():
             _link_case(session, request, _case(session, action.urn))
-        elif isinstance(action, RecordLeadProfessional):
+        case RecordLeadProfessional():
             record_lead_professional(
                 session, _case(session, action.urn), action.lead_professional, request, now
             )
-        elif isinstance(action, RecordAllocation):
-            pass  # allocations are applied by mailbot.workflow.allocation, which owns that workflow
-        elif isinstance(action, QueueForAllocation):
+        case ExpectTafMinutes():
+            _expect_taf_minutes(applying, action)
+        case SatisfyTafExpectation():
+            close_taf_expectations(session, _case(session, action.urn), now, state="done", keep=request)
+        case RecordAllocation():
+            _record_allocation(applying, action)
+        case QueueForAllocation():
             session.add(
                 Event(
                     at=now,
@@ -261,56 +265,44 @@ def carry_out(
                     detail={},
                 )
             )
-        elif isinstance(action, Send):
-            attachments = (
-                request_documents(session, shell, request)
-                if action.attach_documents_of_request and request
-                else []
-            )
-            to_sender = bool(action.to) and action.to[0] == origin.sender
-            context = dict(action.context)
-            if action.template == "filed" and request is not None:
-                context.setdefault("documents", _documents_context(session, request))
-            queue_email(
-                session,
-                shell,
-                template=action.template,
-                to=action.to,
-                context=context,
-                recipient_name=origin.sender_name if to_sender else None,
-                dedupe_key=f"{origin.dedupe_prefix}:{action.template}:{action.key}",
-                mailbox_name=origin.mailbox,
-                request=request,
-                now=now,
-                personal=action.personal,
-                in_reply_to=origin.message_id if to_sender else None,
-                references=origin.references,
-                attachments=attachments,
-                counterpart=origin.sender,
-                pattern=origin.pattern,
-            )
-        elif isinstance(action, Review):
+        case Send():
+            _send(applying, action)
+        case Review():
             if action.hold_key and open_hold(session, action.hold_key):
-                continue  # one review item per hold: a flood or a loop is one item, not one per message
-            session.add(
-                ReviewItem(
-                    reason=action.reason,
-                    detail=action.detail,
-                    state="open",
-                    request_id=request.id if request else None,
-                    message_row_id=origin.message_row_id,
-                    hold_key=action.hold_key or None,
-                    created_at=now,
-                )
-            )
-        elif isinstance(action, MarkOutboxFailed):
+                return  # one review item per hold: a flood or a loop is one item, not one per message
+            _review(applying, action.reason, action.detail, action.hold_key)
+        case MarkOutboxFailed():
             session.execute(
                 update(Outbox)
                 .where(Outbox.message_id == action.message_id)
                 .values(state="failed", last_error="bounced: delivery failed")
             )
-        elif isinstance(action, Ignore):
+        case Ignore():
             pass
+        case _:
+            assert_never(action)
+
+
+def _issue_urn(applying: _Applying, action: IssueUrn) -> None:
+    session, now = applying.session, applying.now
+    settings = applying.shell.settings
+    district = (
+        district_for_postcode(action.district_postcode, settings.districts)
+        if action.district_postcode
+        else None
+    )
+    case = Case(
+        urn=issue_urn(session, settings.urn, settings.urn_next_number),
+        status="open",
+        district=district,
+        created_at=now,
+        updated_at=now,
+        children=[],
+    )
+    _add_children(case, action.children)
+    session.add(case)
+    session.flush()
+    _link_case(session, applying.request, case)
 
 
 def open_hold(session: Session, hold_key: str) -> bool:
@@ -321,6 +313,117 @@ def open_hold(session: Session, hold_key: str) -> bool:
         ).first()
         is not None
     )
+
+
+def _review(applying: _Applying, reason: str, detail: str, hold_key: str = "") -> None:
+    applying.session.add(
+        ReviewItem(
+            reason=reason,
+            detail=detail,
+            state="open",
+            request_id=applying.request.id if applying.request else None,
+            message_row_id=applying.origin.message_row_id,
+            hold_key=hold_key or None,
+            created_at=applying.now,
+        )
+    )
+
+
+def _send(applying: _Applying, action: Send) -> None:
+    session, shell, request, origin = applying.session, applying.shell, applying.request, applying.origin
+    attachments = (
+        request_documents(session, shell, request) if action.attach_documents_of_request and request else []
+    )
+    to_sender = bool(action.to) and action.to[0] == origin.sender
+    context = dict(action.context)
+    if action.template == "filed" and request is not None:
+        context.setdefault("documents", _documents_context(session, request))
+    queue_email(
+        session,
+        shell,
+        template=action.template,
+        to=action.to,
+        context=context,
+        recipient_name=origin.sender_name if to_sender else None,
+        dedupe_key=f"{origin.dedupe_prefix}:{action.template}:{action.key}",
+        mailbox_name=origin.mailbox,
+        request=request,
+        now=applying.now,
+        personal=action.personal,
+        in_reply_to=origin.message_id if to_sender else None,
+        references=origin.references,
+        attachments=attachments,
+        counterpart=origin.sender,
+        pattern=origin.pattern,
+        auto_submitted="auto-replied" if to_sender else "auto-generated",
+    )
+
+
+def _record_allocation(applying: _Applying, action: RecordAllocation) -> None:
+    try:
+        allocate(
+            applying.session,
+            applying.shell,
+            urn=action.urn,
+            worker_name=action.worker_name,
+            worker_email=action.worker_email,
+            team=action.team,
+            source="email",
+            now=applying.now,
+        )
+    except AllocationError:
+        # Allocated by someone else between the view and now (the console, a second reply). ``allocate``
+        # raises before it writes anything, so there is nothing to undo.
+        _review(applying, "allocation_unreadable", f"{action.urn}: no step down for this URN is waiting now")
+        applying.needs_review = True
+
+
+def _expect_taf_minutes(applying: _Applying, action: ExpectTafMinutes) -> None:
+    """Open the request that waits for the new LP's TAF minutes and, when allowed, email the LP."""
+    session, shell, now = applying.session, applying.shell, applying.now
+    case = _case(session, action.urn)
+    close_taf_expectations(session, case, now, state="superseded")
+    caf = shell.settings.mailbox_by_role("caf")
+    lp = action.lead_professional
+    waiting = Request(
+        mailbox=caf.name,
+        type="taf_minutes",
+        state=AWAITING_TAF,
+        sender=(lp.email or "").lower(),
+        case=case,
+        missing=["taf_document"],
+        facts={"bodies": [], "lead_professional": lp.to_json()},
+        chase_count=0,
+        due_on=action.due_on,
+        last_activity_at=now,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(waiting)
+    session.flush()
+    session.add(
+        Event(
+            at=now,
+            kind="taf_minutes_expected",
+            request_id=waiting.id,
+            case_id=case.id,
+            detail={"due_on": action.due_on.isoformat(), "lead_professional_told": action.notify},
+        )
+    )
+    if action.notify and lp.email:
+        queue_email(
+            session,
+            shell,
+            template="lead_professional_welcome",
+            to=[lp.email],
+            context={"lead_professional": lp.to_json(), "taf_due_on": action.due_on},
+            dedupe_key=f"r{waiting.id}:lead_professional_welcome",
+            mailbox_name=caf.name,
+            request=waiting,
+            now=now,
+            recipient_name=lp.name,
+            auto_submitted="auto-generated",
+        )
 
 
 def _documents_context(session: Session, request: Request) -> list[dict[str, str]]:
@@ -341,48 +444,3 @@ def _link_case(session: Session, request: Request | None, case: Case) -> None:
         return
     request.case = case  # the relationship, so templates see the case without a reload
     session.execute(update(Document).where(Document.request_id == request.id).values(case_id=case.id))
-
-
-def record_lead_professional(
-    session: Session, case: Case, lead_professional: Any, request: Request | None, now: datetime
-) -> LeadProfessional:
-    """End the case's current LP (kept as history) and make ``lead_professional`` current."""
-    session.execute(
-        update(LeadProfessional)
-        .where(LeadProfessional.case_id == case.id, LeadProfessional.ended_at.is_(None))
-        .values(ended_at=now)
-    )
-    row = LeadProfessional(
-        case_id=case.id,
-        name=lead_professional.name,
-        role=lead_professional.role,
-        agency=lead_professional.agency,
-        email=lead_professional.email,
-        phone=lead_professional.phone,
-        recorded_at=now,
-        request_id=request.id if request else None,
-    )
-    session.add(row)
-    case.updated_at = now
-    session.flush()
-    return row
-
-
-def record_allocation(
-    session: Session, request: Request, action: RecordAllocation, source: str, now: datetime
-) -> Allocation:
-    """Write an allocation row for ``request`` (the allocation workflow sends the emails)."""
-    if request.case_id is None:
-        raise AllocationError(f"request {request.reference} has no case to allocate")
-    row = Allocation(
-        request_id=request.id,
-        case_id=request.case_id,
-        worker_name=action.worker_name,
-        worker_email=action.worker_email,
-        team=action.team,
-        source=source,
-        allocated_at=now,
-    )
-    session.add(row)
-    session.flush()
-    return row

@@ -19,7 +19,7 @@ from mailbot.domain.facts import DocumentFacts
 from mailbot.errors import MailbotError
 from mailbot.mail.parse import parse_message
 from mailbot.register.models import Event, Message, Outbox, Request, ReviewItem
-from mailbot.register.queries import build_view, request_view
+from mailbot.register.queries import ViewQuery, build_view, request_view
 from mailbot.rules.actions import Decision, Review
 from mailbot.rules.decide import Inbound, Rules, decide
 from mailbot.rules.merge import RequestFacts, merge_history
@@ -151,11 +151,13 @@ def redecide(session: Session, request: Request, rules: Rules, mailbox_role: str
     facts = request_facts(session, request)
     view = build_view(
         session,
-        request=request,
-        urns=[*facts.urns],
-        children=facts.children,
-        sender=request.sender,
-        now=now,
+        ViewQuery(
+            request=request,
+            urns=[*facts.urns],
+            children=facts.children,
+            sender=request.sender,
+            now=now,
+        ),
     )
     inbound = Inbound(
         mailbox_role=mailbox_role,

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from mailbot.domain.facts import DocumentFacts
 from mailbot.register.models import Case, Document, Outbox, Request
-from mailbot.rules.digest import DigestEntry, build_digest, initials, next_allocations_meeting, redact_names
+from mailbot.rules.digest import DigestEntry, build_digest, initials, redact_names
 from mailbot.rules.districts import district_for_postcode
 from mailbot.rules.merge import merge_facts
 from mailbot.templating.templates import RenderedEmail
@@ -101,10 +101,7 @@ def digest_entries(session: Session, shell: Shell, as_of: date) -> list[DigestEn
 
 def digest_context(session: Session, shell: Shell, as_of: date, now: datetime) -> dict[str, object]:
     settings = shell.settings
-    workflow = settings.workflow
-    meeting = next_allocations_meeting(
-        now, workflow.allocation_weekday, workflow.allocation_time, settings.timezone
-    )
+    meeting = settings.next_allocations_meeting(now)
     return {
         **build_digest(digest_entries(session, shell, as_of), as_of=as_of, next_meeting=meeting.date()),
         "reference": digest_reference(as_of),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -9,12 +10,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, inspect, select
 from sqlalchemy.exc import IntegrityError
+from support import databases
 
 from mailbot.domain.urn import UrnScheme
+from mailbot.errors import UrnSequenceExhaustedError
 from mailbot.register.database import Register, upgrade
 from mailbot.register.models import Case, Child, Message, Outbox, Request, SourceLedger
-from mailbot.register.queries import build_view
+from mailbot.register.queries import ViewQuery, build_view
 from mailbot.register.storage import Storage
+from mailbot.register.urn_sequence import issue_urn, urns_remaining
 from mailbot.rules.limits import ReplyCounts
 from mailbot.sources.base import SourceMessage
 from mailbot.sources.intake import intake
@@ -47,14 +51,9 @@ def test_migrations_create_every_table_and_are_idempotent(register_url: str) -> 
     register.close()
 
 
-def _next_urn(register: Register) -> str:
-    from mailbot.workflow.apply import next_urn
-
-    class _Settings:
-        urn = UrnScheme()
-
+def _next_urn(register: Register, scheme: UrnScheme | None = None, next_number: int = 1) -> str:
     with register.transaction() as session:
-        return next_urn(session, _Settings())  # type: ignore[arg-type]
+        return issue_urn(session, scheme or UrnScheme(), next_number)
 
 
 def test_urn_sequence_never_repeats_under_concurrency(register_url: str) -> None:
@@ -65,6 +64,53 @@ def test_urn_sequence_never_repeats_under_concurrency(register_url: str) -> None
     assert len(set(urns)) == 40
     assert all(UrnScheme().is_valid(u) for u in urns)
     register.close()
+
+
+def test_two_instances_continue_the_council_sequence_without_reusing_a_number(
+    postgres_admin_url: str,
+) -> None:
+    """Two mailbot instances (two engines, two connection pools) issue at once on one PostgreSQL register.
+
+    The council's own numbers run to 123455 (next_number 123456, digits only, no check character) and
+    an imported case already holds 123460: every URN is new, none is skipped twice, none is reused.
+    """
+    url = databases.create_database(postgres_admin_url)
+    scheme = UrnScheme(prefix="", width=6, check=False)
+    first, second = Register(url), Register(url)
+    try:
+        with first.transaction() as session:
+            session.add(Case(urn="123460", status="open", created_at=NOW, updated_at=NOW))
+        start = threading.Barrier(2)
+
+        def issue_many(register: Register) -> list[str]:
+            start.wait()
+            return [_next_urn(register, scheme, 123456) for _ in range(25)]
+
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            batches = list(pool.map(issue_many, (first, second)))
+        issued = batches[0] + batches[1]
+        assert len(issued) == len(set(issued)) == 50
+        assert "123460" not in issued
+        assert sorted(int(u) for u in issued) == [n for n in range(123456, 123507) if n != 123460]
+        assert all(len(u) == 6 for u in issued)
+    finally:
+        first.close()
+        second.close()
+        databases.drop_database(postgres_admin_url, url)
+
+
+def test_issuing_refuses_clearly_when_the_width_is_used_up(register_url: str) -> None:
+    register = Register(register_url)
+    scheme = UrnScheme(prefix="T", width=3, check=False)
+    try:
+        assert _next_urn(register, scheme, 998) == "T-998"
+        assert _next_urn(register, scheme, 998) == "T-999"
+        with register.transaction() as session:
+            assert urns_remaining(session, scheme, 998) == 0
+        with pytest.raises(UrnSequenceExhaustedError, match=r"widen urn\.width"):
+            _next_urn(register, scheme, 998)
+    finally:
+        register.close()
 
 
 def test_intake_is_idempotent_on_hash_and_ledger(register_url: str, tmp_path: Path) -> None:
@@ -139,14 +185,16 @@ def test_view_finds_children_by_lcs_id_and_date_of_birth(register_url: str) -> N
     with register.transaction() as session:
         view = build_view(
             session,
-            request=None,
-            urns=["LAN-000001-5"],
-            children=[
-                ChildFacts(lcs_id="lcs123"),
-                ChildFacts(name="Someone", date_of_birth=date(2015, 4, 3)),
-            ],
-            sender="sw.one@lancashire.gov.uk",
-            now=NOW + timedelta(minutes=1),
+            ViewQuery(
+                request=None,
+                urns=["LAN-000001-5"],
+                children=[
+                    ChildFacts(lcs_id="lcs123"),
+                    ChildFacts(name="Someone", date_of_birth=date(2015, 4, 3)),
+                ],
+                sender="sw.one@lancashire.gov.uk",
+                now=NOW + timedelta(minutes=1),
+            ),
         )
     assert list(view.cases) == ["LAN-000001-5"]
     assert {c.urn for c in view.child_candidates} == {"LAN-000001-5"}

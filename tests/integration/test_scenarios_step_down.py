@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from email.message import EmailMessage
 from pathlib import Path
@@ -22,11 +22,10 @@ from support.apps import (
     plan_pdf,
     settings_for,
 )
+from support.world import Clock, World, attachment_names, body
 
-from mailbot.register.export import export_register, show_case
+from mailbot.register.export import show_case
 from mailbot.register.models import LeadProfessional, Message
-from mailbot.service.bootstrap import App
-from mailbot.service.daemon import run_once
 from mailbot.workflow.chase import run_chases
 from mailbot.workflow.weekly_digest import queue_digest
 
@@ -39,62 +38,6 @@ CHILD = ("Maisie Example", "03/04/2015", "LCS123456")
 URN1 = "LAN-000001-5"
 WORK_NO_NAME = "The work requested is weekly family support and school attendance support."
 WORK = "The work requested is weekly family support and school attendance support for Maisie."
-
-
-class Clock:
-    """A settable clock handed to the app, so chase-ups and digests happen on chosen days."""
-
-    def __init__(self, start: datetime) -> None:
-        self.at = start
-
-    def __call__(self) -> datetime:
-        return self.at
-
-    def set(self, day: date, hour: int = 10) -> datetime:
-        self.at = datetime(day.year, day.month, day.day, hour, 0, tzinfo=UTC)
-        return self.at
-
-
-class World:
-    """One app for one test, with helpers to send as a social worker and read what came back."""
-
-    def __init__(self, mail: Any, app: App, clock: Clock) -> None:
-        self.mail = mail
-        self.app = app
-        self.clock = clock
-
-    def send(self, raw: bytes, sender: str, to: str) -> None:
-        before = len(self.mail.imap_messages(to))
-        self.mail.smtp_send(raw, sender, to)
-        self.mail.wait_for(lambda: len(self.mail.imap_messages(to)) > before)
-
-    def run(self) -> None:
-        run_once(self.app)
-
-    def inbox(self, user: str, count: int, folder: str = "INBOX") -> list[EmailMessage]:
-        """Exactly ``count`` messages in ``user``'s folder (waits for delivery; fails on more)."""
-        self.mail.wait_for(lambda: len(self.mail.imap_messages(user, folder)) >= count)
-        raws = self.mail.imap_messages(user, folder)
-        assert len(raws) == count, [parsed(r)["Subject"] for r in raws]
-        return [parsed(r) for r in raws]
-
-    def register(self) -> dict[str, Any]:
-        with self.app.register.transaction() as session:
-            return export_register(session)
-
-    def query(self, fn: Callable[[Any], Any]) -> Any:
-        with self.app.register.transaction() as session:
-            return fn(session)
-
-
-def body(message: EmailMessage) -> str:
-    part = message.get_body(preferencelist=("plain",))
-    assert part is not None
-    return str(part.get_content())
-
-
-def attachment_names(message: EmailMessage) -> list[str]:
-    return [part.get_filename() or "" for part in message.iter_attachments()]
 
 
 @pytest.fixture
@@ -389,6 +332,7 @@ def _lp_email(urn: str, name: str, agency: str, address: str) -> bytes:
 
 
 def test_new_lead_professional_and_history(world: World) -> None:
+    world.mail.add_user("omar.nurse@lancashire.gov.uk")
     urn = _issue_urn(world)
     world.send(
         _lp_email(urn, "Hannah Head", "Preston Primary School", "h.head@preston-primary.lancs.sch.uk"),
@@ -405,7 +349,8 @@ def test_new_lead_professional_and_history(world: World) -> None:
     world.send(_lp_email(urn, "Omar Nurse", "School Nursing Team", "omar.nurse@lancashire.gov.uk"), SW, CAF)
     world.run()
     second = world.inbox(SW, 2)[1]
-    assert "[SD-000003]" in second["Subject"] and "Omar Nurse" in body(second)
+    # SD-000003 is CAF@ waiting for Hannah Head's TAF minutes; Omar Nurse's notification is SD-000004.
+    assert "[SD-000004]" in second["Subject"] and "Omar Nurse" in body(second)
     assert world.register()["cases"][0]["lead_professional"]["name"] == "Omar Nurse"
 
     def history(session: Any) -> list[tuple[str | None, bool]]:

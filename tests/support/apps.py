@@ -34,14 +34,18 @@ def settings_for(
     directory: Path,
     database_url: str,
     monkeypatch: Any,
-    web: dict[str, Any] | None = None,
     *,
+    web: dict[str, Any] | None = None,
     transport: dict[str, Any] | None = None,
+    overrides: dict[str, Any] | None = None,
     **workflow: Any,
 ) -> Settings:
     """Settings for both mailboxes on the test Dovecot and the SMTP relay; passwords via env vars.
 
-    ``transport`` adds keys to the ``[transport]`` table (e.g. ``claim_lease_seconds``)."""
+    ``transport`` adds keys to the ``[transport]`` table (e.g. ``claim_lease_seconds``); ``workflow``
+    keys go to ``[workflow]``; ``overrides`` are top-level tables merged over the rest
+    (``{"urn": {...}, "district_teams": {...}}``).
+    """
     for user, variable in ((CAF, "MAILBOT_TEST_CAF_PASSWORD"), (WPEHS, "MAILBOT_TEST_WPEHS_PASSWORD")):
         monkeypatch.setenv(variable, dovecot.passwords[user])
 
@@ -88,6 +92,8 @@ def settings_for(
     }
     if web is not None:
         raw["web"] = web
+    for table, values in (overrides or {}).items():
+        raw[table] = {**raw.get(table, {}), **values} if isinstance(values, dict) else values
     return parse_settings(raw, directory)
 
 

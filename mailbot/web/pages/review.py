@@ -22,7 +22,7 @@ from mailbot.errors import ReviewError
 from mailbot.mail.parse import parse_message
 from mailbot.register.models import Document, Message, Outbox, ReviewItem
 from mailbot.register.models import Request as StepDown
-from mailbot.register.queries import build_view
+from mailbot.register.queries import ViewQuery, build_view
 from mailbot.web.auth import User
 from mailbot.web.console import Console
 from mailbot.web.guard import action, field, page, refused, render
@@ -146,7 +146,8 @@ def _item_context(session: Session, console: Console, item_id: int) -> dict[str,
             facts += _facts_rows(body.get("file") or "the email", body)
         merged = request_facts(session, step_down)
         view = build_view(
-            session, request=None, urns=[], children=merged.children, sender=None, now=console.now()
+            session,
+            ViewQuery(request=None, urns=[], children=merged.children, sender=None, now=console.now()),
         )
         seen: set[tuple[str, str | None]] = set()
         for candidate in view.child_candidates:

@@ -220,7 +220,8 @@ SMTP = {
             _set("workflow.requirements.urn_requests", {"facts": []}),
             [
                 "workflow.requirements.urn_requests: unknown request type; known: urn_request, "
-                "new_lead_professional, taf_minutes, step_down_wpehs, meeting_representation"
+                "new_lead_professional, taf_minutes, step_down_wpehs, meeting_representation, "
+                "no_lead_professional"
             ],
             id="unknown-request-type",
         ),
@@ -279,10 +280,10 @@ SMTP = {
             id="no-wpehs",
         ),
         pytest.param(
-            _set("urn", {"prefix": "lan", "width": 12}),
+            _set("urn", {"prefix": "lan", "width": 13}),
             [
-                "urn.prefix: use capital letters and digits only; got 'lan'",
-                "urn.width: must be between 4 and 10; got 12",
+                "urn.prefix: use capital letters and digits only (or \"\"); got 'lan'",
+                "urn.width: must be between 3 and 12; got 13",
             ],
             id="bad-urn-scheme",
         ),
@@ -552,7 +553,8 @@ def test_example_config_turns_on_exchange_online_authentication(monkeypatch: pyt
             _set("printing", {"enabled": True}),
             [
                 "printing: unknown section [printing]; known: mailbot, council, urn, mailboxes, transport, "
-                "documents, workflow, limits, authentication, retention, health, web, districts"
+                "documents, workflow, limits, authentication, retention, health, web, districts, district_teams, "
+                "register"
             ],
             id="unknown-section",
         ),

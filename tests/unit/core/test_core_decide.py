@@ -37,6 +37,7 @@ from mailbot.rules.actions import (
     RecordLeadProfessional,
     ReuseUrn,
     Review,
+    SatisfyTafExpectation,
     Send,
 )
 from mailbot.rules.authentication import SenderAuthentication
@@ -186,7 +187,7 @@ def test_level_one_gets_no_urn() -> None:
     assert decision == Decision(
         "urn_request",
         "closed_level_one",
-        (Send("level_one_no_urn", (SENDER,), {}, key="level-one"),),
+        (Send("level_one_no_urn", (SENDER,), {"child_initials": "J.S."}, key="level-one"),),
         explanation=("level 1 on the Continuum of Need: no URN for universal provision",),
     )
 
@@ -220,6 +221,7 @@ def test_incomplete_urn_request_is_chased_with_exact_missing_items_and_file_prob
             {"filename": "Assessment.docm", "code": "macro_enabled", "detail": macro.detail},
             {"filename": "Consent.pdf", "code": "encrypted", "detail": locked.detail},
         ],
+        "child_initials": "J.S.",
         "attempt": 0,
     }
     assert decision == Decision(
@@ -244,7 +246,7 @@ def test_urn_request_without_documents_or_child_is_chased_for_all_three() -> Non
 def test_missing_context_words_codes_the_template_does_not_know() -> None:
     facts = merge_facts([], [])
     assert missing_context([Missing("plan"), Missing("consent_form")], facts) == {
-        "missing": ["plan", "the signed consent form"],
+        "missing": ["plan", "consent_form"],
         "file_problems": [],
     }
 
@@ -306,6 +308,7 @@ def test_taf_minutes_are_filed() -> None:
         "done",
         (
             AttachCase(URN),
+            SatisfyTafExpectation(URN),
             Send("filed", (SENDER,), {"request_type": "taf_minutes", **EMPTY_FACTS_CONTEXT}, key="filed"),
         ),
         explanation=("filed against the case",),
@@ -338,7 +341,7 @@ def test_step_down_to_wpehs_is_queued_and_acknowledged() -> None:
         "step_down_wpehs",
         "awaiting_allocation",
         (AttachCase(URN), QueueForAllocation(), Send("acknowledgement", (SENDER,), context, key="ack")),
-        explanation=("queued for the weekly allocations meeting",),
+        explanation=("queued for the allocations meeting",),
     )
 
 
@@ -369,11 +372,11 @@ def test_meeting_before_the_allocations_meeting_alerts_wpehs() -> None:
             AttachCase(URN),
             QueueForAllocation(),
             Send("acknowledgement", (SENDER,), context, key="ack"),
-            Send("meeting_alert", (WPEHS,), context, key="meeting-alert"),
+            Send("meeting_alert", (WPEHS,), {**context, "district": "Unknown district"}, key="meeting-alert"),
         ),
         explanation=(
-            "queued for the weekly allocations meeting",
-            "meeting falls before the next allocations meeting: WPEHS alerted",
+            "queued for the allocations meeting",
+            "meeting falls before the next allocations meeting: WPEHS alerted (no district team address)",
         ),
         meeting_date=day,
     )
@@ -608,7 +611,7 @@ def test_flood_breaker_holds_emails_keeps_the_register_work_and_opens_one_hold()
             ),
         ),
         message_state="review",
-        explanation=("queued for the weekly allocations meeting", "emails held by a reply limit (flood)"),
+        explanation=("queued for the allocations meeting", "emails held by a reply limit (flood)"),
     )
 
 
@@ -763,6 +766,7 @@ def test_a_urn_request_with_only_a_password_protected_file_is_chased_for_a_reada
                 "request_type": "urn_request",
                 "missing": ["assessment_or_plan"],
                 "file_problems": [{"filename": "Scan.pdf", "code": "encrypted", "detail": locked.detail}],
+                "child_initials": "J.S.",
                 "attempt": 0,
             },
             key="chase-0",

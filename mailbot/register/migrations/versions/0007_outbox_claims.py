@@ -6,7 +6,7 @@ the row over (looking in Sent first), so a crash or a database outage never leav
 ``messages.sender_problem`` records why mail cannot be sent to a From address (issue 11).
 
 Revision ID: 0007_outbox_claims
-Revises: 0004_retention
+Revises: 0006_taf_minutes_due
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from alembic import op
 import mailbot.register.models
 
 revision = "0007_outbox_claims"
-down_revision = "0004_retention"
+down_revision = "0006_taf_minutes_due"
 branch_labels = None
 depends_on = None
 
