@@ -122,11 +122,34 @@ def check_config(ctx: click.Context, routes: bool) -> None:
         ctx.exit(EXIT_CONFIG)
     click.echo(f"{settings.source_path}: OK")
     for mailbox in settings.mailboxes.values():
-        kind = "imap" if mailbox.imap else "maildir"
+        kind = f"imap, sign-in {mailbox.imap.auth}" if mailbox.imap else "maildir"
         click.echo(f"  mailbox {mailbox.name}: {mailbox.address} ({mailbox.role}, {kind})")
     click.echo(f"  transport: {settings.transport.kind}")
+    smtp = settings.transport.smtp if settings.transport.kind == "smtp" else None
+    for identity in smtp.identities if smtp else ():
+        click.echo(
+            f"  sends as {', '.join(identity.send_as)} signed in as {identity.username} ({identity.auth})"
+        )
     click.echo(f"  register: {settings.database_url.split('://', 1)[0]}")
     click.echo(f"  trusted domains: {', '.join(settings.trusted_domains)}")
+
+
+@main.command("check-connection")
+@click.pass_context
+def check_connection(ctx: click.Context) -> None:
+    """Sign in to every mailbox and the SMTP server and report what works (nothing is changed or sent).
+
+    Exits 1 when any sign-in, folder or From address has a problem; each known failure says what to fix.
+    """
+    from mailbot.logs import configure_logging
+    from mailbot.service.connection_check import check_connections, render
+
+    settings = _settings(ctx)
+    configure_logging("WARNING")
+    report = check_connections(settings)
+    click.echo(render(report))
+    if report.problems:
+        ctx.exit(EXIT_PROBLEM)
 
 
 def _app(ctx: click.Context, with_sources: bool = True) -> Any:
@@ -360,7 +383,8 @@ def register_show(ctx: click.Context, urn: str) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.pass_context
 def status(ctx: click.Context, fmt: str) -> None:
-    """Health for operators and monitoring: exit 0 healthy, 1 unhealthy, 3 database unreachable."""
+    """Health for operators and monitoring: exit 0 healthy, 1 unhealthy (work stuck or failed, or a
+    mailbox failing to connect longer than health.mailbox_failing_max_minutes), 3 database unreachable."""
     from datetime import UTC, datetime
 
     from mailbot.register.database import Register

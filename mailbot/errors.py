@@ -11,6 +11,7 @@
     │   │   └── TransportTimeoutError(TimeoutError)         the server stopped answering: retry
     │   └── PermanentTransportError      5xx for every recipient, a missing extension: fail, review item
     │       └── AddressRefusedError      an address the SMTP library or server cannot take: fail, review
+    ├── SignInError                      no access token: the token service refused (``explanation`` says why) or is unreachable
     ├── RegisterError                    the register (database) is not as mailbot left it (a row vanished)
     │   ├── RegisterUnavailableError(ConnectionError)  the database cannot be reached: ``status`` exits 3
     │   ├── UrnSequenceExhaustedError    every URN the configured width can hold has been issued
@@ -82,6 +83,20 @@ class PermanentTransportError(TransportError):
 class AddressRefusedError(PermanentTransportError):
     """An address the SMTP library or the server cannot take as it is (a non-ASCII local part without
     SMTPUTF8, control characters, a display name without angle brackets): only a person can fix it."""
+
+
+class SignInError(MailbotError):
+    """No access token could be had for a mailbox or a sending identity.
+
+    ``explanation`` is the plain-language reason and fix when the refusal is a known one (an
+    ``AADSTS`` code, Google's ``unauthorized_client``...). The message never holds a token or secret.
+    ``temporary`` is True when the token service could not be reached (retrying may help).
+    """
+
+    def __init__(self, message: str, explanation: str | None = None, *, temporary: bool = False) -> None:
+        self.explanation = explanation
+        self.temporary = temporary
+        super().__init__(message if explanation is None else f"{message.rstrip('.')}. {explanation}")
 
 
 class RegisterError(MailbotError):

@@ -41,5 +41,8 @@ def configure_logging(level: str = "INFO") -> None:
         "alembic",
         "extract_msg",
         "PIL",
+        "msal",  # token requests and responses at DEBUG
+        "google.auth",
+        "urllib3",
     ):
         logging.getLogger(noisy).setLevel(logging.WARNING)

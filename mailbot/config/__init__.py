@@ -7,6 +7,7 @@ sentence each mistake gets), ``problems.py`` (pydantic errors as ``dotted.path: 
 "did you mean" for near-miss keys), ``load.py`` (read, check each section, build), ``settings.py``
 (the frozen values), ``casework.py`` (the URN formats, register columns, district teams and the
 seeds' workflow keys).
+(the frozen values), ``signin.py`` (``[signin.*]``, each mailbox's and SMTP identity's ``auth``).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from mailbot.config.settings import (
     WebSettings,
     WorkflowSettings,
 )
+from mailbot.config.signin import AuthMethod, GoogleSignIn, MicrosoftSignIn, SignInSettings, SmtpIdentity
 from mailbot.config.web import ROLES
 from mailbot.rules.requirements import KNOWN_DOCUMENT_REQUIREMENTS, KNOWN_FACT_REQUIREMENTS
 
@@ -44,16 +46,21 @@ __all__ = [
     "REGISTER_FIELDS",
     "ROLES",
     "WEEKDAYS",
+    "AuthMethod",
     "AuthenticationSettings",
+    "GoogleSignIn",
     "HealthSection",
     "ImapSettings",
     "LimitSettings",
     "MailboxRole",
     "MailboxSettings",
     "MaildirSettings",
+    "MicrosoftSignIn",
     "OidcSettings",
     "RetentionSection",
     "Settings",
+    "SignInSettings",
+    "SmtpIdentity",
     "SmtpSettings",
     "TlsMode",
     "TransportSettings",

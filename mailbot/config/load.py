@@ -47,6 +47,7 @@ from mailbot.config.settings import (
     WebSettings,
     WorkflowSettings,
 )
+from mailbot.config.signin import build_signin, signin_problems, smtp_identities
 from mailbot.config.web import WebSection
 from mailbot.domain.content import DocumentLimits
 from mailbot.errors import ConfigError
@@ -144,9 +145,9 @@ def _mailbox(name: str, section: MailboxSection, base_dir: Path) -> MailboxSetti
 def _transport(section: TransportSection, base_dir: Path) -> TransportSettings:
     smtp = None
     if section.kind == "smtp" and section.smtp is not None:
-        values = section.smtp.model_dump()
+        values = section.smtp.model_dump(include={"host", "port", "tls", "timeout"})
         values["port"] = values["port"] or (465 if section.smtp.tls == "implicit" else 587)
-        smtp = SmtpSettings(**values)
+        smtp = SmtpSettings(**values, identities=smtp_identities(section.smtp))
     maildir = _path(section.maildir.path, base_dir) if section.kind == "maildir" and section.maildir else None
     return TransportSettings(
         kind=section.kind,
@@ -272,6 +273,7 @@ def _cross_checks(sections: dict[str, Any], raw: dict[str, Any], base_dir: Path)
         certificate = _path(web.oidc.client_certificate, base_dir)
         if certificate and not certificate.is_file():
             found.append(f"web.oidc.client_certificate: {certificate} does not exist")
+    found += signin_problems(sections, raw, lambda text: _path(text, base_dir))
     return found
 
 
@@ -315,6 +317,7 @@ def build_settings(sections: dict[str, Any], base_dir: Path, source_path: Path |
         web=_web(sections["web"], base_dir),
         district_teams=dict(sections["district_teams"]),
         register_columns=_register_columns(sections["register"]),
+        signin=build_signin(sections["signin"], lambda text: _path(text, base_dir)),
     )
 
 

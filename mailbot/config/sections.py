@@ -34,6 +34,7 @@ from mailbot.config.checks import (
     problem,
     problems,
 )
+from mailbot.config.signin import AuthMethod, SignInSection, SmtpIdentitySection, password_keys_problem
 from mailbot.config.web import WebSection
 from mailbot.domain.content import DocumentLimits
 from mailbot.rules.limits import ReplyLimits
@@ -119,11 +120,14 @@ class ImapSection(Section):
     port: Port | None = None
     tls: TlsMode = "implicit"
     username: str
-    password_env: PasswordEnv
+    #: "password" (with ``password_env``), or OAuth2 from ``[signin.microsoft]`` / ``[signin.google]``.
+    auth: AuthMethod = "password"
+    password_env: PasswordEnv | None = None
     inbox: str = "INBOX"
     processed_folder: str = "Processed"
     review_folder: str = "Review"
-    sent_folder: str = "Sent"
+    #: None: the folder the server marks ``\Sent`` (RFC 6154 SPECIAL-USE), else "Sent".
+    sent_folder: str | None = None
     poll_interval: PositiveFloat = 60.0
     idle: bool = True
     batch_size: PositiveInt = 50
@@ -132,6 +136,8 @@ class ImapSection(Section):
     def _clear_text_only_on_loopback(self) -> ImapSection:
         if self.tls == "none" and not is_loopback(self.host):
             raise field_problem("tls", "'none' sends the password in clear; only allowed for loopback hosts")
+        if (wrong := password_keys_problem(self.auth, self.password_env)) is not None:
+            raise wrong
         return self
 
 
@@ -165,14 +171,24 @@ class SmtpSection(Section):
     host: str
     port: Port | None = None
     tls: TlsMode = "starttls"
+    #: One identity here (``username``, ``auth``, ``send_as``), several in ``identities``, or none (a relay).
     username: str | None = None
+    auth: AuthMethod = "password"
     password_env: PasswordEnv | None = None
+    send_as: list[EmailAddress] | None = None
+    identities: dict[str, SmtpIdentitySection] = Field(default_factory=dict)
     timeout: PositiveFloat = 30.0
 
     @model_validator(mode="after")
     def _clear_text_only_on_loopback(self) -> SmtpSection:
         if self.tls == "none" and not is_loopback(self.host):
             raise field_problem("tls", "'none' is only allowed for loopback hosts")
+        if self.identities and self.username is not None:
+            raise field_problem(
+                "identities", "give one identity in [transport.smtp] or several here, not both"
+            )
+        if self.username is not None and self.auth == "password" and self.password_env is None:
+            raise field_problem("password_env", "missing (required)")
         return self
 
 
@@ -331,6 +347,8 @@ class HealthSection(Section):
     pending_max_minutes: PositiveFloat = 60.0
     #: A failed message or email whose review item has been open this long makes the service unhealthy.
     failed_max_minutes: Annotated[float, Field(ge=0)] = 0.0
+    #: A mailbox that has failed to connect or sign in this long (no success since) is unhealthy.
+    mailbox_failing_max_minutes: PositiveFloat = 15.0
 
 
 # ``[register]`` is a section name; the field shadows ``ABCMeta.register`` on the class only, which
@@ -346,6 +364,7 @@ class ConfigFile(Section):
     urn: UrnSection = UrnSection()
     mailboxes: dict[str, MailboxSection]
     transport: TransportSection
+    signin: SignInSection = SignInSection()
     documents: DocumentsSection = DocumentsSection()
     workflow: WorkflowSection = WorkflowSection()
     limits: LimitsSection = LimitsSection()

@@ -20,6 +20,7 @@ from mailbot.config.sections import (
     RetentionSection,
     TlsMode,
 )
+from mailbot.config.signin import AuthMethod, SignInSettings, SmtpIdentity, identity_for
 from mailbot.domain.content import DocumentLimits
 from mailbot.domain.urn import UrnScheme
 from mailbot.rules.cadence import Cadence, next_meeting
@@ -33,18 +34,20 @@ class ImapSettings:
     port: int
     tls: TlsMode
     username: str
-    password_env: str
+    password_env: str | None = None
+    auth: AuthMethod = "password"
     inbox: str = "INBOX"
     processed_folder: str = "Processed"
     review_folder: str = "Review"
-    sent_folder: str = "Sent"
+    #: None: the folder the server marks ``\Sent`` (RFC 6154 SPECIAL-USE), else "Sent".
+    sent_folder: str | None = None
     poll_interval: float = 60.0
     idle: bool = True
     batch_size: int = 50
 
     def password(self) -> str:
-        """The IMAP password from the environment (never from the file)."""
-        return os.environ.get(self.password_env, "")
+        """The IMAP password from the environment (never from the file); empty with OAuth2."""
+        return os.environ.get(self.password_env, "") if self.password_env else ""
 
 
 @dataclass(frozen=True)
@@ -69,12 +72,13 @@ class SmtpSettings:
     host: str
     port: int
     tls: TlsMode
-    username: str | None = None
-    password_env: str | None = None
+    #: Who signs in (``mailbot.config.signin``). Empty: an unauthenticated relay, any From goes.
+    identities: tuple[SmtpIdentity, ...] = ()
     timeout: float = 30.0
 
-    def password(self) -> str | None:
-        return os.environ.get(self.password_env) if self.password_env else None
+    def identity_for(self, from_address: str) -> SmtpIdentity | None:
+        """The identity that may send as ``from_address`` (None if none may, or there are none)."""
+        return identity_for(self.identities, from_address)
 
 
 @dataclass(frozen=True)
@@ -227,6 +231,8 @@ class Settings:
     register_columns: dict[str, str] = field(default_factory=dict)
     #: the first number mailbot issues when the register's sequence is behind it (continues the council's).
     urn_next_number: int = 1
+    #: ``[signin.*]``: the OAuth2 apps mailboxes and SMTP identities sign in with.
+    signin: SignInSettings = field(default_factory=SignInSettings)
 
     @property
     def zone(self) -> ZoneInfo:

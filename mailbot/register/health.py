@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from mailbot.register.models import Message, Outbox, Request, ReviewItem
+from mailbot.register.models import MailboxHealth, Message, Outbox, Request, ReviewItem
 
 
 @dataclass(frozen=True)
@@ -83,3 +83,23 @@ def read_figures(session: Session, now: datetime) -> RegisterFigures:
         failures_open=int(failed_outbox[0]) + int(failed_messages[0]),
         oldest_failure_open_seconds=_age(now, min(oldest_failures)) if oldest_failures else 0.0,
     )
+
+
+def mailbox_health(session: Session) -> dict[str, dict[str, Any]]:
+    """Every mailbox's connection row (last sign-in, last listen, last error, failing since), as
+    JSON-ready values (ISO 8601 times); one small table, a row per mailbox."""
+    rows = session.execute(select(MailboxHealth).order_by(MailboxHealth.mailbox)).scalars()
+    return {
+        row.mailbox: {
+            "last_signed_in_at": _iso(row.last_signed_in_at),
+            "last_listened_at": _iso(row.last_listened_at),
+            "last_error": row.last_error,
+            "last_error_at": _iso(row.last_error_at),
+            "failing_since": _iso(row.failing_since),
+        }
+        for row in rows
+    }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat(timespec="seconds") if value else None

@@ -311,3 +311,20 @@ class Event(Base):
     message_row_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
     actor: Mapped[str | None] = mapped_column(String(200))
+
+
+class MailboxHealth(Base):
+    """One row per mailbox: when it last signed in and listened, and its last connection error.
+
+    ``failing_since`` is the first failure after the last success (None while healthy), so
+    ``mailbot status`` can say a mailbox has been unreachable for longer than the configured time.
+    ``last_error`` is scrubbed of tokens and secrets before it is written.
+    """
+
+    __tablename__ = "mailbox_health"
+    mailbox: Mapped[str] = mapped_column(String(40), primary_key=True)
+    last_signed_in_at: Mapped[datetime | None]
+    last_listened_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error_at: Mapped[datetime | None]
+    failing_since: Mapped[datetime | None]

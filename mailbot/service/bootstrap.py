@@ -7,14 +7,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from mailbot.config import MailboxSettings, Settings
+from mailbot.config import MailboxSettings, Settings, SignInSettings
 from mailbot.errors import ConfigError
 from mailbot.extract import load_vocabulary
 from mailbot.register.database import Register
 from mailbot.register.storage import Storage
 from mailbot.rules.decide import Rules
+from mailbot.service.mailbox_health import MailboxHealthRecorder
 from mailbot.service.pipeline import Pipeline
 from mailbot.service.reader_pool import DocumentPool
+from mailbot.signin.registry import TokenProviders
 from mailbot.sources.base import MessageSource
 from mailbot.sources.imap import ImapSource
 from mailbot.sources.maildir import MaildirSource
@@ -25,7 +27,7 @@ from mailbot.transports.maildir import MaildirTransport
 from mailbot.transports.outbox import OutboxSender
 from mailbot.transports.outgoing import Shell
 from mailbot.transports.refusals import RefusedRecipientsReview
-from mailbot.transports.smtp import RefusedRecipients, SmtpTransport
+from mailbot.transports.smtp import RefusedRecipients, SmtpSignIn, SmtpTransport
 
 #: The accepted journal's file in the storage folder, shared by ``mailbot run`` and ``mailbot web``.
 ACCEPTED_JOURNAL = "outbox-accepted.log"
@@ -35,10 +37,21 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def build_source(mailbox: MailboxSettings, ssl_context: ssl.SSLContext | None = None) -> MessageSource:
-    """An IMAP or Maildir source for ``mailbox``, from its config section."""
+def build_source(
+    mailbox: MailboxSettings,
+    ssl_context: ssl.SSLContext | None = None,
+    tokens: TokenProviders | None = None,
+    on_signed_in: Callable[[], None] | None = None,
+    *,
+    inspect_only: bool = False,
+) -> MessageSource:
+    """An IMAP or Maildir source for ``mailbox``, from its config section.
+
+    ``inspect_only`` (``check-connection``): one connection attempt, and no folder is created.
+    """
     if mailbox.imap is not None:
         imap = mailbox.imap
+        providers = tokens or TokenProviders(SignInSettings())
         return ImapSource(
             mailbox.name,
             imap.host,
@@ -54,6 +67,10 @@ def build_source(mailbox: MailboxSettings, ssl_context: ssl.SSLContext | None = 
             batch_size=imap.batch_size,
             use_idle=imap.idle,
             ssl_context=ssl_context,
+            tokens=providers.for_user(imap.auth, imap.username),
+            on_signed_in=on_signed_in,
+            connect_attempts=1 if inspect_only else 5,
+            create_folders=not inspect_only,
         )
     if mailbox.maildir is None:
         raise ConfigError([f"mailboxes.{mailbox.name}: needs an imap or a maildir section"])
@@ -63,9 +80,11 @@ def build_source(mailbox: MailboxSettings, ssl_context: ssl.SSLContext | None = 
 def build_transport(
     settings: Settings,
     ssl_context: ssl.SSLContext | None = None,
+    tokens: TokenProviders | None = None,
     on_refused: Callable[[OutgoingMail, RefusedRecipients], None] | None = None,
 ) -> Transport:
-    """The configured transport; ``on_refused`` hears of recipients an SMTP server refused."""
+    """The configured transport; ``tokens`` signs in OAuth2 identities (built from the settings when
+    not given); ``on_refused`` hears of recipients an SMTP server refused."""
     transport = settings.transport
     if transport.kind == "maildir":
         if transport.maildir is None:
@@ -74,15 +93,24 @@ def build_transport(
     smtp = transport.smtp
     if smtp is None:
         raise ConfigError(["transport.smtp: missing section [transport.smtp]"])
+    providers = tokens or TokenProviders(settings.signin)
+    identities = [
+        SmtpSignIn(
+            username=identity.username,
+            password=identity.password() if identity.auth == "password" else None,
+            tokens=providers.for_user(identity.auth, identity.username),
+            send_as=identity.send_as,
+        )
+        for identity in smtp.identities
+    ]
     return SmtpTransport(
         smtp.host,
         smtp.port,
         smtp.tls,
-        smtp.username,
-        smtp.password(),
         timeout=smtp.timeout,
         ssl_context=ssl_context,
         on_refused=on_refused,
+        identities=identities,
     )
 
 
@@ -125,6 +153,7 @@ class App:
     sources: dict[str, MessageSource] = field(default_factory=dict)
     outbox: OutboxSender | None = None
     now: Callable[[], datetime] = utc_now
+    health: MailboxHealthRecorder | None = None
 
     def close(self) -> None:
         self.reader.close()
@@ -150,15 +179,24 @@ def build_app(
     vocabulary = load_vocabulary(settings.fields_file)
     reader = DocumentPool(settings.documents, settings.fields_file, settings.urn)
     pipeline = Pipeline(register, shell, reader, vocabulary, now, rules_factory(settings))
-    transport = build_transport(settings, ssl_context, on_refused=RefusedRecipientsReview(register, now))
+    tokens = TokenProviders(settings.signin)
+    transport = build_transport(
+        settings, ssl_context, tokens, on_refused=RefusedRecipientsReview(register, now)
+    )
+    health = MailboxHealthRecorder(register, now)
     sources = (
-        {name: build_source(mailbox, ssl_context) for name, mailbox in settings.mailboxes.items()}
+        {
+            name: build_source(mailbox, ssl_context, tokens, _signed_in(health, name))
+            for name, mailbox in settings.mailboxes.items()
+        }
         if with_sources
         else {}
     )
     # The outbox files and looks up Sent copies on connections of its own (opened when first used):
     # a mailbox runner may be in IDLE on its connection while the outbox thread files a reply.
-    sent_folders = {name: build_source(mailbox, ssl_context) for name, mailbox in settings.mailboxes.items()}
+    sent_folders = {
+        name: build_source(mailbox, ssl_context, tokens) for name, mailbox in settings.mailboxes.items()
+    }
     outbox = OutboxSender(
         register,
         transport,
@@ -170,4 +208,8 @@ def build_app(
         journal=AcceptedJournal(settings.storage_dir / ACCEPTED_JOURNAL),
         now=now,
     )
-    return App(settings, register, shell, pipeline, reader, transport, sources, outbox, now)
+    return App(settings, register, shell, pipeline, reader, transport, sources, outbox, now, health)
+
+
+def _signed_in(health: MailboxHealthRecorder, mailbox: str) -> Callable[[], None]:
+    return lambda: health.signed_in(mailbox)

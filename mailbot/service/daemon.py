@@ -21,9 +21,10 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select, update
 
-from mailbot.errors import RegisterUnavailableError, SourceError
+from mailbot.errors import RegisterUnavailableError, SourceConnectionError, SourceError
 from mailbot.register.models import Message, SourceLedger
 from mailbot.service.bootstrap import App
+from mailbot.signin.explain import redact
 from mailbot.sources.base import Disposition, MessageSource, SourceMessage
 from mailbot.sources.intake import intake_batch
 from mailbot.transports.outbox import OutboxSender
@@ -153,6 +154,8 @@ class Runner:
                 failures = 0
                 if self.stopping.is_set():
                     break
+                if self.app.health is not None:
+                    self.app.health.listened(name)
                 source.wait_for_mail(self.idle_timeout)
             except Exception as error:  # once per mailbox loop: never let one cycle stop the service
                 if self.stopping.is_set():
@@ -160,11 +163,16 @@ class Runner:
                 failures += 1
                 if isinstance(error, SourceError | RegisterUnavailableError):
                     delay = min(300.0, 2.0**failures) * (0.5 + random.random() / 2)
+                    if self.app.health is not None and isinstance(error, SourceError):
+                        self.app.health.failed(name, error)
+                    # A sign-in or connection failure says what to fix (no token or secret is in it).
+                    detail = redact(str(error)) if isinstance(error, SourceConnectionError) else ""
                     log.warning(
-                        "mailbox unavailable mailbox=%s error=%s retry_in=%.0fs",
+                        "mailbox unavailable mailbox=%s error=%s retry_in=%.0fs detail=%s",
                         name,
                         type(error).__name__,
                         delay,
+                        detail,
                     )
                 else:
                     delay = min(300.0, 2.0**failures)

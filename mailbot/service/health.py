@@ -11,7 +11,7 @@ and restarting would only loop. The systemd watchdog is fed only while every ``l
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
@@ -22,8 +22,9 @@ from sqlalchemy.orm import Session
 from mailbot.config import HealthSection, Settings
 from mailbot.errors import RegisterUnavailableError
 from mailbot.register.database import Register, unreachable
-from mailbot.register.health import RegisterFigures, read_figures
+from mailbot.register.health import RegisterFigures, mailbox_health, read_figures
 from mailbot.register.urn_sequence import urns_remaining
+from mailbot.service.mailbox_health import failing_mailboxes
 
 
 @dataclass(frozen=True)
@@ -127,16 +128,45 @@ def judge(figures: RegisterFigures, limits: HealthSection) -> tuple[Check, ...]:
     )
 
 
-def mailbox_checks(session: Session, settings: Settings, now: datetime) -> tuple[Check, ...]:
-    """Mailbox connection health: one check per mailbox, unhealthy when it has not connected lately.
+def judge_mailboxes(
+    rows: Mapping[str, Mapping[str, Any]], names: Iterable[str], now: datetime, limit_minutes: float
+) -> tuple[Check, ...]:
+    """One check per configured mailbox that has a connection record (pure: rows and ``now`` in).
 
-    Plug-in point for issue 8 (OAuth2), which records in the register when each mailbox last signed
-    in and connected: read that here with ``session`` (one aggregate query), compare with a
-    ``[health]`` age, and return ``Check(f"mailbox_{name}", ok, detail, live=False)`` per mailbox
-    (a restart does not mend a refused sign-in). Until that record exists there is nothing true to
-    say, so no check is made rather than a false "ok".
+    A mailbox fails once it has failed to connect or sign in for ``limit_minutes`` with no success
+    since; before that it passes with its error shown. No row yet (the daemon has not tried it) means
+    nothing true can be said, so no check is made rather than a false "ok". ``live`` is False: a
+    restart does not mend a refused sign-in or an unreachable server.
     """
-    return ()
+    failing = set(failing_mailboxes(rows, now, limit_minutes * 60))
+    checks = []
+    for name in names:
+        row = rows.get(name)
+        if row is None:
+            continue
+        since = row.get("failing_since")
+        if since:
+            age = max(0.0, (now - datetime.fromisoformat(since)).total_seconds())
+            detail = (
+                f"failing to connect since {since}, for {_minutes(age)} (limit {limit_minutes:g} min); "
+                f"last error: {row.get('last_error') or 'unknown'}"
+            )
+        else:
+            detail = (
+                f"last sign-in {row.get('last_signed_in_at') or 'never'}, "
+                f"last listened {row.get('last_listened_at') or 'never'}"
+            )
+        checks.append(Check(f"mailbox_{name}", name not in failing, detail, live=False))
+    return tuple(checks)
+
+
+def mailbox_checks(session: Session, settings: Settings, now: datetime) -> tuple[Check, ...]:
+    """Mailbox connection health from the register (``mailbox_health``: one row per mailbox, written
+    by the daemon as it signs in, listens and fails), judged against ``[health]
+    mailbox_failing_max_minutes``."""
+    return judge_mailboxes(
+        mailbox_health(session), settings.mailboxes, now, settings.health.mailbox_failing_max_minutes
+    )
 
 
 def urn_capacity(session: Session, settings: Settings) -> Check:

@@ -7,14 +7,20 @@ import random
 import ssl
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 from typing import Any, Literal, TypeVar
 
 from imapclient import SEEN, IMAPClient, SocketTimeout
 from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError
+from imapclient.imapclient import SENT
 
-from mailbot.errors import SourceConnectionError, SourceError, SourceTimeoutError
+from mailbot.errors import SignInError, SourceConnectionError, SourceError, SourceTimeoutError
+from mailbot.signin.explain import explained
+from mailbot.signin.providers import TokenProvider
+from mailbot.signin.tokens import AccessToken
+from mailbot.signin.xoauth2 import Xoauth2Responder
 from mailbot.sources.base import Disposition, SourceMessage
 
 log = logging.getLogger(__name__)
@@ -45,6 +51,10 @@ def _mapped(error: BaseException, where: str) -> SourceError:
     return SourceConnectionError(f"{where}: IMAP connection failed ({type(error).__name__}: {error})")
 
 
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
 def _message_id(raw: bytes) -> str | None:
     value = BytesHeaderParser(policy=compat32).parsebytes(raw, headersonly=True).get("Message-ID")
     return str(value).strip() if value else None
@@ -61,6 +71,12 @@ class ImapSource:
     a refused login or certificate fails at once (retrying will not fix a password). A command the
     server answers with NO/BAD raises ``SourceError``.
 
+    Sign-in: a password, or with ``tokens`` SASL XOAUTH2 with a bearer token (Exchange Online, Gmail).
+    A token the server refuses is renewed once and tried again; a session is re-opened with a fresh
+    token before its token expires (Exchange ends a session whose token has expired), including
+    during IDLE, which ends early for it. ``sent_folder=None`` finds the ``\\Sent`` folder (RFC 6154
+    SPECIAL-USE, else a common name, else "Sent"). ``on_signed_in`` is called after each sign-in.
+
     Not thread-safe: one runner per mailbox owns one source (DESIGN.md).
     """
 
@@ -76,7 +92,7 @@ class ImapSource:
         inbox: str = "INBOX",
         processed_folder: str = "Processed",
         review_folder: str = "Review",
-        sent_folder: str = "Sent",
+        sent_folder: str | None = "Sent",
         poll_interval: float = 60.0,
         idle_timeout: float = 29 * 60,
         batch_size: int = 50,
@@ -89,6 +105,10 @@ class ImapSource:
         backoff_max: float = 60.0,
         sleep: Callable[[float], None] = time.sleep,
         jitter: Callable[[], float] = random.random,
+        tokens: TokenProvider | None = None,
+        on_signed_in: Callable[[], None] | None = None,
+        clock: Callable[[], datetime] = _utc_now,
+        create_folders: bool = True,
     ) -> None:
         if tls not in ("implicit", "starttls", "none"):
             raise ValueError(f"tls must be implicit, starttls or none, not {tls!r}")
@@ -103,7 +123,8 @@ class ImapSource:
         self.inbox = inbox
         self.processed_folder = processed_folder
         self.review_folder = review_folder
-        self.sent_folder = sent_folder
+        self._sent_configured = sent_folder
+        self.sent_folder: str | None = sent_folder  # resolved at sign-in when None
         self.poll_interval = poll_interval
         self.idle_timeout = idle_timeout
         self.batch_size = batch_size
@@ -123,6 +144,12 @@ class ImapSource:
         #: IDLE commands the server has accepted ("+ idling" received): an observable for tests and
         #: health checks, so they can tell "waiting in IDLE" and "IDLE re-issued" without timing.
         self.idle_commands = 0
+        self._tokens = tokens
+        self._on_signed_in = on_signed_in
+        self._clock = clock
+        self._session_token: AccessToken | None = None  # the token the open session signed in with
+        self._create_folders = create_folders
+        self._interrupted = False  # set by ``interrupt``: the daemon is stopping; never IDLE again
 
     def __repr__(self) -> str:
         return f"ImapSource({self.mailbox!r}, {self.host}:{self.port}, tls={self.tls})"
@@ -153,16 +180,44 @@ class ImapSource:
                 # Refuse to send the password in clear when the server does not offer STARTTLS:
                 # imapclient raises CapabilityError, which we report as a connection failure.
                 client.starttls(context)
-            client.login(self.username, self._password)
-            self._create_missing_folders(client)
+            self._session_token = self._sign_in(client)
+            self.sent_folder = self._sent_configured or self._find_sent_folder(client)
+            if self._create_folders:
+                self._create_missing_folders(client)
         except BaseException:
             client.shutdown()
             raise
         return client
 
+    def _sign_in(self, client: IMAPClient) -> AccessToken | None:
+        """LOGIN with the password, or AUTHENTICATE XOAUTH2 with a token; the token signed in with.
+
+        A refused token is renewed and tried once more on the same connection (RFC 3501 allows
+        another AUTHENTICATE after a NO): the server may have revoked it before it expired.
+        """
+        if self._tokens is None:
+            client.login(self.username, self._password)
+            return None
+        token = self._tokens.token()
+        refusal = _xoauth2(client, self.username, token)
+        if refusal is not None:
+            log.info("mailbox %s: token refused; renewing it once", self.mailbox)
+            token = self._tokens.renew()
+            refusal = _xoauth2(client, self.username, token)
+        if refusal is not None:
+            raise refusal
+        return token
+
+    @staticmethod
+    def _find_sent_folder(client: IMAPClient) -> str:
+        """The folder flagged ``\\Sent`` (RFC 6154: "Sent Items" on Exchange, "[Gmail]/Sent Mail"),
+        else one with a common Sent name, else "Sent" (created when missing)."""
+        found = client.find_special_folder(SENT)
+        return str(found) if found else "Sent"
+
     def _create_missing_folders(self, client: IMAPClient) -> None:
         for folder in (self.processed_folder, self.review_folder, self.sent_folder):
-            if not client.folder_exists(folder):
+            if folder and not client.folder_exists(folder):
                 log.info("mailbox %s: creating folder %s", self.mailbox, folder)
                 try:
                     client.create_folder(folder)
@@ -171,20 +226,37 @@ class ImapSource:
                     if not client.folder_exists(folder):
                         raise
 
+    def _session_due(self) -> bool:
+        """True when the open session's token is due for renewal (so the session must be re-opened)."""
+        token = self._session_token
+        return token is not None and token.due(self._clock())
+
     def _backoff(self, failures: int) -> float:
         """Delay before retry ``failures`` (1, 2, ...): exponential, capped, with 'equal jitter'."""
         ceiling = min(self.backoff_max, self.backoff_base * 2.0 ** (failures - 1))
         return ceiling / 2 + ceiling / 2 * self._jitter()
 
     def _connect(self) -> IMAPClient:
-        """The open connection, opening (with backoff between failed attempts) when there is none."""
+        """The open connection, opening (with backoff between failed attempts) when there is none.
+
+        A session whose token is due is logged out and re-opened with a fresh token first.
+        """
+        if self._client is not None and self._session_due():
+            log.info("mailbox %s: session token due for renewal; signing in again", self.mailbox)
+            self.close()
         if self._client is not None:
             return self._client
         failures = 0
         while True:
             try:
                 client = self._open()
-            except (LoginError, ssl.SSLCertVerificationError) as error:
+            except SignInError as error:
+                raise SourceConnectionError(f"{self._where()}: no access token: {error}") from error
+            except LoginError as error:
+                raise SourceConnectionError(
+                    f"{self._where()}: sign-in refused: {type(error).__name__}: {explained(str(error))}"
+                ) from error
+            except ssl.SSLCertVerificationError as error:
                 raise SourceConnectionError(f"{self._where()}: {type(error).__name__}: {error}") from error
             except IMAPClientError as error:
                 if not isinstance(error, IMAPClientAbortError):
@@ -202,6 +274,8 @@ class ImapSource:
                 self._selected = None
                 self.connections_opened += 1
                 log.info("mailbox %s: connected to %s:%s", self.mailbox, self.host, self.port)
+                if self._on_signed_in is not None:
+                    self._on_signed_in()
                 return client
             delay = self._backoff(failures)
             log.warning(
@@ -252,6 +326,10 @@ class ImapSource:
                 self._highest_seen_uid = 0
             self._uidvalidity = uidvalidity
         return uidvalidity
+
+    def with_connection(self, operation: Callable[[IMAPClient], T], what: str) -> T:
+        """Run a read-only ``operation`` on the signed-in connection (``check-connection``)."""
+        return self._run(operation, what)
 
     # -- MessageSource ------------------------------------------------------------------------------
 
@@ -336,6 +414,8 @@ class ImapSource:
         A dropped connection is re-opened and answered with True (mail may have come meanwhile).
         Without IDLE: sleep ``min(poll_interval, timeout)`` and return True (poll).
         """
+        if self._interrupted:
+            return False
         client = self._connect()
         if not (self.use_idle and client.has_capability("IDLE")):
             self._sleep(max(0.0, min(self.poll_interval, timeout)))
@@ -344,6 +424,8 @@ class ImapSource:
             return self._idle(client, timeout)
         except _IDLE_ENDED:
             self._drop()
+            if self._interrupted:
+                return False
             log.info("mailbox %s: connection lost while idling; reconnecting", self.mailbox)
             self._connect()
             return True
@@ -361,14 +443,24 @@ class ImapSource:
             return True
         deadline = time.monotonic() + timeout
         while (remaining := deadline - time.monotonic()) > 0:
+            if self._session_due():
+                return True  # the next operation signs in again with a fresh token; mail may be waiting
+            period = min(remaining, self.idle_timeout, self._session_seconds_left())
+            if self._interrupted:
+                return False
             client.idle()
             self.idle_commands += 1
-            woke = self._idle_period(client, time.monotonic() + min(remaining, self.idle_timeout))
+            woke = self._idle_period(client, time.monotonic() + period)
             # If the connection died, DONE raises and wait_for_mail reconnects.
             _text, tail = client.idle_done()
             if woke or _says_new_mail(tail):
                 return True
         return False
+
+    def _session_seconds_left(self) -> float:
+        """Seconds the session may idle before its token is due (infinite with a password)."""
+        token = self._session_token
+        return float("inf") if token is None else max(0.0, token.seconds_left(self._clock()))
 
     @staticmethod
     def _idle_period(client: IMAPClient, period_end: float) -> bool:
@@ -392,7 +484,7 @@ class ImapSource:
         """
 
         def append(client: IMAPClient) -> None:
-            client.append(self.sent_folder, raw, flags=(SEEN,))
+            client.append(self._sent(), raw, flags=(SEEN,))
 
         try:
             self._run(append, "append", retry=False)
@@ -413,7 +505,7 @@ class ImapSource:
             wanted = f"<{wanted}>"
 
         def search(client: IMAPClient) -> bool:
-            self._select(client, self.sent_folder, readonly=True)
+            self._select(client, self._sent(), readonly=True)
             uids = client.search(["HEADER", "Message-ID", wanted])
             if not uids:
                 return False
@@ -426,12 +518,18 @@ class ImapSource:
 
         return self._run(search, "sent search")
 
+    def _sent(self) -> str:
+        return self.sent_folder or "Sent"  # resolved at sign-in; the fallback only before any
+
     def interrupt(self) -> None:
         """Wake a ``wait_for_mail`` blocked in IDLE in another thread (the daemon is stopping).
 
         Shuts the socket down without a LOGOUT: a LOGOUT would interleave with the IDLE exchange the
-        other thread is reading. The waiting thread sees the connection end and returns.
+        other thread is reading. The waiting thread sees the connection end and returns. From now on
+        ``wait_for_mail`` returns at once: a stop that lands while the other thread is busy (say,
+        re-opening a connection to file a Sent copy) must not let it start a fresh IDLE nobody wakes.
         """
+        self._interrupted = True
         client = self._client
         if client is not None:
             try:
@@ -452,6 +550,17 @@ class ImapSource:
                 client.shutdown()
             except (OSError, ValueError):
                 log.debug("mailbox %s: connection was already closed", self.mailbox)
+
+
+def _xoauth2(client: IMAPClient, user: str, token: AccessToken) -> LoginError | None:
+    """AUTHENTICATE XOAUTH2; None when accepted, else the refusal (with the server's JSON error)."""
+    responder = Xoauth2Responder(user, token.value)
+    try:
+        client.sasl_login("XOAUTH2", responder)
+    except LoginError as error:
+        detail = f" ({responder.server_error})" if responder.server_error else ""
+        return LoginError(f"{error}{detail}")
+    return None
 
 
 def _says_new_mail(responses: list[Any]) -> bool:

@@ -20,6 +20,7 @@ from mailbot.register.database import Register
 from mailbot.register.storage import Storage
 from mailbot.rules.decide import Rules
 from mailbot.service.bootstrap import ACCEPTED_JOURNAL, build_source, build_transport, rules_factory, utc_now
+from mailbot.signin.registry import TokenProviders
 from mailbot.templating.templates import TemplateRenderer
 from mailbot.transports.journal import AcceptedJournal
 from mailbot.transports.outbox import OutboxSender
@@ -81,12 +82,13 @@ def build_console(settings: Settings, *, now: Callable[[], datetime] = utc_now, 
     )
     outbox = None
     if send:
-        sources = {name: build_source(mailbox) for name, mailbox in settings.mailboxes.items()}
+        tokens = TokenProviders(settings.signin)  # OAuth2 mailboxes and identities sign in as in ``run``
+        sources = {name: build_source(mailbox, tokens=tokens) for name, mailbox in settings.mailboxes.items()}
         # The same claims, lease and accepted journal as ``mailbot run`` (bootstrap): whichever
         # process drains a row, it goes once, and a recipient the server refuses raises a review item.
         outbox = OutboxSender(
             register,
-            build_transport(settings, on_refused=RefusedRecipientsReview(register, now)),
+            build_transport(settings, tokens=tokens, on_refused=RefusedRecipientsReview(register, now)),
             sources,
             {name: mailbox.address for name, mailbox in settings.mailboxes.items()},
             max_attempts=settings.transport.max_attempts,

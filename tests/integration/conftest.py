@@ -13,8 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import trustme
 from support import databases, mailservers
 from support.mailservers import Dovecot, SmtpRelay, TlsFiles
+from support.oauth import OAuthWorld
+from support.tokenservice import SIGNING_KID, TokenService
 from support.waiting import HANG_TIMEOUT
 
 from mailbot.sources.imap import ImapSource
@@ -162,3 +165,51 @@ def register_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     url = databases.create_database(admin)
     yield url
     databases.drop_database(admin, url)
+
+
+# ------------------------------------------------------------------------------------ OAuth2 world
+
+
+@pytest.fixture(scope="session")
+def token_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TokenService]:
+    """The OAuth2 token service over TLS (trustme CA), playing Entra ID and Google."""
+    directory = tmp_path_factory.mktemp("token-service")
+    service = TokenService(trustme.CA(), directory)
+    service.start()
+    yield service
+    service.stop()
+
+
+@pytest.fixture(scope="session")
+def oauth_dovecot(tls_files: TlsFiles, token_service: TokenService) -> Iterator[Dovecot]:
+    """A Dovecot that accepts only bearer tokens signed by the token service (no passwords)."""
+    try:
+        server = mailservers.start_dovecot(
+            tls_files, oauth2_key=(SIGNING_KID, token_service.public_key_pem())
+        )
+    except mailservers.ServerStartError as error:
+        pytest.fail(str(error), pytrace=False)
+    yield server
+    mailservers.remove_dovecot(server)
+
+
+@pytest.fixture(scope="session")
+def oauth_smtp(oauth_dovecot: Dovecot, token_service: TokenService) -> Iterator[SmtpRelay]:
+    """The OAuth2-only submission server (XOAUTH2, Send As checked at MAIL FROM) into ``oauth_dovecot``."""
+    relay = mailservers.start_oauth2_smtp(oauth_dovecot, token_service.verify)
+    yield relay
+    relay.stop()
+
+
+@pytest.fixture
+def oauth(
+    oauth_dovecot: Dovecot, oauth_smtp: SmtpRelay, token_service: TokenService, tmp_path: Path
+) -> OAuthWorld:
+    """The OAuth2 servers with empty mailboxes, hour-long tokens and a fresh app registration."""
+    for user in list(oauth_dovecot.passwords):
+        oauth_dovecot.reset_user(user)
+    oauth_smtp.deliveries.clear()
+    oauth_smtp.handler.sign_ins.clear()
+    oauth_smtp.handler.refused_sign_ins = 0
+    token_service.lifetime = 3600
+    return OAuthWorld(token_service, oauth_dovecot, oauth_smtp, tmp_path)

@@ -259,6 +259,18 @@ def test_kicked_while_idling_reconnects_and_reports_possible_mail(mail, make_ima
     assert list(source.fetch_waiting(limit=10)) == []
 
 
+def test_a_stop_that_lands_while_busy_never_lets_a_new_idle_start(mail, make_imap_source):
+    """The daemon stops while a mailbox thread is busy (the stop shuts its socket; the thread then
+    re-opens a connection to finish filing a Sent copy): its next wait must not start an IDLE that
+    nobody will wake. Without the guard this wait would block for its whole timeout."""
+    source = make_imap_source(CAF)
+    list(source.fetch_waiting(limit=10))
+    source.interrupt()
+    assert source.has_sent("<none@example.net>") is False  # busy work re-opens a connection
+    assert source.connections_opened == 2
+    assert source.wait_for_mail(timeout=600.0) is False
+
+
 def test_backs_off_while_the_server_is_down_then_recovers(mail, make_imap_source):
     mail.append(CAF, "INBOX", simple_message())
     sleeps = SleepRecorder(action=lambda calls: mail.dovecot.resume() if calls == 2 else None)

@@ -18,7 +18,7 @@ from mailbot.errors import (
     TransportTimeoutError,
 )
 from mailbot.transports.base import OutgoingMail
-from mailbot.transports.smtp import SmtpTransport
+from mailbot.transports.smtp import SmtpSignIn, SmtpTransport
 
 pytestmark = pytest.mark.integration
 
@@ -249,6 +249,59 @@ def test_each_outcome_is_reported_before_the_next_message_is_taken(mail, transpo
         ("outcome", c, "NoneType"),
     ]
     assert transport.connections_opened == 1
+
+
+def test_each_identity_has_its_own_connection_and_outcomes_still_stream_in_order(mail, tls_files):
+    # CAF signs in; the second identity's password is wrong (535). Its messages fail (the first on
+    # connecting, the next without another try) while CAF's go on, each outcome reported before the
+    # next message is taken; a From address no identity may use fails on its own.
+    other = "preventionearlyhelp@lancashire.gov.uk"
+    events = []
+    mails = [
+        outgoing(SW_ONE),
+        outgoing(SW_TWO, sender=other),
+        outgoing(SW_TWO),
+        outgoing(SW_ONE, sender=other),
+        outgoing(SW_ONE, sender=UNKNOWN),
+    ]
+
+    def taken():
+        for mail_ in mails:
+            events.append(("take", mail_.outbox_id))
+            yield mail_
+
+    def record(mail_, outcome):
+        events.append(("outcome", mail_.outbox_id, type(outcome).__name__))
+
+    identities = [
+        SmtpSignIn(CAF, mail.password(CAF), send_as=(CAF,)),
+        SmtpSignIn(other, "wrong", send_as=(other,)),
+    ]
+    with SmtpTransport(
+        mail.smtp.host,
+        mail.smtp.port,
+        "starttls",
+        ssl_context=tls_files.client_context(),
+        timeout=HANG_TIMEOUT,
+        identities=identities,
+    ) as transport:
+        results = transport.send_many(taken(), record)
+    a, b, c, d, e = (m.outbox_id for m in mails)
+    assert events == [
+        ("take", a),
+        ("outcome", a, "NoneType"),
+        ("take", b),
+        ("outcome", b, "PermanentTransportError"),
+        ("take", c),
+        ("outcome", c, "NoneType"),
+        ("take", d),
+        ("outcome", d, "PermanentTransportError"),
+        ("take", e),
+        ("outcome", e, "PermanentTransportError"),
+    ]
+    assert results[b] is results[d] and results[b].code == 535
+    assert results[e].code is None
+    assert [d_.rcpt_tos for d_ in mail.smtp.deliveries] == [(SW_ONE,), (SW_TWO,)]
 
 
 def test_an_exception_from_the_outcome_callback_stops_the_sending(mail, transport):

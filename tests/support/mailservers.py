@@ -8,6 +8,7 @@ every accepted message into Dovecot over LMTP, so a reply mailbot sends lands in
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import os
 import pwd
@@ -26,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, LoginPassword
+from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 
@@ -36,6 +37,9 @@ DOVECOT_BINARY = "/usr/sbin/dovecot"
 DOVEADM_BINARY = "/usr/bin/doveadm"
 LOOPBACK = "127.0.0.1"
 DEFAULT_PASSWORD = "secret-test-password"
+#: The OAuth2-only Dovecot's master user, for the test harness's own look into mailboxes.
+HARNESS_MASTER = "harness"
+HARNESS_MASTER_PASSWORD = "harness-master-password"
 
 #: Users every test session starts with: the two shared mailboxes and some social workers.
 STANDARD_USERS = (
@@ -146,6 +150,55 @@ def make_self_signed_cert(directory: Path) -> TlsFiles:
 # ----------------------------------------------------------------------------------------- Dovecot
 
 
+_PASSWORD_PASSDB = """\
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%Lu {root}/users
+}}
+"""
+
+#: OAuth2 only (as Exchange Online and Gmail): XOAUTH2/OAUTHBEARER tokens checked locally against the
+#: token service's signing key (Dovecot 2.3 ``introspection_mode = local``); no password passdb at all.
+#: The test harness itself signs in as ``user*harness`` through a master-user passdb.
+_OAUTH2_PASSDBS = """\
+auth_master_user_separator = *
+passdb {{
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = {root}/dovecot-oauth2.conf.ext
+}}
+passdb {{
+  driver = passwd-file
+  master = yes
+  args = scheme=PLAIN username_format=%Lu {root}/masters
+}}
+# No user has a password: LOGIN/PLAIN as a mailbox is refused as a wrong password is.
+passdb {{
+  driver = passwd-file
+  mechanisms = plain login
+  args = scheme=PLAIN username_format=%Lu {root}/no-passwords
+}}
+"""
+
+#: The token's ``realm`` claim must name the mailbox's domain (an app-only token names no mailbox), and
+#: its ``mailboxes`` claim must list the mailbox (Exchange's FullAccess): otherwise ``allow_nets`` admits
+#: only a documentation address, so the sign-in fails as Exchange's does ("AUTHENTICATE failed").
+_OAUTH2_SETTINGS = """\
+introspection_mode = local
+local_validation_key_dict = fs:posix:prefix={root}/oauth2-keys/
+username_attribute = realm
+username_format = %Ld
+pass_attrs = allow_nets=%{{if;%{{oauth2:mailboxes}};*;*%{{user}}*;0.0.0.0/0;192.0.2.1/32}}
+"""
+
+#: Exchange's Sent folder, marked \\Sent (RFC 6154) so mailbot finds it without configuration.
+_SENT_ITEMS = """\
+  mailbox "Sent Items" {
+    special_use = \\Sent
+    auto = subscribe
+  }
+"""
+
 _CONFIG = """\
 # Throwaway Dovecot for mailbot's test suite; everything lives under {root}.
 protocols = imap lmtp
@@ -168,23 +221,19 @@ mail_location = maildir:{root}/mail/%Lu/Maildir
 mail_max_userip_connections = 200
 auth_username_format = %Lu
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = {auth_mechanisms}
 ssl = yes
 ssl_cert = <{cert}
 ssl_key = <{key}
 lmtp_save_to_detail_mailbox = no
-passdb {{
-  driver = passwd-file
-  args = scheme=PLAIN username_format=%Lu {root}/users
-}}
-userdb {{
+{passdbs}userdb {{
   driver = static
-  args = uid={mail_user} gid={mail_group} home={root}/mail/%Lu
+  args = uid={mail_user} gid={mail_group} home={root}/mail/%Lu{userdb_extra}
 }}
 namespace inbox {{
   inbox = yes
   separator = /
-}}
+{special_use}}}
 service imap-login {{
 {login_chroot}  inet_listener imap {{
     address = {host}
@@ -228,6 +277,7 @@ class Dovecot:
     root: Path
     tls: TlsFiles
     imap_capability: str | None = None
+    oauth2_key: tuple[str, str] | None = None  # (kid, public key PEM): OAuth2 only, no passwords
     host: str = LOOPBACK
     imap_port: int = 0
     imaps_port: int = 0
@@ -282,6 +332,11 @@ class Dovecot:
                 imaps_port=self.imaps_port,
                 lmtp_port=self.lmtp_port,
                 capability_line=capability_line,
+                special_use=_SENT_ITEMS if self.oauth2_key else "",
+                # No passdb can look users up (tokens only): LMTP delivery must not ask one.
+                userdb_extra=" allow_all_users=yes" if self.oauth2_key else "",
+                auth_mechanisms="xoauth2 oauthbearer plain login" if self.oauth2_key else "plain login",
+                passdbs=(_OAUTH2_PASSDBS if self.oauth2_key else _PASSWORD_PASSDB).format(root=self.root),
                 login_user=login_user,
                 internal_user=internal_user,
                 login_chroot=login_chroot,
@@ -290,7 +345,24 @@ class Dovecot:
         for user in users:
             self.passwords.setdefault(user.lower(), DEFAULT_PASSWORD)
         self._write_users()
+        if self.oauth2_key is not None:
+            self._write_oauth2_files(*self.oauth2_key)
         self.resume()
+
+    def _write_oauth2_files(self, kid: str, public_key_pem: str) -> None:
+        """The oauth2 passdb's settings, the signing key where its dict finds it, the harness's master."""
+        (self.root / "dovecot-oauth2.conf.ext").write_text(_OAUTH2_SETTINGS.format(root=self.root))
+        # Dovecot looks the key up as shared/<azp>/<alg>/<kid>; tokens without ``azp`` use "default".
+        key_dir = self.root / "oauth2-keys" / "default" / "RS256"
+        key_dir.mkdir(parents=True, exist_ok=True)
+        (key_dir / kid).write_text(public_key_pem)
+        for path in (self.root / "oauth2-keys", self.root / "oauth2-keys" / "default", key_dir):
+            path.chmod(0o755)
+        masters = self.root / "masters"
+        masters.write_text(f"{HARNESS_MASTER}:{{PLAIN}}{HARNESS_MASTER_PASSWORD}::::::\n")
+        masters.chmod(0o644)
+        (self.root / "no-passwords").write_text("")
+        (self.root / "no-passwords").chmod(0o644)
 
     def resume(self) -> None:
         """Run Dovecot (again, after ``stop``) with the written config; returns once IMAP and LMTP greet."""
@@ -389,7 +461,10 @@ class Dovecot:
         """A logged-in IMAPClient (plain IMAP on loopback) for ``user``; logs out afterwards."""
         imap = IMAPClient(self.host, self.imap_port, ssl=False, timeout=HANG_TIMEOUT)
         try:
-            imap.login(user.lower(), self.passwords[user.lower()])
+            if self.oauth2_key is not None:  # no passwords here: the harness signs in as master user
+                imap.login(f"{user.lower()}*{HARNESS_MASTER}", HARNESS_MASTER_PASSWORD)
+            else:
+                imap.login(user.lower(), self.passwords[user.lower()])
             yield imap
         finally:
             with contextlib.suppress(Exception):
@@ -494,11 +569,16 @@ class Dovecot:
         return sum(command == "IDLE" for _pid, command in self.imap_sessions(user))
 
 
-def start_dovecot(tls: TlsFiles, *, imap_capability: str | None = None) -> Dovecot:
-    """Start a Dovecot in a fresh world-traversable temp dir (the mail user must reach its maildirs)."""
+def start_dovecot(
+    tls: TlsFiles, *, imap_capability: str | None = None, oauth2_key: tuple[str, str] | None = None
+) -> Dovecot:
+    """Start a Dovecot in a fresh world-traversable temp dir (the mail user must reach its maildirs).
+
+    With ``oauth2_key`` (kid, public key PEM) it accepts only OAuth2 bearer tokens signed by that key.
+    """
     root = Path(tempfile.mkdtemp(prefix="mailbot-dovecot-"))
     root.chmod(0o755)
-    server = Dovecot(root=root, tls=tls, imap_capability=imap_capability)
+    server = Dovecot(root=root, tls=tls, imap_capability=imap_capability, oauth2_key=oauth2_key)
     try:
         server.start()
     except BaseException:
@@ -725,3 +805,97 @@ def start_smtp_relay(dovecot: Dovecot, tls: TlsFiles) -> SmtpRelay:
             controller.stop()
         raise
     return SmtpRelay(handler=handler, controllers=[plain, implicit])
+
+
+# ------------------------------------------------------------------------ SMTP with OAuth2 (XOAUTH2)
+
+
+class OAuth2SubmissionHandler(LmtpDeliveryHandler):
+    """aiosmtpd handler playing Exchange Online's SMTP submission with OAuth2 only.
+
+    ``AUTH XOAUTH2`` is accepted only with a valid, unexpired token from ``verify`` (the test token
+    service) whose ``mailboxes`` claim lists the sign-in user; anything else gets the base64 JSON
+    error challenge and ``535 5.7.3``. ``MAIL FROM`` is refused with ``530 5.7.57`` without a sign-in
+    or once the token has expired, and with Exchange's ``550 5.7.60`` for a From address the identity
+    may not send as (neither itself nor in the token's ``send_as`` claim). No password mechanism.
+    """
+
+    def __init__(
+        self,
+        lmtp_host: str,
+        lmtp_port: int,
+        is_known: Callable[[str], bool],
+        verify: Callable[[str], dict[str, Any] | None],
+    ) -> None:
+        super().__init__(lmtp_host, lmtp_port, is_known)
+        self.verify = verify
+        self.sign_ins: list[str] = []  # users signed in, in order
+        self.refused_sign_ins = 0
+
+    async def auth_XOAUTH2(self, server: Any, args: list[str]) -> AuthResult:
+        import base64
+        import json
+
+        blob = args[1] if len(args) > 1 else ""
+        try:
+            text = base64.b64decode(blob, validate=True).decode()
+            fields = dict(part.split("=", 1) for part in text.split("\x01") if "=" in part)
+            user, token = fields["user"].lower(), fields["auth"].removeprefix("Bearer ")
+        except (ValueError, KeyError):
+            return AuthResult(success=False, handled=False, message="501 5.5.2 Cannot decode response")
+        claims = self.verify(token)
+        if claims is None or user not in str(claims.get("mailboxes", "")).lower().split():
+            self.refused_sign_ins += 1
+            error = {"status": "401", "schemes": "bearer", "scope": "https://outlook.office365.com/.default"}
+            await server.challenge_auth(json.dumps(error).encode())
+            return AuthResult(success=False, handled=False, message="535 5.7.3 Authentication unsuccessful")
+        self.sign_ins.append(user)
+        return AuthResult(success=True, auth_data={"user": user, "token": token})
+
+    async def handle_MAIL(
+        self, server: Any, session: Any, envelope: Any, address: str, mail_options: list[str]
+    ) -> str:
+        data = session.auth_data if session.authenticated else None
+        claims = self.verify(data["token"]) if data else None
+        if data is None or claims is None:
+            return "530 5.7.57 Client not authenticated to send mail"
+        allowed = {data["user"], *str(claims.get("send_as", "")).lower().split()}
+        if address.lower() not in allowed:
+            return "550 5.7.60 SMTP; Client does not have permissions to send as this sender"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 2.1.0 Sender OK"
+
+
+class _LongAuthLineSMTP(SMTP):
+    """RFC 4954 §4 lets an AUTH command line be 12,288 octets (a JWT in XOAUTH2 is over 1,000);
+    aiosmtpd holds every command to RFC 5321's 512 unless told otherwise."""
+
+    line_length_limit = 12288 + 2  # the stream reader's limit, read when the server is built
+
+    def __init__(self, handler: Any, **kwargs: Any) -> None:
+        super().__init__(handler, **kwargs)
+        # An instance dict: the class-level one is shared by every aiosmtpd server in the process.
+        self.command_size_limits = collections.defaultdict(lambda: SMTP.command_size_limit, {"AUTH": 12288})
+
+
+class _OAuth2Controller(Controller):
+    def factory(self) -> SMTP:
+        return _LongAuthLineSMTP(self.handler, **self.SMTP_kwargs)
+
+
+def start_oauth2_smtp(dovecot: Dovecot, verify: Callable[[str], dict[str, Any] | None]) -> SmtpRelay:
+    """An OAuth2-only submission server on loopback (plain, no STARTTLS: tokens stay on this host)."""
+    handler = OAuth2SubmissionHandler(dovecot.host, dovecot.lmtp_port, dovecot.has_user, verify)
+    # auth_require_tls=False: loopback only, so mailbot can use tls = "none" from a subprocess too.
+    controller = _OAuth2Controller(
+        handler, hostname=LOOPBACK, port=free_port(), auth_require_tls=False, ready_timeout=10
+    )
+    controller.start()
+    return SmtpRelay(handler=handler, controllers=[controller])
+
+
+def deliver_lmtp(dovecot: Dovecot, raw: bytes, mail_from: str, to: str) -> None:
+    """Deliver a message straight into ``to``'s INBOX over LMTP (mail from outside the council)."""
+    with smtplib.LMTP(dovecot.host, dovecot.lmtp_port, timeout=10) as lmtp:
+        lmtp.sendmail(mail_from, [to], raw)

@@ -3,7 +3,7 @@ state as the register sees it, the last weekly digest and the next chase-ups due
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -14,11 +14,11 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from mailbot.register.health import read_figures
+from mailbot.register.health import mailbox_health, read_figures
 from mailbot.register.models import Event, Message, Outbox, SourceLedger
 from mailbot.register.models import Request as StepDown
 from mailbot.rules.workdays import add_working_days
-from mailbot.service.health import Health, judge
+from mailbot.service.health import Health, judge, judge_mailboxes
 from mailbot.web.auth import User
 from mailbot.web.console import Console
 from mailbot.web.guard import action, page, refused, render
@@ -27,7 +27,9 @@ from mailbot.workflow.chase import CHASED_STATES
 STUCK_AFTER = timedelta(minutes=15)
 
 
-def _mailboxes(session: Session, console: Console) -> list[dict[str, Any]]:
+def _mailboxes(
+    session: Session, console: Console, connections: dict[str, dict[str, Any]]
+) -> list[dict[str, Any]]:
     rows = []
     for name, mailbox in console.settings.mailboxes.items():
         last_in = session.execute(
@@ -47,9 +49,17 @@ def _mailboxes(session: Session, console: Console) -> list[dict[str, Any]]:
                 "last_in": last_in,
                 "last_seen": last_seen,
                 "waiting": waiting,
+                "connection": _times(connections.get(name)),
             }
         )
     return rows
+
+
+def _times(row: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A connection row with its ISO times as datetimes (shown in the council's time zone)."""
+    if row is None:
+        return None
+    return {key: datetime.fromisoformat(v) if key != "last_error" and v else v for key, v in row.items()}
 
 
 def _next_chases(session: Session, console: Console) -> list[dict[str, Any]]:
@@ -96,15 +106,23 @@ def health_page(request: Request, user: User) -> Response:
             ).scalars()
         )
         figures = read_figures(session, now)
+        connections = mailbox_health(session)
+        limit = console.settings.health.mailbox_failing_max_minutes
         digest = session.execute(
             select(Outbox).where(Outbox.template == "weekly_digest").order_by(Outbox.id.desc()).limit(1)
         ).scalar_one_or_none()
         context = {
             # The same judgement as ``mailbot status`` and ``/healthz`` (thresholds from [health]).
-            "health": Health(judge(figures, console.settings.health), figures),
+            "health": Health(
+                (
+                    *judge(figures, console.settings.health),
+                    *judge_mailboxes(connections, console.settings.mailboxes, now, limit),
+                ),
+                figures,
+            ),
             "figures": figures,
             "problems": problems,
-            "mailboxes": _mailboxes(session, console),
+            "mailboxes": _mailboxes(session, console, connections),
             "digest": digest,
             "chases": _next_chases(session, console),
             "done": request.query_params.get("done"),

@@ -58,3 +58,22 @@ def test_a_failed_send_is_shown_with_its_error_and_retried(world: Any) -> None:
     original = page.request.get(f"{world.base_url}/messages/1/original")
     assert original.headers["content-disposition"] == 'attachment; filename="message-1.eml"'
     assert b"Subject: URN request" in original.body()
+
+
+def test_a_mailbox_failing_to_sign_in_shows_with_its_error_until_it_signs_in_again(world: Any) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from mailbot.service.mailbox_health import MailboxHealthRecorder
+
+    an_hour_ago = MailboxHealthRecorder(world.app.register, lambda: datetime.now(UTC) - timedelta(hours=1))
+    an_hour_ago.failed("caf", "SignInError: AADSTS7000215 invalid client secret")
+    page = world.person("vic.viewer@lancashire.gov.uk", "Vic Viewer", ["viewer"])
+    page.goto(f"{world.base_url}/health")
+    # The same per-mailbox check as `mailbot status` and /healthz ([health] mailbox_failing_max_minutes).
+    assert page.get_by_text("mailbot is UNHEALTHY").is_visible()
+    assert page.get_by_text("FAILING: failing to connect since").is_visible()
+    assert page.get_by_role("cell", name="AADSTS7000215 invalid client secret").is_visible()
+    MailboxHealthRecorder(world.app.register, lambda: datetime.now(UTC)).signed_in("caf")
+    page.reload()
+    assert page.get_by_text("mailbot is healthy").is_visible()
+    assert page.get_by_role("cell", name="signed in").is_visible()

@@ -24,9 +24,7 @@ from mailbot.rules.limits import ReplyLimits
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "config" / "mailbot.example.toml"
 ENV_VARS = (
-    "MAILBOT_CAF_IMAP_PASSWORD",
-    "MAILBOT_WPEHS_IMAP_PASSWORD",
-    "MAILBOT_SMTP_PASSWORD",
+    "MAILBOT_ENTRA_CLIENT_SECRET",
     "MAILBOT_WEB_SESSION_SECRET",
     "MAILBOT_WEB_OIDC_SECRET",
 )
@@ -356,19 +354,26 @@ def test_the_shipped_example_config_validates(monkeypatch: pytest.MonkeyPatch) -
     assert settings.mailbox_by_role("caf").address == "CAF@lancashire.gov.uk"
     assert settings.mailbox_by_role("wpehs").address == "preventionearlyhelp@lancashire.gov.uk"
     assert settings.transport.kind == "smtp"
+    # Microsoft 365 with OAuth2 (app-only), not a password, and one identity sending as both mailboxes.
+    assert {m.imap.auth for m in settings.mailboxes.values() if m.imap} == {"microsoft"}
+    assert settings.signin.microsoft is not None
+    assert settings.signin.microsoft.client_secret() == "secret-of-at-least-thirty-two-characters"
+    assert settings.transport.smtp is not None
+    (identity,) = settings.transport.smtp.identities
+    assert identity.auth == "microsoft"
+    assert identity.may_send_as("caf@lancashire.gov.uk")
+    assert identity.may_send_as("PreventionEarlyHelp@lancashire.gov.uk")
     assert settings.workflow.requirements == DEFAULT_REQUIREMENTS
     assert settings.districts["PR25"] == "Chorley and South Ribble"
 
 
-def test_the_example_config_names_each_unset_password(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_example_config_names_the_unset_client_secret(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ENV_VARS:
         monkeypatch.delenv(name, raising=False)
     with pytest.raises(ConfigError) as caught:
         load_settings(EXAMPLE)
     assert caught.value.problems == [
-        "mailboxes.caf.imap.password_env: environment variable MAILBOT_CAF_IMAP_PASSWORD is not set",
-        "mailboxes.wpehs.imap.password_env: environment variable MAILBOT_WPEHS_IMAP_PASSWORD is not set",
-        "transport.smtp.password_env: environment variable MAILBOT_SMTP_PASSWORD is not set",
+        "signin.microsoft.client_secret_env: environment variable MAILBOT_ENTRA_CLIENT_SECRET is not set",
         "web.session_secret_env: environment variable MAILBOT_WEB_SESSION_SECRET must hold at least 32 characters",
         "web.oidc.client_secret_env: environment variable MAILBOT_WEB_OIDC_SECRET is not set",
     ]
@@ -553,8 +558,8 @@ def test_example_config_turns_on_exchange_online_authentication(monkeypatch: pyt
             _set("printing", {"enabled": True}),
             [
                 "printing: unknown section [printing]; known: mailbot, council, urn, mailboxes, transport, "
-                "documents, workflow, limits, authentication, retention, health, web, districts, district_teams, "
-                "register"
+                "signin, documents, workflow, limits, authentication, retention, health, web, districts, "
+                "district_teams, register"
             ],
             id="unknown-section",
         ),

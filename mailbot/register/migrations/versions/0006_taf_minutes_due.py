@@ -1,7 +1,7 @@
 """requests.due_on: when the new lead professional's first TAF minutes are due
 
 Revision ID: 0006_taf_minutes_due
-Revises: 0004_retention
+Revises: 0005_mailbox_health
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_taf_minutes_due"
-down_revision = "0004_retention"
+down_revision = "0005_mailbox_health"
 branch_labels = None
 depends_on = None
 
