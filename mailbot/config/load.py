@@ -183,6 +183,7 @@ def _workflow(section: WorkflowSection) -> WorkflowSettings:
         bank_holiday_region=section.bank_holiday_region,
         requirements=requirements,
         allocators=tuple(section.allocators),
+        console_allocator_days=section.console_allocator_days,
         chase_after_by_type=chase_after,
         allocation_cadence=cadence,
         taf_minutes_within_weeks=section.taf_minutes_within_weeks,

@@ -273,6 +273,9 @@ class WorkflowSection(CaseworkWorkflowKeys):
     requirements: RequirementsSection = RequirementsSection()
     #: Addresses whose replies to the weekly digest may allocate; anyone else's reply is a review item.
     allocators: Annotated[list[str], AfterValidator(_email_addresses)] = Field(default_factory=list)
+    #: Also allocators by email: people who signed in to the console within this many days holding a
+    #: role that may allocate (from the identity provider's groups). 0: only ``allocators``.
+    console_allocator_days: Days = 0
     #: Replaced by ``[limits]``; still recognised so an old config is told what to write instead.
     auto_replies_per_sender_per_hour: Annotated[
         None,

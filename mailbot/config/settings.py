@@ -107,6 +107,9 @@ class WorkflowSettings:
     #: Addresses whose replies to the weekly digest may allocate (lower-case); anyone else's reply is
     #: a review item and nothing is sent.
     allocators: tuple[str, ...] = ()
+    #: people who signed in to the console within this many days with a role that may allocate are
+    #: allocators by email too (their identity provider group); 0 turns this off.
+    console_allocator_days: int = 0
     #: per request type: chase after this many working days instead of ``chase_after_working_days``.
     chase_after_by_type: dict[str, int] = field(default_factory=dict)
     allocation_cadence: Cadence = field(default_factory=Cadence)
@@ -114,9 +117,6 @@ class WorkflowSettings:
     taf_minutes_within_weeks: int = 4
     #: who takes a case when no lead professional can be found (CAF link workers); "" means CAF@.
     no_lead_professional_team: str = ""
-
-    def may_allocate(self, address: str) -> bool:
-        return address.strip().lower() in self.allocators
 
     def chase_after(self, request_type: str) -> int:
         """Working days before a request of ``request_type`` is chased."""

@@ -328,3 +328,22 @@ class MailboxHealth(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     last_error_at: Mapped[datetime | None]
     failing_since: Mapped[datetime | None]
+
+
+class StaffMember(Base):
+    """A person who has signed in to the console, with the roles their identity provider's groups
+    gave them at their last sign-in.
+
+    Why: a council keeps its WPEHS allocators in an Entra ID group, not in mailbot's config. When
+    ``workflow.console_allocator_days`` is set, a digest reply from someone who signed in lately with
+    a role that may allocate is accepted like one from a configured allocator. Each sign-in rewrites
+    the roles, so a person taken out of the group stops allocating at their next sign-in, and anyone
+    who has not signed in for that many days stops anyway. Staff data only: no child's data here.
+    """
+
+    __tablename__ = "staff"
+    email: Mapped[str] = mapped_column(String(320), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    roles: Mapped[list[Any]] = mapped_column(JSON)
+    first_signed_in_at: Mapped[datetime]
+    last_signed_in_at: Mapped[datetime] = mapped_column(index=True)

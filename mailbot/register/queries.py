@@ -15,7 +15,9 @@ from mailbot.domain.facts import DocumentFacts
 from mailbot.domain.facts import LeadProfessional as LeadProfessionalFacts
 from mailbot.domain.urn import UrnScheme
 from mailbot.register.models import Case, Child, Document, Outbox, Request, ReviewItem
+from mailbot.register.staff import staff_holding
 from mailbot.register.urn_sequence import urns_remaining
+from mailbot.rules.allocation_route import ALLOCATING_ROLES
 from mailbot.rules.limits import ReplyCounts, hold_keys
 from mailbot.rules.view import (
     AllocationTarget,
@@ -160,6 +162,9 @@ class ViewQuery:
     urn_next_number: int = 1
     #: the message's fingerprint for the reply limits (``mailbot.rules.limits``).
     pattern: str | None = None
+    #: for a reply to the digest: console sign-ins since then with an allocating role count as allocators
+    #: (None: only the configured list).
+    allocators_since: datetime | None = None
 
 
 def build_view(session: Session, query: ViewQuery) -> RegisterView:
@@ -189,6 +194,11 @@ def build_view(session: Session, query: ViewQuery) -> RegisterView:
             urns_remaining(session, query.urn_scheme, query.urn_next_number) if query.urn_scheme else None
         ),
         handoff=query.handoff,
+        console_allocators=(
+            staff_holding(session, ALLOCATING_ROLES, query.allocators_since)
+            if query.allocation_reply and query.allocators_since is not None
+            else frozenset()
+        ),
     )
 
 

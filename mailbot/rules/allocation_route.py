@@ -17,14 +17,21 @@ from mailbot.rules.view import RegisterView
 
 _TAG = re.compile(r"\[((?:WD|SD)-[0-9][0-9-]*)\]", re.IGNORECASE)
 
+#: The console roles that may allocate (on the board, and by email when the identity provider's groups
+#: are used for allocators); the console's permissions take this set for "allocate".
+ALLOCATING_ROLES = frozenset({"wpehs_allocator", "administrator"})
 
-def may_allocate_by_email(sender: str, rules: Rules) -> bool:
-    """Whether ``sender`` may record allocations by replying to the digest or a meeting alert: only
-    the council's configured allocators (``workflow.allocators``); anyone else's reply is a review item.
 
-    The one place this is decided (the console's board has its own role, ``wpehs_allocator``).
+def may_allocate_by_email(sender: str, rules: Rules, view: RegisterView | None = None) -> bool:
+    """Whether ``sender`` may record allocations by replying to the digest or a meeting alert: the
+    council's configured allocators (``workflow.allocators``), and, when the council keeps them in its
+    identity provider, people who signed in to the console lately as allocators
+    (``view.console_allocators``); anyone else's reply is a review item.
+
+    The one place this is decided for email (the console's board checks the same roles at sign-in).
     """
-    return sender.strip().lower() in rules.allocators
+    address = sender.strip().lower()
+    return address in rules.allocators or (view is not None and address in view.console_allocators)
 
 
 def is_allocation_reply(inbound: Inbound, view: RegisterView) -> bool:
@@ -50,7 +57,7 @@ def _not_allowed() -> Decision:
 def decide_allocation_reply(inbound: Inbound, view: RegisterView, rules: Rules) -> Decision:
     """Allocations and problems from the manager's reply, checked against what is waiting; a reply
     from someone who is not an allocator allocates nothing and sends nothing (a person looks at it)."""
-    if inbound.sender is None or not may_allocate_by_email(inbound.sender, rules):
+    if inbound.sender is None or not may_allocate_by_email(inbound.sender, rules, view):
         return _not_allowed()
     lines, problems = parse_allocation_reply(inbound.body_text or inbound.text, rules.urn_scheme)
     actions: list[Action] = []

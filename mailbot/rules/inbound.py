@@ -74,6 +74,9 @@ class Rules:
     require_authentication: bool = False
     #: who may allocate by replying to the digest (``workflow.allocators``, lower-case).
     allocators: frozenset[str] = frozenset()
+    #: people who signed in to the console within this many days with an allocating role may allocate
+    #: by email too (``workflow.console_allocator_days``; 0: only ``allocators``).
+    console_allocator_days: int = 0
 
     def is_trusted(self, address: str) -> bool:
         return is_trusted_address(address, self.trusted_domains)

@@ -80,3 +80,6 @@ class RegisterView:
     #: URNs the issued format can still give; None when not counted (decide then assumes plenty).
     urns_remaining: int | None = None
     handoff: HandoffView | None = None
+    #: addresses that signed in to the console lately with a role that may allocate (filled only for
+    #: a reply to the digest, and only when ``workflow.console_allocator_days`` is set).
+    console_allocators: frozenset[str] = frozenset()

@@ -135,6 +135,7 @@ def rules_factory(settings: Settings) -> Callable[[datetime], Rules]:
             district_teams=settings.district_teams,
             districts=settings.districts,
             allocators=frozenset(workflow.allocators),
+            console_allocator_days=workflow.console_allocator_days,
         )
 
     return rules_for

@@ -12,7 +12,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy import select
@@ -266,6 +266,9 @@ class Pipeline:
                     urn_scheme=settings.urn,
                     urn_next_number=settings.urn_next_number,
                     pattern=pattern,
+                    allocators_since=(
+                        now - timedelta(days=rules.console_allocator_days) if rules.console_allocator_days else None
+                    ),
                 ),
             )
             decision = decide(inbound, view, rules)

@@ -18,10 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from authlib.integrations.starlette_client import OAuth, OAuthError
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from mailbot.config import WebSettings
+from mailbot.register.staff import record_sign_in
 from mailbot.web.roles import Permission, may, roles_from_groups
 
 log = logging.getLogger(__name__)
@@ -135,8 +137,17 @@ async def callback(request: Request) -> Response:
         "seen": now,
         "since": now,
     }
+    await run_in_threadpool(_remember, request, user)
     log.info("signed in roles=%s", ",".join(user.roles) or "none")
     return RedirectResponse("/", status_code=303)
+
+
+def _remember(request: Request, user: User) -> None:
+    """Record the sign-in and the roles it brought in the register (``staff``): the allocation route
+    reads it when allocators come from the identity provider's group."""
+    console = request.app.state.console
+    with console.register.transaction() as session:
+        record_sign_in(session, user.email, user.name, user.roles, console.now())
 
 
 def sign_out(request: Request) -> Response:

@@ -9,13 +9,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Literal
 
+from mailbot.rules.allocation_route import ALLOCATING_ROLES
+
 Permission = Literal["view", "review", "allocate", "outbox", "subject_access"]
 
 #: The roles that carry each permission (``administrator`` carries them all).
 PERMISSIONS: dict[Permission, frozenset[str]] = {
     "view": frozenset({"viewer", "caf_team", "wpehs_allocator", "administrator"}),
     "review": frozenset({"caf_team", "administrator"}),
-    "allocate": frozenset({"wpehs_allocator", "administrator"}),
+    "allocate": ALLOCATING_ROLES,
     "outbox": frozenset({"caf_team", "administrator"}),
     "subject_access": frozenset({"caf_team", "administrator"}),
 }

@@ -41,6 +41,7 @@ EXPECTED_TABLES = {
     "outbox",
     "review_items",
     "events",
+    "staff",
 }
 
 

@@ -86,6 +86,13 @@ class ConsoleWorld:
         """``mailbot run --once``."""
         off_the_loop(lambda: run_once(self.app))
 
+    def drain_outbox(self) -> None:
+        """Send what is queued, without reading the mailboxes."""
+        outbox = self.app.outbox
+        if outbox is None:
+            pytest.fail("the test app has no outbox")
+        off_the_loop(outbox.drain)
+
     def close_console(self, console: Console) -> None:
         off_the_loop(console.close)
 
@@ -107,8 +114,19 @@ class ConsoleWorld:
 
 
 @pytest.fixture
+def workflow() -> dict[str, Any]:
+    """``[workflow]`` keys for the world's config; a test parametrizes ``workflow`` to set some."""
+    return {}
+
+
+@pytest.fixture
 def world(
-    mail: Any, idp: str, browser: Browser, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    mail: Any,
+    idp: str,
+    browser: Browser,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    workflow: dict[str, Any],
 ) -> Iterator[ConsoleWorld]:
     def console_on_a_free_port() -> Console:
         """Another console process's worth of adapters over the same register (same config but the port)."""
@@ -119,6 +137,7 @@ def world(
             f"sqlite:///{tmp_path / 'register.sqlite3'}",
             monkeypatch,
             web=web.web_config(idp, free_port(), monkeypatch),
+            **workflow,
         )
         return build_console(settings)
 

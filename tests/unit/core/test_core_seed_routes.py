@@ -116,6 +116,19 @@ def test_a_trusted_colleague_who_is_not_an_allocator_allocates_nothing_and_is_se
     assert may_allocate_by_email(" Team.Manager@Lancashire.gov.uk", allocators())
 
 
+def test_someone_the_identity_provider_makes_an_allocator_allocates_by_email() -> None:
+    """Not in ``workflow.allocators``, but signed in to the console lately as an allocator (the view's
+    ``console_allocators``, filled by the shell from the register's staff record)."""
+    view = RegisterView(
+        threads_to_digest=True, allocation_targets=TARGETS, console_allocators=frozenset({MANAGER})
+    )
+    decision = decide(allocation_reply(), view, rules())
+    assert [type(a).__name__ for a in decision.actions] == ["RecordAllocation"]
+    assert may_allocate_by_email(MANAGER.upper(), rules(), view)
+    assert not may_allocate_by_email("sam.worker@lancashire.gov.uk", rules(), view)
+    assert not may_allocate_by_email(MANAGER, rules())  # no view: the configured list only
+
+
 def test_an_allocator_whose_mail_fails_authentication_allocates_nothing() -> None:
     view = RegisterView(threads_to_digest=True, allocation_targets=TARGETS)
     forged = replace(allocation_reply(), authentication=SenderAuthentication("fail", "dmarc=fail"))
