@@ -502,11 +502,12 @@ def test_allocators_are_read_as_lower_case_addresses(tmp_path: Path) -> None:
     raw["workflow"] = {"allocators": [" WPEHS.Manager@Lancashire.gov.uk"]}
     workflow = parse_settings(raw, tmp_path).workflow
     assert workflow.allocators == ("wpehs.manager@lancashire.gov.uk",)
-    assert workflow.may_allocate("Wpehs.Manager@lancashire.gov.uk ")
-    assert not workflow.may_allocate("someone@lancashire.gov.uk")
+    assert workflow.console_allocator_days == 0  # the identity provider's group is off by default
     assert parse_settings(minimal(), tmp_path).workflow.allocators == ()
     raw["workflow"] = {"allocators": ["wpehs.manager@lancashire.gov.uk", "the manager"]}
     assert problems_of(raw) == ["workflow.allocators: each item must be an email address; got 'the manager'"]
+    raw["workflow"] = {"console_allocator_days": -1}
+    assert [p.split(":")[0] for p in problems_of(raw)] == ["workflow.console_allocator_days"]
 
 
 def test_the_removed_key_is_never_offered_as_a_near_miss() -> None:
