@@ -23,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from mailbot.config import WebSettings
+from mailbot.errors import ConfigError
 from mailbot.register.staff import record_sign_in
 from mailbot.web.roles import Permission, may, roles_from_groups
 
@@ -48,15 +49,39 @@ class User:
         return may(self.roles, permission)
 
 
-def _certificate_auth(web: WebSettings, certificate_path: Path) -> tuple[str, dict[str, Any]]:
-    """For Entra ID's certificate credentials: the private key and ``private_key_jwt`` with the x5t
-    header (the certificate's SHA-1 thumbprint, base64url), as Microsoft requires."""
+def certificate_credentials(certificate_path: Path) -> tuple[str, dict[str, Any]]:
+    """For Entra ID's certificate credentials: the private key (PEM) and ``private_key_jwt`` with the
+    x5t header (the certificate's SHA-1 thumbprint, base64url), as Microsoft requires.
+
+    The file must hold the certificate and its RSA private key; anything else is a ``ConfigError`` at
+    start, not a failed sign-in later.
+    """
     from authlib.oauth2.rfc7523 import PrivateKeyJWT
     from cryptography import x509
-    from cryptography.hazmat.primitives.serialization import Encoding
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
+    from cryptography.hazmat.primitives.serialization import (
+        Encoding,
+        NoEncryption,
+        PrivateFormat,
+        load_pem_private_key,
+    )
 
-    pem = certificate_path.read_text(encoding="utf-8")
-    certificate = x509.load_pem_x509_certificate(pem.encode())
+    try:
+        data = certificate_path.read_bytes()
+        certificate = x509.load_pem_x509_certificate(data)
+        key = load_pem_private_key(data, password=None)
+    except (OSError, ValueError, TypeError) as error:
+        raise ConfigError(
+            [
+                f"web.oidc.client_certificate: {certificate_path} must hold the certificate and its "
+                f"unencrypted private key in PEM ({type(error).__name__})"
+            ]
+        ) from None
+    if not isinstance(key, RSAPrivateKey):
+        raise ConfigError(
+            ["web.oidc.client_certificate: the private key must be RSA (Entra ID signs with RS256)"]
+        )
+    pem = key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()).decode()
     thumbprint = hashlib.sha1(certificate.public_bytes(Encoding.DER)).digest()  # noqa: S324 (x5t is SHA-1 by spec)
     x5t = base64.urlsafe_b64encode(thumbprint).rstrip(b"=").decode()
     return pem, {"token_endpoint_auth_method": PrivateKeyJWT(headers={"x5t": x5t}, alg="RS256")}
@@ -68,7 +93,7 @@ def make_oauth(web: WebSettings) -> OAuth:
     client_kwargs: dict[str, Any] = {"scope": web.oidc.scopes, "code_challenge_method": "S256"}
     secret = web.oidc.client_secret()
     if web.oidc.client_certificate is not None:
-        secret, extra = _certificate_auth(web, web.oidc.client_certificate)
+        secret, extra = certificate_credentials(web.oidc.client_certificate)
         client_kwargs.update(extra)
     oauth.register(
         "idp",
