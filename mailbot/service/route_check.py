@@ -234,7 +234,8 @@ def _script(routes: _Routes, label: Callable[[str], None], advance: Callable[[ti
         [("Notes.docx", _docx("Notes", [("Name", "Zed Missing")]))],
     )
     label("untrusted sender")
-    routes.send("caf", "URN request", "Please issue a URN.", sender="someone@route-check.example.invalid")
+    # ``.example`` (RFC 2606): an address mail could go to (``.invalid`` is unusable, so no reply at all).
+    routes.send("caf", "URN request", "Please issue a URN.", sender="someone@route-check.example")
     label("a URN that fails its check")
     routes.send(
         "wpehs", "Step down", "Please step down URN LAN-000001-X. The work requested is parenting support."
@@ -360,6 +361,11 @@ def check_route_contexts(settings: Settings, start: date | None = None) -> Route
                 )
             for row in rows:
                 seen = row.id
+                if row.state == "failed":
+                    # Never composed: a template that failed is in ``renderer.failures`` already.
+                    if not (row.last_error or "").startswith("the template failed"):
+                        result.problems.append(f"{row.template} ({renderer.route}): {row.last_error}")
+                    continue
                 result.rendered.setdefault(row.template, []).append(renderer.route)
                 email = message_from_bytes(row.raw, policy=policy.default)
                 if not isinstance(email, EmailMessage):  # policy.default always gives one

@@ -50,7 +50,8 @@ allocation_unreadable      problems (list of {line, urn, reason}), allocated (li
 filed                      recipient_name, urn, child_initials, filed_on (date), documents (list of
                            {filename, kind: "taf_minutes" | "assessment" | "plan" | "other"})
 allocation_feedback        recipient_name, urn, child_initials, worker_name, worker_team or None,
-                           worker_email or None, allocated_on (date)
+                           worker_email or None, allocated_on (date), meeting (bool: the worker attends a
+                           multi-agency meeting; no lead professional recorded yet), meeting_date or None
 caf_lp_update              urn, child_initials, lead_professional (as lp_recorded), allocated_on (date),
                            attachments (list of file names; the files are attached by the outbox)
 weekly_digest              ``mailbot.rules.digest.build_digest(...)``: as_of, next_meeting, districts, totals,
@@ -274,6 +275,8 @@ SAMPLES: dict[str, dict[str, object]] = {
         "worker_team": "Preston North WPEHS",
         "worker_email": "priya.shah@lancashire.gov.uk",
         "allocated_on": date(2025, 10, 20),
+        "meeting": False,
+        "meeting_date": None,
     },
     "caf_lp_update": {
         **WPEHS,
@@ -361,7 +364,10 @@ VARIANTS: dict[str, list[dict[str, object]]] = {
     "weekly_digest": [
         {**WPEHS, "reference": "WD-2025-10-20", **build_digest((), date(2025, 10, 20), date(2025, 10, 27))},
     ],
-    "allocation_feedback": [{**SAMPLES["allocation_feedback"], "worker_team": None, "worker_email": None}],
+    "allocation_feedback": [
+        {**SAMPLES["allocation_feedback"], "worker_team": None, "worker_email": None},
+        {**SAMPLES["allocation_feedback"], "meeting": True, "meeting_date": date(2025, 10, 23)},
+    ],
     "lp_recorded": [
         {**SAMPLES["lp_recorded"], "lead_professional": {**_LEAD_PROFESSIONAL, "role": None, "phone": None}}
     ],

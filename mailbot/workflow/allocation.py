@@ -2,13 +2,16 @@
 
 Allocation → feedback to the social worker "for LCS recording" → the worker recorded as the case's
 new lead professional → CAF@ told, with the assessment and plan attached. All in one transaction, so
-either the whole step happens or none of it. An allocation comes from ``mailbot allocate`` or, decided
+either the whole step happens or none of it. A worker allocated to attend a multi-agency meeting
+(``meeting_representation``) is not the lead professional: the meeting agrees who is, and the social
+worker then tells CAF@ (the multi-agency route), so only the feedback goes out. An allocation comes from ``mailbot allocate`` or, decided
 by the pure core (``rules.allocation_route``), from a manager's reply to the digest.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -25,6 +28,8 @@ from mailbot.workflow.records import record_allocation, record_lead_professional
 log = logging.getLogger(__name__)
 
 ALLOCATABLE_STATES = ("awaiting_allocation",)
+#: The request type whose allocated worker attends a multi-agency meeting instead of becoming the LP.
+MEETING_REQUEST = "meeting_representation"
 
 
 @dataclass(frozen=True)
@@ -74,14 +79,11 @@ def allocate(
     allocation = record_allocation(
         session, request, RecordAllocation(urn, worker_name, worker_email, team), source, now
     )
-    lead = LeadProfessional(
-        name=worker_name,
-        role="Early Help worker",
-        agency=team or settings.mailbox_by_role("wpehs").team_name,
-        email=worker_email,
-        phone=None,
-    )
-    record_lead_professional(session, case, lead, request, now)
+    meeting = request.type == MEETING_REQUEST
+    if not meeting:
+        agency = team or settings.mailbox_by_role("wpehs").team_name
+        lead = LeadProfessional(worker_name, "Early Help worker", agency, worker_email, None)
+        record_lead_professional(session, case, lead, request, now)
     request.state = "allocated"
     request.updated_at = now
     session.flush()
@@ -91,6 +93,8 @@ def allocate(
         "worker_team": team,
         "worker_email": worker_email,
         "allocated_on": now.astimezone(settings.zone).date(),
+        "meeting": meeting,
+        "meeting_date": request.meeting_date,
     }
     last_in = (
         session.execute(
@@ -113,6 +117,31 @@ def allocate(
         now=now,
         in_reply_to=last_in,
     )
+    if not meeting:
+        _tell_caf(session, shell, request, allocation.id, context, now)
+    session.add(
+        Event(
+            at=now,
+            kind="allocated",
+            request_id=request.id,
+            case_id=case.id,
+            detail={"source": source, "allocation": allocation.id, "attends_meeting": meeting},
+        )
+    )
+    log.info("allocation recorded request=%s source=%s", request.id, source)
+    return AllocationOutcome(request.reference, urn, allocation.id)
+
+
+def _tell_caf(
+    session: Session,
+    shell: Shell,
+    request: Request,
+    allocation_id: int,
+    context: Mapping[str, object],
+    now: datetime,
+) -> None:
+    """CAF@ gets the new lead professional with the assessment and plan attached."""
+    settings = shell.settings
     attachments = request_documents(session, shell, request)
     queue_email(
         session,
@@ -120,21 +149,10 @@ def allocate(
         template="caf_lp_update",
         to=[settings.mailbox_by_role("caf").address],
         context={**context, "attachments": [a.filename for a in attachments]},
-        dedupe_key=f"a{allocation.id}:caf_lp_update",
+        dedupe_key=f"a{allocation_id}:caf_lp_update",
         mailbox_name=request.mailbox,
         request=request,
         now=now,
         attachments=attachments,
         auto_submitted="auto-generated",
     )
-    session.add(
-        Event(
-            at=now,
-            kind="allocated",
-            request_id=request.id,
-            case_id=case.id,
-            detail={"source": source, "allocation": allocation.id},
-        )
-    )
-    log.info("allocation recorded request=%s source=%s", request.id, source)
-    return AllocationOutcome(request.reference, urn, allocation.id)

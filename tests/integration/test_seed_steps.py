@@ -451,8 +451,18 @@ def test_meeting_before_allocations_alerts_the_district_team(world: World, tmp_p
     )
     world.run()
     feedback = world.inbox(SW, 2)[1]
-    assert "WPEHS worker allocated for URN 123456" in feedback["Subject"]
+    # The worker attends the meeting; the meeting agrees the new lead professional (Lancashire's process),
+    # so nobody is told to record this worker as the LP and CAF@ gets no "new LP" update.
+    assert "WPEHS worker to attend the meeting for URN 123456" in feedback["Subject"]
+    said = " ".join(body(feedback).split())
+    assert "attend the multi-agency meeting on Thursday 26 November 2026" in said and "Priya Shah" in said
+    assert "new lead professional is agreed with the family at the meeting" in said
+    assert "record the allocated worker on LCS as the new lead professional" not in said
     assert world.register()["requests"][0]["state"] == "allocated"
+    world.run()
+    assert world.mail.imap_messages(CAF) == [] and world.mail.imap_messages(PRIYA) == []
+    case = next(c for c in world.register()["cases"] if c["urn"] == "123456")
+    assert not case.get("lead_professional")  # no LP recorded until the meeting has agreed one
 
 
 # --- allocation replies that cannot be used come back to the manager ----------------------------------------------
