@@ -284,7 +284,7 @@ def _value(
     text = _after_label(text) if same_piece else text
     leaf = path.rsplit(".", 1)[-1]
     if path == "urn":
-        valid = [candidate.normalised for candidate in urn_scheme.find(text) if candidate.valid]
+        valid = [c.normalised for c in urn_scheme.find(text, labelled=True) if c.valid]
         return valid[0] if len(valid) == 1 else None
     if path == "consent.given":
         return parse_yes_no(text)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import json
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -213,6 +213,27 @@ def test_a_copy_of_another_form_is_not_read_from_the_learned_places(
     facts = extract_facts(content_of(out.getvalue(), "eha.docx"), load_vocabulary(None, tmp_path), SCHEME)
     assert [c.name for c in facts.children] == ["Ava Lee"]
     assert not any("learned form" in where for where in facts.provenance.values())
+
+
+def test_a_learned_urn_place_reads_the_councils_configured_digits_only_urns(
+    vocabulary: FieldVocabulary, tmp_path: Path
+) -> None:
+    """A council whose URNs are bare numbers (``[urn] prefix = ""``): six digits loose in a form are no
+    URN to the general reader, but the place an administrator taught as the URN is a URN field."""
+    bare = UrnScheme(prefix="", width=6, check=False)
+    rng = random.Random("bare-urn")
+    copies = [replace(a_copy(rng, number), urn=bare.format(rng.randint(1, 60000))) for number in range(4)]
+    sample = content_of(docx_copy(copies[0]), "sample.docx")
+    form, unplaced = learn_form.teach(
+        "handover sheet", sample, extract_facts(sample, vocabulary, bare), stated(copies[0]), "plan"
+    )
+    assert unplaced == []
+    learn_form.save(form, tmp_path)
+    taught = load_vocabulary(None, tmp_path)
+    for number, copy in enumerate(copies[1:], start=1):
+        content = content_of(docx_copy(copy), f"copy-{number}.docx")
+        assert extract_facts(content, vocabulary, bare).urn is None
+        assert extract_facts(content, taught, bare).urn == copy.urn
 
 
 def test_forms_learn_from_a_facts_file_on_the_command_line(tmp_path: Path) -> None:
