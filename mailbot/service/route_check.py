@@ -234,7 +234,9 @@ def _script(routes: _Routes, label: Callable[[str], None], advance: Callable[[ti
         [("Notes.docx", _docx("Notes", [("Name", "Zed Missing")]))],
     )
     label("untrusted sender")
-    routes.send("caf", "URN request", "Please issue a URN.", sender="someone@route-check.example.invalid")
+    # RFC 2606's "example" TLD: never delivered, yet a usable address (".invalid" is refused as a recipient
+    # by mail.addresses, so the untrusted sender's acknowledgement would never be composed).
+    routes.send("caf", "URN request", "Please issue a URN.", sender="someone@route-check.example")
     label("a URN that fails its check")
     routes.send(
         "wpehs", "Step down", "Please step down URN LAN-000001-X. The work requested is parenting support."
