@@ -362,6 +362,10 @@ def check_route_contexts(settings: Settings, start: date | None = None) -> Route
                 )
             for row in rows:
                 seen = row.id
+                if not row.raw:  # never composed: a template failure (the renderer has it) or another problem
+                    if not (row.last_error or "").startswith("the template failed"):
+                        result.problems.append(f"{row.template} ({renderer.route}): {row.last_error}")
+                    continue
                 result.rendered.setdefault(row.template, []).append(renderer.route)
                 email = message_from_bytes(row.raw, policy=policy.default)
                 if not isinstance(email, EmailMessage):  # policy.default always gives one
