@@ -430,14 +430,85 @@ def read_document(ctx: click.Context, path: Path, fmt: str) -> None:
     if ctx.obj.get("config") or config_path.is_file():
         settings = _settings(ctx)
         limits, fields_file, scheme = settings.documents, settings.fields_file, settings.urn
+        forms_dir = settings.forms_dir
     else:
-        limits, fields_file, scheme = DocumentLimits(), None, UrnScheme()
+        limits, fields_file, scheme, forms_dir = DocumentLimits(), None, UrnScheme(), None
     content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     facts = read_and_extract(
-        InputFile(path.name, content_type, path.read_bytes()), limits, load_vocabulary(fields_file), scheme
+        InputFile(path.name, content_type, path.read_bytes()),
+        limits,
+        load_vocabulary(fields_file, forms_dir),
+        scheme,
     )
     output: Any = facts[0].to_json() if len(facts) == 1 else [f.to_json() for f in facts]
     click.echo(json.dumps(output, indent=2, ensure_ascii=False))
+
+
+@main.group()
+def forms() -> None:
+    """Forms taught from one filled example (read from their learned places ever after)."""
+
+
+@forms.command("learn")
+@click.argument("sample", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--name", help="The form's name (default: the sample's file name).")
+@click.option(
+    "--facts",
+    "facts_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The sample's facts as JSON (what `mailbot read-document` prints, corrected) instead of prompts.",
+)
+@click.option("--kind", type=click.Choice(["assessment", "plan", "taf_minutes", "consent", "other"]))
+@click.option(
+    "--forms-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where learned forms are kept (default: mailbot.forms_dir in the config).",
+)
+@click.pass_context
+def forms_learn(
+    ctx: click.Context,
+    sample: Path,
+    name: str | None,
+    facts_file: Path | None,
+    kind: str | None,
+    forms_dir: Path | None,
+) -> None:
+    """Show what the reader finds in SAMPLE, confirm or correct each fact, and learn where each sits."""
+    import mimetypes
+
+    from mailbot.documents.dispatch import read_file
+    from mailbot.domain.content import DocumentLimits, InputFile
+    from mailbot.domain.urn import UrnScheme
+    from mailbot.extract import extract_facts, load_vocabulary
+    from mailbot.workflow import learn_form
+
+    config_path = _config_path(ctx.obj.get("config"))
+    settings = _settings(ctx) if ctx.obj.get("config") or config_path.is_file() else None
+    folder = forms_dir or (settings.forms_dir if settings else None)
+    if folder is None:
+        raise click.UsageError("say where learned forms are kept: --forms-dir or mailbot.forms_dir")
+    limits = settings.documents if settings else DocumentLimits()
+    scheme = settings.urn if settings else UrnScheme()
+    content_type = mimetypes.guess_type(sample.name)[0] or "application/octet-stream"
+    contents = read_file(InputFile(sample.name, content_type, sample.read_bytes()), limits)
+    if len(contents) != 1 or not contents[0].blocks:
+        raise click.ClickException(f"{sample.name}: not one readable document")
+    content = contents[0]
+    read = extract_facts(content, load_vocabulary(settings.fields_file if settings else None), scheme)
+    click.echo(json.dumps(read.to_json(), indent=2, ensure_ascii=False))
+    if facts_file is not None:
+        confirmed = learn_form.facts_from_file(facts_file)
+    else:
+        click.echo("Confirm each fact with Enter, type the right value, or '-' when the form does not say.")
+        confirmed = learn_form.confirm(
+            learn_form.flatten(read, learn_form.SPARE_CHILDREN),
+            lambda path, shown: str(click.prompt(path, default=shown, show_default=True)),
+        )
+    form, unplaced = learn_form.teach(name or sample.stem, content, read, confirmed, kind)
+    target = learn_form.save(form, folder)
+    click.echo(f"learned {len(form.facts)} facts of form '{form.name}' into {target}")
+    for path in unplaced:
+        click.echo(f"not learned: {path} (its value is nowhere in the sample)", err=True)
 
 
 def _as_of(value: str | None, settings: Settings) -> tuple[Any, Any]:

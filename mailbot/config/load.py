@@ -266,6 +266,9 @@ def _cross_checks(sections: dict[str, Any], raw: dict[str, Any], base_dir: Path)
         fields_file = _path(top.fields_file, base_dir)
         if fields_file and not fields_file.is_file():
             found.append(f"mailbot.fields_file: {fields_file} does not exist")
+        forms_dir = _path(top.forms_dir, base_dir)
+        if forms_dir and forms_dir.exists() and not forms_dir.is_dir():  # made by the first `forms learn`
+            found.append(f"mailbot.forms_dir: {forms_dir} is not a folder")
         if top.retention_days is not None and "raw_mail_days" in (raw.get("retention") or {}):
             found.append("mailbot.retention_days: replaced by retention.raw_mail_days; keep only that one")
     found += casework_cross_checks(raw, trusted)
@@ -309,6 +312,7 @@ def build_settings(sections: dict[str, Any], base_dir: Path, source_path: Path |
         or (first.address.rpartition("@")[2].lower() if first else "mailbot.invalid"),
         templates_dir=_path(top.templates_dir, base_dir),
         fields_file=_path(top.fields_file, base_dir),
+        forms_dir=_path(top.forms_dir, base_dir),
         log_level=top.log_level,
         retention=retention,
         health=sections["health"],

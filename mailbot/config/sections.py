@@ -96,6 +96,8 @@ class MailbotSection(Section):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     templates_dir: str = ""
     fields_file: str = ""
+    #: forms taught with ``mailbot forms learn``: one JSON file per form (README, "Learned forms").
+    forms_dir: str = ""
     #: Before ``[retention]`` existed: the same as ``retention.raw_mail_days`` (still accepted).
     retention_days: Days | None = None
 

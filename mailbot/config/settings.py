@@ -217,6 +217,8 @@ class Settings:
     message_id_domain: str
     templates_dir: Path | None = None
     fields_file: Path | None = None
+    #: forms taught with ``mailbot forms learn``: one JSON file per form (see README, "Learned forms").
+    forms_dir: Path | None = None
     log_level: str = "INFO"
     retention: RetentionSection = field(default_factory=RetentionSection)
     health: HealthSection = field(default_factory=HealthSection)

@@ -428,9 +428,12 @@ def _run(
     fields: list[bool],
 ) -> None:
     visible = False
+    struck = _struck(run)
     for child in run.iterchildren():
         tag = child.tag
         if tag == W_T:
+            if struck:
+                continue  # deleted by striking through ("I DO / ~~DO NOT~~ consent"): not what it says
             if child.text and not any(fields):
                 pieces.append(_symbol_run_text(run, child.text))
                 visible = visible or not child.text.isspace()
@@ -450,6 +453,18 @@ def _run(
             text_boxes.extend(_text_boxes(child))
     if visible:
         bold.run(run)
+
+
+def _struck(run: etree._Element) -> bool:
+    """True when the run is struck through (``w:strike`` or ``w:dstrike`` on and not switched off)."""
+    properties = run.find(_w("rPr"))
+    if properties is None:
+        return False
+    for tag in ("strike", "dstrike"):
+        mark = properties.find(_w(tag))
+        if mark is not None and mark.get(W_VAL, "true").lower() not in ("0", "false", "off"):
+            return True
+    return False
 
 
 def _field_char(element: etree._Element, pieces: list[str], fields: list[bool]) -> None:

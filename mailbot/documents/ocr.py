@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import shutil
-from collections.abc import Iterator
 from functools import cache
 
 from PIL import Image, ImageSequence
@@ -24,20 +23,41 @@ def tesseract_available() -> bool:
     return shutil.which("tesseract") is not None
 
 
-def ocr_image(image: Image.Image) -> str:
-    """Return the text Tesseract reads in ``image`` (English); raises ``pytesseract`` errors."""
-    import pytesseract  # imported late: a process that never OCRs never pays for it
-
-    text: str = pytesseract.image_to_string(image, lang="eng", config=_TESSERACT_CONFIG)
-    return text
+#: Tesseract's confidence (0-100) under which a recognised word is a guess, not a reading.
+UNSURE_BELOW = 65
 
 
-def text_lines(text: str) -> Iterator[str]:
-    """Non-blank lines of OCR output, stripped, so label/value lines survive as separate paragraphs."""
-    for line in text.splitlines():
-        stripped = line.strip()
-        if stripped:
-            yield stripped
+def ocr_lines(image: Image.Image) -> list[tuple[str, tuple[str, ...]]]:
+    """The lines Tesseract reads in ``image``, each with the words it was unsure of; raises
+    ``pytesseract`` errors. One recognition pass; the word data carries each word's confidence."""
+    import pytesseract
+
+    data = pytesseract.image_to_data(
+        image, lang="eng", config=_TESSERACT_CONFIG, output_type=pytesseract.Output.DICT
+    )
+    lines: dict[tuple[int, int, int, int], list[tuple[str, bool]]] = {}
+    for index, word in enumerate(data["text"]):
+        word = str(word).strip()
+        if not word:
+            continue
+        key = (
+            data["page_num"][index],
+            data["block_num"][index],
+            data["par_num"][index],
+            data["line_num"][index],
+        )
+        confidence = float(data["conf"][index])
+        guessed = confidence < UNSURE_BELOW and sum(char.isalnum() for char in word) >= 2
+        lines.setdefault(key, []).append((word, guessed))
+    return [
+        (" ".join(word for word, _ in words), tuple(word for word, guessed in words if guessed))
+        for _key, words in sorted(lines.items())
+    ]
+
+
+def paragraphs(image: Image.Image, where: str) -> list[Paragraph]:
+    """An image's text as one paragraph per line, each knowing the words recognition was unsure of."""
+    return [Paragraph(text, where, unsure=unsure) for text, unsure in ocr_lines(image)]
 
 
 def read_image(payload: bytes, filename: str, limits: DocumentLimits) -> DocumentContent:
@@ -69,7 +89,7 @@ def read_image(payload: bytes, filename: str, limits: DocumentLimits) -> Documen
                 )
                 break
             where = f"page {number}" if frames > 1 else "image"
-            blocks.extend(Paragraph(line, where) for line in text_lines(ocr_image(frame.convert("RGB"))))
+            blocks.extend(paragraphs(frame.convert("RGB"), where))
     return DocumentContent(
         file=filename, media="image", blocks=tuple(blocks), problems=tuple(problems), pages=frames, ocr=True
     )

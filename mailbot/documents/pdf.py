@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pdfplumber
@@ -77,19 +78,34 @@ def read_pdf(payload: bytes, filename: str, limits: DocumentLimits) -> DocumentC
         scanned_unread: list[int] = []
         ocr_pages = 0
         can_ocr = limits.ocr_enabled and ocr.tesseract_available()
+        fields = list(_form_fields(document.doc.catalog))
+        # Fields with no tooltip are named by the text printed beside them: find them on their page.
+        unlabelled = {
+            widget: index for index, f in enumerate(fields) if not f.tooltip for widget in f.widgets
+        }
+        placed_fields: set[int] = set()
         for number, page in enumerate(document.pages, start=1):
             where = f"page {number}"
+            on_page = _widgets_on_page(page, unlabelled) if unlabelled else []
             if page.chars:
-                blocks.extend(_page_blocks(page, where))
+                labelled = _label_fields(page, [(fields[i].block, rect) for i, rect in on_page])
+                placed_fields.update(i for (i, _rect), block in zip(on_page, labelled, strict=True) if block)
+                blocks.extend(
+                    _page_blocks(
+                        page,
+                        where,
+                        [(rect, block) for (_i, rect), block in zip(on_page, labelled, strict=True) if block],
+                    )
+                )
             elif page.images:
                 if can_ocr and ocr_pages < limits.max_ocr_pages:
                     ocr_pages += 1
                     image = page.to_image(resolution=300).original
-                    blocks.extend(Paragraph(line, where) for line in ocr.text_lines(ocr.ocr_image(image)))
+                    blocks.extend(ocr.paragraphs(image, where))
                 else:
                     scanned_unread.append(number)
             page.close()  # drop the page's parsed objects; a 60-page PDF would otherwise hold them all
-        blocks.extend(_form_fields(document.doc.catalog))
+        blocks.extend(f.block for index, f in enumerate(fields) if index not in placed_fields)
     problems: list[Problem] = []
     if scanned_unread:
         pages = ", ".join(str(n) for n in scanned_unread)
@@ -111,7 +127,7 @@ def read_pdf(payload: bytes, filename: str, limits: DocumentLimits) -> DocumentC
     )
 
 
-def _page_blocks(page: Page, where: str) -> list[Block]:
+def _page_blocks(page: Page, where: str, fields: list[tuple[_Rect, FormField]] | None = None) -> list[Block]:
     _translate_tick_boxes(page)
     tables = page.find_tables() if (page.lines or page.rects) else []
     text_page: Page = page
@@ -143,6 +159,9 @@ def _page_blocks(page: Page, where: str) -> list[Block]:
             if cells:
                 rows.append(cells)
         placed.append((table.bbox[1], 0, len(placed), Table(tuple(rows), name)))
+    for rect, block in fields or ():
+        # By its middle: a box drawn a little taller than its label's line still follows the label.
+        placed.append(((rect[1] + rect[3]) / 2, 2, len(placed), block))
     placed.sort(key=lambda item: (item[0], item[1], item[2]))
     return [block for _, _, _, block in placed]
 
@@ -222,7 +241,99 @@ def _translate_tick_boxes(page: Page) -> None:
                 char["text"] = glyph
 
 
-def _form_fields(catalog: dict[str, Any]) -> Iterator[FormField]:
+@dataclass(frozen=True)
+class _Field:
+    """A terminal AcroForm field, the object ids of its widgets and whether it has a tooltip."""
+
+    block: FormField
+    widgets: tuple[int, ...]
+    tooltip: bool
+
+
+#: A rectangle on a page as pdfplumber measures it: x0, top, x1, bottom (points from the top left).
+_Rect = tuple[float, float, float, float]
+#: How far (points) a label may sit beside a check box, or above a field.
+_BOX_LABEL_REACH = 80.0
+_ABOVE_REACH = 22.0
+
+
+def _widgets_on_page(page: Page, wanted: dict[int, int]) -> list[tuple[int, _Rect]]:
+    """(field index, rectangle) of each wanted widget annotation on ``page``, first widget per field."""
+    found: dict[int, _Rect] = {}
+    annotations = resolve1(page.page_obj.annots)
+    if not isinstance(annotations, list):
+        return []
+    for reference in annotations:
+        index = wanted.get(getattr(reference, "objid", -1))
+        widget = resolve1(reference)
+        rect = resolve1(widget.get("Rect")) if isinstance(widget, dict) else None
+        if index is None or index in found or not isinstance(rect, list) or len(rect) != 4:
+            continue
+        x0, y0, x1, y1 = (float(resolve1(v)) for v in rect)
+        height = float(page.height)
+        found[index] = (min(x0, x1), height - max(y0, y1), max(x0, x1), height - min(y0, y1))
+    return sorted(found.items(), key=lambda item: (item[1][1], item[1][0]))
+
+
+def _label_fields(page: Page, fields: list[tuple[FormField, _Rect]]) -> list[FormField | None]:
+    """Each field named by the text printed beside it (or above it), placed; None when none is found."""
+    if not fields:
+        return []
+    words = page.extract_words(x_tolerance=1.5, y_tolerance=2)
+    labelled: list[FormField | None] = []
+    for block, rect in fields:
+        label = _nearest_label(words, rect, block.checkbox)
+        labelled.append(replace(block, label=label, placed=True) if label else None)
+    return labelled
+
+
+def _segment(words: list[dict[str, Any]], leftward: bool) -> str:
+    """The words nearest the field that belong together (no tab-wide gap between them), in order."""
+    kept: list[dict[str, Any]] = []
+    for word in words:
+        if kept:
+            near = kept[-1]
+            gap = float(near["x0"]) - float(word["x1"]) if leftward else float(word["x0"]) - float(near["x1"])
+            if gap > _TAB_SIZES * (float(word["bottom"]) - float(word["top"])):
+                break
+        kept.append(word)
+    ordered = reversed(kept) if leftward else kept
+    return " ".join(str(word["text"]) for word in ordered).strip()
+
+
+def _nearest_label(words: list[dict[str, Any]], rect: _Rect, checkbox: bool) -> str:
+    x0, top, x1, bottom = rect
+    beside = [w for w in words if top - 2 <= (float(w["top"]) + float(w["bottom"])) / 2 <= bottom + 2]
+    # A tall box (a multi-line answer) has its label level with its first line: the topmost line.
+    first = min((float(w["top"]) for w in beside), default=0.0)
+    same_line = [w for w in beside if float(w["top"]) <= first + 3]
+    left = sorted((w for w in same_line if float(w["x1"]) <= x0 + 1), key=lambda w: -float(w["x1"]))
+    right = sorted((w for w in same_line if float(w["x0"]) >= x1 - 1), key=lambda w: float(w["x0"]))
+    if checkbox:
+        gaps = [
+            (x0 - float(left[0]["x1"]), True) if left else None,
+            (float(right[0]["x0"]) - x1, False) if right else None,
+        ]
+        near = min((g for g in gaps if g is not None and g[0] <= _BOX_LABEL_REACH), default=None)
+        if near is not None:
+            return _segment(left if near[1] else right, leftward=near[1])
+    elif left:
+        return _segment(left, leftward=True)
+    above = [
+        w
+        for w in words
+        if top - _ABOVE_REACH <= float(w["bottom"]) <= top + 2
+        and float(w["x1"]) > x0 - 2
+        and float(w["x0"]) < x1
+    ]
+    if not above:
+        return ""
+    nearest = max(float(w["bottom"]) for w in above)
+    line = sorted((w for w in above if abs(float(w["bottom"]) - nearest) <= 2), key=lambda w: float(w["x0"]))
+    return _segment(line, leftward=False)
+
+
+def _form_fields(catalog: dict[str, Any]) -> Iterator[_Field]:
     form = resolve1(catalog.get("AcroForm"))
     if not isinstance(form, dict):
         return
@@ -236,7 +347,7 @@ def _form_fields(catalog: dict[str, Any]) -> Iterator[FormField]:
 
 def _walk_field(
     reference: Any, parent_name: str, inherited: dict[str, Any], depth: int, counter: list[int]
-) -> Iterator[FormField]:
+) -> Iterator[_Field]:
     """Yield terminal fields below ``reference``; names join partial names with dots (PDF 12.7.3.2)."""
     field = resolve1(reference)
     counter[0] += 1
@@ -258,6 +369,13 @@ def _walk_field(
         for kid in child_fields:
             yield from _walk_field(kid, name, own, depth + 1, counter)
         return
+    for block in _field_block(field, own, name, kids):
+        widgets = [getattr(kid, "objid", None) for kid in kids] if isinstance(kids, list) else []
+        widgets = widgets or [getattr(reference, "objid", None)]
+        yield _Field(block, tuple(w for w in widgets if isinstance(w, int)), bool(_text(field.get("TU"))))
+
+
+def _field_block(field: dict[str, Any], own: dict[str, Any], name: str, kids: Any) -> Iterator[FormField]:
     field_type = _name(own.get("FT"))
     raw_flags = own.get("Ff")
     flags = raw_flags if isinstance(raw_flags, int) else 0
@@ -269,15 +387,15 @@ def _walk_field(
             return
         if flags & _FLAG_RADIO:
             chosen = _name(value)
-            yield FormField(label, "" if chosen in ("", "Off") else chosen, where)
+            yield FormField(label, "" if chosen in ("", "Off") else chosen, where, name=name)
             return
         state = _name(value) if value is not None else _widget_state(field, kids)
-        yield FormField(label, _box(state not in ("", "Off")), where, checkbox=True)
+        yield FormField(label, _box(state not in ("", "Off")), where, checkbox=True, name=name)
     elif field_type in ("Tx", "Ch"):
         if isinstance(value, list):
-            yield FormField(label, ", ".join(_text(item) for item in value), where)
+            yield FormField(label, ", ".join(_text(item) for item in value), where, name=name)
         else:
-            yield FormField(label, _text(value), where)
+            yield FormField(label, _text(value), where, name=name)
 
 
 def _box(ticked: bool) -> str:

@@ -23,11 +23,16 @@ from mailbot.domain.facts import Problem
 
 @dataclass(frozen=True)
 class Paragraph:
-    """A run of body text; ``heading_level`` is 1..6 when the document styles or shapes it as a heading."""
+    """A run of body text; ``heading_level`` is 1..6 when the document styles or shapes it as a heading.
+
+    ``unsure`` lists the words of an OCR'd line that text recognition was not confident of (a misread
+    "yeune" for "young"): a value holding one is never taken as read for sure.
+    """
 
     text: str
     where: str
     heading_level: int | None = None
+    unsure: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -44,12 +49,17 @@ class Table:
 
 @dataclass(frozen=True)
 class FormField:
-    """A named fillable field (PDF AcroForm): ``label`` is the tooltip if present, else the field name."""
+    """A named fillable field (PDF AcroForm): ``label`` is the tooltip if present, else the text printed
+    beside the field on the page (``placed`` True: the field then sits in reading order among the page's
+    text, under the headings that apply to it), else the field name. ``name`` is the field's own name.
+    """
 
     label: str
     value: str
     where: str
     checkbox: bool = False
+    name: str = ""
+    placed: bool = False
 
 
 Block = Paragraph | Table | FormField

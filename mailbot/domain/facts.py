@@ -24,6 +24,10 @@ PROBLEM_CODES = (
     "invalid_urn",  # a URN-shaped string whose check character fails
     "macro_enabled",  # .docm: read as text only, macros never run
     "empty",  # a readable document with no text at all
+    # The reader found disagreeing candidates for a fact and chose none: the detail starts with the
+    # fact's path ("children[0].date_of_birth: ...") and lists the candidates with where each was read.
+    # It sends the request to review with the candidates shown, never to a chase-up of the sender.
+    "uncertain",
 )
 
 

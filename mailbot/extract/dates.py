@@ -1,6 +1,7 @@
 """Reading dates the British way (day before month) from what social workers type (pure).
 
 Accepted: ``03/04/2015``, ``3/4/15``, ``03.04.15``, ``03-04-2015``, ``3rd April 2015``, ``3 Apr 15``,
+``27-Jul-2020``, ``27/Jul/20``,
 ``3rd of April, 2015``, ``Tuesday 3 April 2015``, ``April 3rd 2015`` (month named, so unambiguous) and ISO
 ``2015-04-03``. A numeric date is always day/month/year: ``03/04/2015`` is 3 April 2015.
 
@@ -32,8 +33,8 @@ _DATE = re.compile(
     (?<![\w/.\-])(?P<iy>\d{{4}})-(?P<im>\d{{1,2}})-(?P<id>\d{{1,2}})(?![\w/\-])
     | (?<![\w/.\-])(?P<nd>\d{{1,2}})\s?(?P<sep>[/.\-])\s?(?P<nm>\d{{1,2}})\s?(?P=sep)\s?
       (?P<ny>\d{{4}}|\d{{2}})(?![\w/]|[.\-]\d)
-    | (?<![\w])(?P<td>\d{{1,2}})(?:st|nd|rd|th)?\s*(?:of\s+)?(?P<tm>{_MONTH})\.?,?\s+
-      (?P<ty>\d{{4}}|\d{{2}})(?!\w)
+    | (?<![\w])(?P<td>\d{{1,2}})(?:st|nd|rd|th)?(?:\s*[-/.]\s*|\s*)(?:of\s+)?(?P<tm>{_MONTH})\.?
+      (?:,?\s+|\s*[-/.]\s*)(?P<ty>\d{{4}}|\d{{2}})(?!\w)
     | (?<![\w])(?P<um>{_MONTH})\.?\s+(?P<ud>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<uy>\d{{4}})(?!\w)
     """,
     re.IGNORECASE | re.VERBOSE,
@@ -92,3 +93,33 @@ def latest_written_year(text: str) -> int | None:
     """The latest plausible four-digit year (1950-2099) written in ``text``: the document's "now"."""
     years = [int(y) for y in _FOUR_DIGIT_YEAR.findall(text)]
     return max(years) if years else None
+
+
+def birth_date_in_window(
+    text: str, window: tuple[int, int] | None, *, latest_year: int | None = None
+) -> date | None:
+    """The first date in ``text`` that can be a child's date of birth.
+
+    ``window`` is (earliest, latest) year: from 25 years before the document's date to that date. A
+    two-digit year resolves into it ("11/04/19" in a 2024 document is 2019, never 1919); a date outside
+    it is no child's birth date and is skipped. Without a window, ``latest_year`` resolves two-digit
+    years as ``parse_british_date`` does.
+    """
+    if window is None:
+        return parse_british_date(text, latest_year=latest_year)
+    earliest, latest = window
+    for found, _start, _end in iter_british_dates(text, latest_year=latest):
+        if earliest <= found.year <= latest:
+            return found
+    return None
+
+
+def document_year(text: str) -> int | None:
+    """The year a document was written: its latest four-digit year, or a later two-digit one up to ten
+    years on ("closed 2018 episode" in a form dated 17.04.24 is 2024; a parent's "03.06.45" is no date
+    of writing); with no four-digit year, its latest date of any kind."""
+    year = latest_written_year(text)
+    two_digit = [found.year for found, _s, _e in iter_british_dates(text, latest_year=DEFAULT_LATEST_YEAR)]
+    if year is None:
+        return max(two_digit) if two_digit else None
+    return max([year, *(y for y in two_digit if y <= year + 10)])

@@ -16,11 +16,14 @@ from datetime import date
 from mailbot.domain.content import DocumentContent, Paragraph
 from mailbot.domain.facts import Child, DocumentFacts
 from mailbot.domain.urn import UrnScheme
+from mailbot.extract.children import birth_date
 from mailbot.extract.dates import DEFAULT_LATEST_YEAR, iter_british_dates, parse_british_date
 from mailbot.extract.email_lead_professional import HEADING as LP_HEADING
 from mailbot.extract.email_lead_professional import mark_lead_professional_blocks
-from mailbot.extract.extractor import FactCollector, FieldRecord, extract_layout_facts
+from mailbot.extract.evidence import FieldRecord
+from mailbot.extract.extractor import FactCollector, extract_layout_facts
 from mailbot.extract.layout import Walk
+from mailbot.extract.prose import work_in_prose
 from mailbot.extract.values import (
     _CONSENT_NO,
     _CONSENT_YES,
@@ -68,7 +71,8 @@ _DATE = (
 )
 #: "Tom's date of birth is 14/06/2017", "Tom was born on 14/06/2017": a child named by first name or more.
 _NAMED_BIRTH_DATE = re.compile(
-    r"\b((?:[A-Z][a-zA-Z'’\-]+)(?:\s+[A-Z][a-zA-Z'’\-]+){0,3})(?:['’]s\s+(?:date of birth|DOB|D\.O\.B\.?|birth ?date)"
+    r"\b((?:[A-Z][a-zA-Z'’\-]+)(?:\s+[A-Z][a-zA-Z'’\-]+){0,3})"
+    r"(?:['’]s\s+(?i:date\s+of\s+birth|d\.?o\.?b\.?|birth ?date|birthday)"
     r"\s*(?:is|was|:|-|–)?|\s+(?:was born on|was born|is born on))\s*" + _DATE
 )
 #: "the child's date of birth is 14/06/2017", "her DOB is ...": a birth date naming nobody.
@@ -201,7 +205,8 @@ def _email_statements(paragraphs: list[_BodyParagraph]) -> Callable[[FactCollect
         for paragraph in paragraphs:
             text = paragraph.text
             _read_lead_professional(facts, text, paragraph)
-            _read_named_birth_dates(facts, text, paragraph)
+            _read_named_birth_dates(facts, paragraph)
+            _read_work_in_sentence(facts, paragraph)
             for match in NAME_WITH_BIRTH_DATE.finditer(text):
                 where = paragraph.where(match.start())
                 name = clean_name(match.group(1))
@@ -248,24 +253,40 @@ def _email_statements(paragraphs: list[_BodyParagraph]) -> Callable[[FactCollect
     return apply
 
 
-def _read_named_birth_dates(facts: FactCollector, text: str, paragraph: _BodyParagraph) -> None:
-    """ "Tom's date of birth is 14/06/2017": a child by (first) name; merged with the request's child later."""
-    for match in _NAMED_BIRTH_DATE.finditer(text):
+def _read_named_birth_dates(facts: FactCollector, paragraph: _BodyParagraph) -> None:
+    """A reply's "Tom's date of birth is 14/06/2017" or "Tom was born on ...": the date joins the child
+    of that (first) name already read, or starts a child record of its own (merged with the request's
+    child later). Only a date inside the document's window counts (``children.birth_date``)."""
+    for match in _NAMED_BIRTH_DATE.finditer(paragraph.text):
         name = clean_name(match.group(1))
-        dob = parse_british_date(match.group(2), latest_year=facts.dob_latest_year)
-        if name is None or dob is None or label_key(name)[0] in facts.vocabulary.section_phrases:
+        born = birth_date(facts, match.group(2))
+        if name is None or born is None or label_key(name)[0] in facts.vocabulary.section_phrases:
             continue
         if name.lower() in ("the", "his", "her", "their", "child", "the child"):
             continue
         where = paragraph.where(match.start())
-        key = ("email", name.lower())
-        record = facts.children.get(key)
+        known = [
+            record
+            for record in facts.children.values()
+            if (named := record.best("name")) is not None
+            and named.value.split()[: len(name.split())] == name.split()
+        ]
+        if len(known) > 1:
+            continue  # two children share the name: whose date it is, the sentence does not say
+        record = known[0] if known else None
         if record is None:
-            record = FieldRecord()
-            facts.children[key] = record
+            key = ("email", name.lower())
+            record = facts.children.setdefault(key, FieldRecord())
             facts.child_order.append(key)
-        record.slot("name").add(name, where, 0.75)
-        record.slot("date_of_birth").add(dob, where, 0.75)
+            record.slot("name").add(name, where, 0.75)
+        record.slot("date_of_birth").add(born, where, 0.75)
+
+
+def _read_work_in_sentence(facts: FactCollector, paragraph: _BodyParagraph) -> None:
+    """ "Thanks - work requested: parenting support." inside a sentence of a reply."""
+    work = work_in_prose([(paragraph.text, paragraph.where(0))])
+    if work is not None:
+        facts.document.slot("sentence_work").add(work[0], work[1], 0.55)
 
 
 def _unnamed_birth_date(paragraphs: list[_BodyParagraph], latest_year: int) -> tuple[date, str] | None:

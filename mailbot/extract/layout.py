@@ -1,25 +1,32 @@
 """Walking a document's layout into labelled values, each with its section, group and place (pure).
 
-The walker knows layouts, not fields: "Label: value" lines, label|value and label|value|label|value
-tables, header-row tables (a row of labels, then a row per person), tables with a column per child,
-label-above-value cells, AcroForm fields and check boxes. Sections come from headings, table title rows
-(a lone, merged first row) and lone bold-looking lines. What each label means is the vocabulary's job.
+The walker knows layouts, not fields: "Label: value" lines (and dotted leaders, "Yes X No" marks,
+people in tab columns), label-then-value lines, AcroForm fields and check boxes; its table half is in
+``tables``. Sections come from headings, table title rows (a lone, merged first row), lone bold-looking
+lines and labels naming a person. What it produces is ``form`` (``Entry``, ``Option``, ``Walk``); what
+each label means is the vocabulary's job.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Hashable
-from dataclasses import dataclass, field
 
-from mailbot.domain.content import Cell, DocumentContent, FormField, Paragraph, Table
-from mailbot.extract.values import clean_name, has_box, is_box_only, is_ticked_box, ticked_options
-from mailbot.extract.vocabulary import DOCUMENT_SECTION, FieldVocabulary, LabelMatch
+from mailbot.domain.content import DocumentContent, FormField, Paragraph, Table
+from mailbot.extract.form import MAX_LABEL, WRAPPED_LINE, Entry, Option, Walk, field_of
+from mailbot.extract.tables import TableReader
+from mailbot.extract.values import (
+    ANSWER_PREFIX,
+    clean_name,
+    has_box,
+    ticked_options,
+)
+from mailbot.extract.vocabulary import DOCUMENT_SECTION, FieldVocabulary, LabelMatch, normalise_label
+
+__all__ = ["LONG_TEXT_FIELDS", "Entry", "Option", "Walk", "leaders_to_tabs", "marks_to_boxes", "walk"]
 
 #: Fields whose value may run over several paragraphs after a heading-like label.
 LONG_TEXT_FIELDS = frozenset({"work_requested", "work_requested_fallback"})
-_MAX_LABEL = 90
-_WRAPPED_LINE = re.compile(r"[a-z][a-z\s'/,()-]*[?:]?$")  # words going on in lower case, no "@" or digits
 #: Sections holding one person's record; a document title naming them ("Family Plan") opens none.
 _PERSON_SECTIONS = frozenset({"child", "household", "parent"})
 _DATE_HINT = re.compile(r"\d{1,2}\s?[/.\-]\s?\d{1,2}\s?[/.\-]\s?\d{2,4}|\b(?:dob|born)\b", re.IGNORECASE)
@@ -30,14 +37,20 @@ _DOB_THEN_DATE = re.compile(
     r"(d\.?\s?o\.?\s?b\.?|date of birth)\s*:?\s*(\d{1,2}\s?[/.\-]\s?\d{1,2}\s?[/.\-]\s?\d{2,4}|\d{1,2}\s+[A-Za-z]{3,9}\s+\d{4})",
     re.IGNORECASE,
 )
-#: A cell holding a level of need ("Level 3"): a value, although "Level" alone is a label.
-_LEVEL_VALUE = re.compile(r"\s*level\s*[1-4]\s*", re.IGNORECASE)
-#: Column labels that make a header row a table of children ("Child's name | Date of birth").
-_CHILD_KEYS = frozenset({"name", "first_name", "date_of_birth", "lcs_id"})
+#: How much less a value is worth when OCR guessed one of its words (under ``resolver``'s sure bar).
+_UNSURE = 0.3
+#: "... relates to the following child(ren):", "... these children:": a list of children follows.
+_INTRODUCES_CHILDREN = re.compile(
+    r"\b(?:following|these|below|named|listed)\s+(?:\w+\s+)?(?:child|young people|young person|cyp)$"
+)
+#: Sections a label line naming the whole person ("Lead professional:", "The children:") opens.
+_OPENED_BY_LABEL = frozenset({"lead_professional", "child"})
+#: Fields that start a person's record: a numbered one ("Child 2 name") numbers the labels after it.
+_RECORD_START = frozenset({"name", "first_name", "blob"})
 #: Where a second "Label:" starts on one line: after a gap, a tab or the end of a sentence.
 _NEXT_LABEL = re.compile(r"(?:\s{2,}|\t|(?<=[.;])\s+)(?=[A-Z][^:\n]{0,40}:(?:\s|$))")
 #: A value that only lists the choices ("Yes / No"): the question is still unanswered on this line.
-_OPTIONS_PROMPT = re.compile(r"\s*(?:yes|y)\s*(?:/|or|\|)\s*(?:no|n)\s*", re.IGNORECASE)
+_OPTIONS_PROMPT = re.compile(r"\s*(?:yes|y)\s*(?:/|or|\||\s)\s*(?:no|n)\s*", re.IGNORECASE)
 #: A list item's bullet (Word's Symbol-font bullet is U+F0B7): the text after it is the item.
 _BULLET = re.compile(
     r"^(?:[\u2022\u00b7\u25aa\u25cf\u25e6\u2023\u2043\u2219\uf0b7\uf0a7\uf076\uf0d8*\-–]|o(?=\t))\s+"
@@ -50,48 +63,7 @@ _SECTION_NUMBER = re.compile(r"^(?:section|part|step)\s+[A-Z0-9]{1,3}\s*[:.\-–
 _LABEL_LINE = re.compile(r"^[A-Z][^:.!?\n]{0,60}[:?](?:\s|$)")
 
 
-@dataclass(frozen=True)
-class Entry:
-    """One labelled value: ``section``/``field`` from the vocabulary, ``group`` tells people apart."""
-
-    section: str
-    field: str
-    value: str
-    where: str
-    group: Hashable | None
-    instance: int
-    confidence: float
-    #: the section the walker was in when it read this value (a label may name another section).
-    context: str | None = None
-
-
-@dataclass(frozen=True)
-class Option:
-    """A check-box option (``"Level 2"``) and whether it is ticked, with the section it sits in."""
-
-    text: str
-    ticked: bool
-    where: str
-    section: str | None
-    label: LabelMatch | None
-
-
-@dataclass
-class Walk:
-    """What walking one document produced."""
-
-    entries: list[Entry] = field(default_factory=list)
-    options: list[Option] = field(default_factory=list)
-    #: plain text lines (not used as labels or values) per section, for free-text statements.
-    free_text: list[tuple[str, str, str | None]] = field(default_factory=list)
-    #: the lines of the first sign-off block ("Yours sincerely," then name, role, contact), as written.
-    signature: list[tuple[str, str]] = field(default_factory=list)
-    #: rows of people tables (attendees, professionals involved): ``{field: (value, where)}`` per row,
-    #: kept so a lead professional named elsewhere can be completed from their own row.
-    people: list[dict[str, tuple[str, str]]] = field(default_factory=list)
-
-
-class _Walker:
+class _Walker(TableReader):
     def __init__(self, vocabulary: FieldVocabulary) -> None:
         self.vocabulary = vocabulary
         self.section: str | None = None
@@ -103,6 +75,11 @@ class _Walker:
         self.signature_open = False
         #: every table cell's text by its ``where``, so a nested table can find its parent cell.
         self.cell_text: dict[str, str] = {}
+        #: words OCR was unsure of in the paragraph being read and the pending value's paragraphs.
+        self.unsure: frozenset[str] = frozenset()
+        self.pending_unsure: frozenset[str] = frozenset()
+        #: the last address given for anyone (a parent's too): "Address, if different from above".
+        self.last_address: tuple[str, str] | None = None
 
     # --- sections and pending labels -------------------------------------------------------------
     def open_section(self, section: str, group: int | None) -> None:
@@ -122,17 +99,26 @@ class _Walker:
     def flush(self) -> None:
         if self.pending is not None and self.pending_parts:
             text = "\n".join(part for part, _ in self.pending_parts)
+            saved, self.unsure = self.unsure, self.pending_unsure
             self.add(self.pending, text, self.pending_parts[0][1])
+            self.unsure = saved
         self.pending = None
         self.pending_parts = []
+        self.pending_unsure = frozenset()
 
     def add(self, match: LabelMatch, value: str, where: str, group: Hashable | None = None) -> None:
         if match.field is None or not value.strip():
             return
         if group is None and match.group is not None:
             group = ("n", match.group)
+            if match.section == "child" and match.field in _RECORD_START:
+                # "Child 2 – full name": the unnumbered "Date of birth" and "LCS number" below are child 2's.
+                self.section, self.section_group = "child", match.group
         if group is None and self.section_group is not None and match.section == self.section:
             group = ("n", self.section_group)
+        confidence = match.confidence
+        if self.unsure and any(word in value for word in self.unsure):
+            confidence *= _UNSURE  # text recognition guessed a word of it: no reading to rely on
         self.walk.entries.append(
             Entry(
                 match.section,
@@ -141,14 +127,14 @@ class _Walker:
                 where,
                 group,
                 self.instance,
-                match.confidence,
+                confidence,
                 self.section,
             )
         )
 
     def classify(self, label: str) -> LabelMatch | None:
         label = label.strip().rstrip(":?*").strip()
-        if not label or len(label) > _MAX_LABEL:
+        if not label or len(label) > MAX_LABEL:
             return None
         return self.vocabulary.classify(label, self.section)
 
@@ -156,13 +142,16 @@ class _Walker:
         """A label cell a PDF wrapped onto lines that each go on in lower case ("... the school" /
         "nursing team?"), read as the one label it is; None for "Label" above its own value."""
         lines = [line.strip() for line in text.splitlines() if line.strip()]
-        if len(lines) < 2 or not all(_WRAPPED_LINE.match(line) for line in lines[1:]):
+        if len(lines) < 2 or not all(WRAPPED_LINE.match(line) for line in lines[1:]):
             return None
         return self.classify(" ".join(lines))
 
     # --- text: paragraphs, cells, form fields ------------------------------------------------------
     def paragraph(self, block: Paragraph) -> None:
-        text = _SECTION_NUMBER.sub("", _BULLET.sub("", block.text.strip()))
+        self.unsure = frozenset(block.unsure)
+        if self.pending is not None:
+            self.pending_unsure |= self.unsure
+        text = leaders_to_tabs(marks_to_boxes(_SECTION_NUMBER.sub("", _BULLET.sub("", block.text.strip()))))
         if not text:
             return
         if self.pending is not None and self.pending_parts and self.ends_long_text(text, block.where):
@@ -225,18 +214,36 @@ class _Walker:
             return
         if self.labelled_text(text, block.where):
             return
-        heading = self.vocabulary.heading_section(text, strict=True) if len(text) <= _MAX_LABEL else None
+        heading = self.vocabulary.heading_section(text, strict=True) if len(text) <= MAX_LABEL else None
         if heading is not None:
             self.open_section(*heading)
             return
         looks_like_label = text.endswith((":", "?")) or (
             len(text.split()) <= 8 and not any(c.isdigit() for c in text) and not text.endswith(".")
         )
-        match = self.classify(text) if looks_like_label else None
+        if text.endswith(":") and self.introduces_children(text):
+            # "This consent relates to the following child(ren):": a list of the children follows.
+            self.open_section("child", None)
+            return
+        # A line with a check box is an answer ("Consent given ☐"), never a label awaiting one.
+        match = self.classify(text) if looks_like_label and not has_box(text) else None
         if match is not None:
             self.flush()
+            if match.field == "blob" and match.section in _OPENED_BY_LABEL and self.section != match.section:
+                # "Who will be the lead professional" over a box of their details, "This consent relates
+                # to the following children:" over a list of them: that person's section.
+                self.open_section(match.section, match.group)
             self.pending = match if match.field is not None else None
             return
+        if (
+            self.pending is not None
+            and not self.pending_parts
+            and _LABEL_LINE.match(text)
+            and not ANSWER_PREFIX.match(text)  # "Answer: No" is the answer
+        ):
+            # "Consent" then "Family aware of the step down: Yes ☒": a question of its own, no answer
+            # to the heading above it.
+            self.pending = None
         if self.pending is not None:
             self.pending_parts.append((text, block.where))
             if self.pending.field not in LONG_TEXT_FIELDS:
@@ -252,7 +259,16 @@ class _Walker:
             # "Jacob Unsworth - DOB 27-01-2013" listed under a "Children" heading.
             self.add(LabelMatch("child", "blob", None, 0.85), text, block.where)
             return
+        if self.section != "consent" and _is_consent_statement(text):
+            # "I give consent for ...": the family's own statement; the "Signed:" lines below are theirs.
+            self.open_section("consent", None)
         self.walk.free_text.append((text, block.where, self.section))
+
+    def introduces_children(self, text: str) -> bool:
+        """True for a line ending in the children it introduces ("... the following children:")."""
+        if self.section == "child":
+            return False
+        return _INTRODUCES_CHILDREN.search(normalise_label(text)) is not None
 
     def ends_long_text(self, text: str, where: str) -> bool:
         """True when ``text`` cannot continue the pending long answer: a labelled line, a check-box
@@ -266,6 +282,7 @@ class _Walker:
 
     def labelled_text(self, text: str, where: str) -> bool:
         """Read ``"Label: value"`` lines, ``"Label ☒ Yes ☐ No"`` and label-above-value text."""
+        text = leaders_to_tabs(text)
         lines = [line.strip() for line in text.splitlines() if line.strip()]
         if len(lines) > 1 and self.wrapped_label(text) is not None:
             return False  # one wrapped label with its value left blank, no label above a value
@@ -290,7 +307,7 @@ class _Walker:
         label, sep, value = line.partition(":")
         if label[-1:].isdigit() and value[:1].isdigit():
             sep = ""  # "10:00" is a time, not a label
-        if sep and value.strip() and len(label) <= _MAX_LABEL and not label.strip().isdigit():
+        if sep and value.strip() and len(label) <= MAX_LABEL and not label.strip().isdigit():
             match = self.classify(label)
             if match is None and self.name_then_birth_date(label, value, where):
                 return True
@@ -305,6 +322,21 @@ class _Walker:
                 self.flush()
                 self.pending = match
                 self.pending_parts = [(value.strip(), where)]
+                return True
+            if (
+                match is not None
+                and match.field is None
+                and match.section in self.vocabulary.ignored_sections
+            ):
+                if _is_consent_statement(value):
+                    # "Parent/carer: I agree to this plan being shared": the parent's consent.
+                    self.flush()
+                    self.open_section("consent", None)
+                    self.add(LabelMatch("consent", "given", None, 0.8), value, where)
+                    return True
+                # "Parent/carer name: Jo Smith   Date of birth: ...": the rest of the line is the parent's.
+                if match.section != self.section:
+                    self.open_section(match.section, None)
                 return True
             if match is not None:
                 self.flush()
@@ -355,12 +387,14 @@ class _Walker:
         """
         label, tab, value = line.partition("\t")
         value = value.strip()
-        if not tab or not value or "\t" in value or len(label) > _MAX_LABEL or has_box(label):
+        if tab and "\t" in value and self.person_columns(line, where):
+            return True
+        if not tab or not value or "\t" in value or len(label) > MAX_LABEL or has_box(label):
             return False
         match = self.classify(label)
         if match is None and self.name_then_birth_date(f"{label}  {value}".replace(":", " ", 1), "", where):
             return True
-        if match is None or match.field is None or _field_of(self.classify(value)) is not None:
+        if match is None or match.field is None or field_of(self.classify(value)) is not None:
             return False
         self.flush()
         self.enter_named_section(match)
@@ -368,6 +402,38 @@ class _Walker:
         if has_box(value):
             self.record_options(value, where, match)
         return True
+
+    def person_columns(self, line: str, where: str) -> bool:
+        """ "Person ID 413052<TAB>GASKELL, Amelia<TAB>DOB 09/03/2013": one person's record in columns,
+        each a label and its value without a colon, or the name; read only in a section of people."""
+        if self.section not in ("child", "household"):
+            return False
+        found: list[tuple[LabelMatch, str]] = []
+        for part in (part.strip() for part in line.split("\t") if part.strip()):
+            labelled = self.inline_label(part)
+            if labelled is None and clean_name(part) is not None:
+                labelled = (LabelMatch(self.section, "name", None, 0.8), part)
+            if labelled is None:
+                return False
+            found.append(labelled)
+        if len(found) < 2 or sum(1 for match, _ in found if match.field == "name") != 1:
+            return False
+        self.flush()
+        section = self.section
+        for match, value in found:
+            # One record: every column is the section's person's, whatever else the label could mean.
+            own = LabelMatch(section, match.field, None, match.confidence)
+            self.add(own, value, where, ("columns", where, line))
+        return True
+
+    def inline_label(self, part: str) -> tuple[LabelMatch, str] | None:
+        """ "DOB 09/03/2013" as the date-of-birth label and its value (the longest label that fits)."""
+        words = part.split()
+        for count in range(min(4, len(words) - 1), 0, -1):
+            match = self.classify(" ".join(words[:count]))
+            if match is not None and match.field not in (None, "blob", "name", "first_name", "surname"):
+                return match, " ".join(words[count:])
+        return None
 
     def enter_named_section(self, match: LabelMatch) -> None:
         """A line labelled with the lead professional's own name (``"Lead Professional: Jo Bloggs"``)
@@ -398,7 +464,7 @@ class _Walker:
                 return False
             parts[1], value = dated.group(1), dated.group(2)
         tail = parts[1].strip().rstrip(":?*").strip()
-        tail_match = self.vocabulary.classify(tail, "child") if len(tail) <= _MAX_LABEL else None
+        tail_match = self.vocabulary.classify(tail, "child") if len(tail) <= MAX_LABEL else None
         if tail_match is None or tail_match.field != "date_of_birth" or tail_match.section != "child":
             return False
         self.flush()
@@ -410,8 +476,12 @@ class _Walker:
             self.walk.options.append(Option(option, ticked, where, self.section, label))
 
     def form_field(self, block: FormField) -> None:
-        """An AcroForm field: its label alone says what it is (fields follow no headings)."""
+        """An AcroForm field: a placed one (labelled by the text beside it) is read under the headings
+        around it; any other is read by its label alone (it follows no headings)."""
         self.flush()
+        if block.placed:
+            self.read_form_field(block)
+            return
         saved = (self.section, self.section_group)
         self.section, self.section_group = None, None
         try:
@@ -432,226 +502,41 @@ class _Walker:
             self.add(match, value, block.where)
 
     # --- tables -----------------------------------------------------------------------------------
-    def table(self, block: Table) -> None:
-        self.flush()
-        rows = [tuple(cell for cell in row) for row in block.rows]
-        width = max((len(row) for row in rows), default=0)
-        header: list[LabelMatch | None] | None = None
-        columns: dict[int, int] | None = None
-        people: dict[int, str] | None = None
-        for index, row in enumerate(rows):
-            texts = [cell.text.strip() for cell in row]
-            for cell, text in zip(row, texts, strict=True):
-                if text:
-                    self.cell_text[cell.where] = text
-            filled = [text for text in texts if text]
-            if not filled:
-                continue
-            if people is not None and len(filled) > 1:
-                self.walk.people.append(
-                    {name: (texts[col], row[col].where) for col, name in people.items() if col < len(texts)}
-                )
-            elif index + 1 < len(rows) and len(filled) > 2:
-                people = self.people_header(texts)
-            if len(set(filled)) == 1 and (
-                len(row) == 1 or (width > 1 and len(filled) < len(texts)) or len(filled) > 1
-            ):
-                header, columns = None, None
-                self.title_cell(filled[0], row[texts.index(filled[0])])
-                continue
-            if self.pending is not None and len(filled) > 1:
-                self.pending, self.pending_parts = None, []
-            column_groups = self.child_columns(texts)
-            if column_groups is not None:
-                header, columns = None, column_groups
-                continue
-            if columns is not None and texts[0]:
-                match = self.classify(texts[0])
-                if match is not None:
-                    for col, group in columns.items():
-                        if col < len(row):
-                            self.add(match, texts[col], row[col].where, ("n", group))
-                    continue
-                columns = None
-            if header is not None and len(texts) == len(header) and not self.is_header(texts, rows, index):
-                for col, match in enumerate(header):
-                    if match is not None and texts[col]:
-                        self.add(match, texts[col], row[col].where, (block.where, index))
-                continue
-            if self.is_header(texts, rows, index):
-                header = [self.classify(text) if text else None for text in texts]
-                if any(m is not None and m.section == "child" and m.field in _CHILD_KEYS for m in header):
-                    # "Child's name | Date of birth | Address": every column of a row per child is
-                    # the child's, whatever section the table sits in.
-                    header = [
-                        (self.vocabulary.classify(text, "child") or m)
-                        if text and (m is None or m.section in (self.section, "household"))
-                        else m
-                        for m, text in zip(
-                            header, (t.strip().rstrip(":?*").strip() for t in texts), strict=True
-                        )
-                    ]
-                # An action plan's column ("Needs to happen") lists tasks, never the work requested.
-                header = [
-                    None if m is not None and m.field == "work_requested_fallback" else m for m in header
-                ]
-                continue
-            header = None
-            self.pairs(row, texts)
-        self.flush()
 
-    def nested_table_section(self, block: Table) -> None:
-        """A nested table is read in the section its parent cell names ("Subject 2", "Consent").
 
-        Readers emit every nested table after its whole parent table, so the section the walker is in
-        by then is the parent's last row's; the parent cell's own text says which record this one is.
-        """
-        parent = _nested_parent(block.where)
-        text = self.cell_text.get(parent, "") if parent is not None else ""
-        if not text or "\n" in text or len(text) > _MAX_LABEL:
-            return
-        heading = self.vocabulary.heading_section(text, strict=False)
-        if heading is not None:
-            self.open_section(*heading)
-        else:
-            self.open_unknown()
+#: A dotted leader between a label and its value ("Name ........ Jo", "Date of birth……: 3/4/15").
+_LEADER = re.compile(r"[ \t]*(?:[.·…][ \t]?){4,}[ \t]*:?[ \t]*")
 
-    def title_cell(self, text: str, cell: Cell) -> None:
-        if self.labelled_text(text, cell.where):
-            return
-        heading = self.vocabulary.heading_section(text, strict=False) if len(text.split()) <= 14 else None
-        if heading is not None:
-            self.open_section(*heading)
-            return
-        match = self.classify(text)
-        if match is not None:
-            self.pending = match if match.field is not None else None
-            return
-        if self.pending is not None:
-            self.pending_parts.append((text, cell.where))
-            self.flush()
-            return
-        if has_box(text):
-            self.record_options(text, cell.where, None)
-        else:
-            self.walk.free_text.append((text, cell.where, self.section))
 
-    def child_columns(self, texts: list[str]) -> dict[int, int] | None:
-        """``{column: child number}`` when a row reads ``"| Child 1 | Child 2 |"`` (a column per child)."""
-        if len(texts) < 3:
-            return None
-        groups: dict[int, int] = {}
-        for col, text in enumerate(texts[1:], start=1):
-            heading = self.vocabulary.heading_section(text, strict=True) if text else None
-            if heading is None or heading[0] != "child" or heading[1] is None:
-                return None
-            groups[col] = heading[1]
-        return groups
+#: "Yes X   No": an answer marked with an X (or a tick) typed beside it.
+_MARKED = re.compile(r"\b(yes|no)\s*[\[(]?\s*[x✓✔]\s*[\])]?(?=\s|$)", re.IGNORECASE)
+_ANSWERS = re.compile(r"\b(yes|no)\b", re.IGNORECASE)
 
-    def is_header(self, texts: list[str], rows: list[tuple[Cell, ...]], index: int) -> bool:
-        """A row of labels with the next row holding values: each following row is one person."""
-        filled = [text for text in texts if text]
-        if len(filled) < 2:
-            return False
-        matches = [self.classify(text) for text in filled]
-        known = sum(1 for m in matches if m is not None)
-        if not any(m is not None and m.field for m in matches):
-            return False
-        # An action plan's "What needs to change | What will happen | Who | By when": column headings
-        # that are no name and hold no digits are headings even when we know few of them.
-        if (known < 2 or 2 * known < len(filled)) and (
-            len(filled) < 3
-            or any(
-                m is None
-                and ((clean_name(t) is not None and " " in t) or any(c.isdigit() or c == "@" for c in t))
-                for m, t in zip(matches, filled, strict=True)
-            )
-        ):
-            return False
-        if index + 1 >= len(rows):
-            return False
-        following = [cell.text.strip() for cell in rows[index + 1]]
-        if len(following) != len(texts) or not any(following):
-            return False
-        if len(filled) == 2 and _field_of(matches[1]) in (None, "blob"):
-            return False  # "Role | Key Worker": a label and its value, the value naming a section
-        # A value row holds no labels; "Child", "Key Worker" or "Level 3" there is a value naming a
-        # relationship, a role or a level.
-        return all(
-            not text
-            or (_LEVEL_VALUE.fullmatch(text) and not _LEVEL_VALUE.fullmatch(label))
-            or (text.startswith("(") and text.endswith(")"))  # "(signed)": a note in a value cell
-            or _field_of(self.classify(text)) in (None, "blob")
-            for label, text in zip(texts, following, strict=True)
-        )
 
-    def is_field_label(self, text: str) -> bool:
-        """True when ``text`` is itself a label of a field we read ("Agency", "Telephone"), so never a value."""
-        if any(c.isdigit() or c == "@" for c in text) or len(text.split()) > 4:
-            return False
-        match = self.classify(text)
-        return match is not None and match.field not in (None, "blob")
+def marks_to_boxes(text: str) -> str:
+    """ "Agreed?  Yes X  No" as "Agreed?  ☒ Yes  ☐ No": one of a Yes/No pair marked with an X or tick."""
+    if "x" not in text.lower() and "✓" not in text and "✔" not in text:
+        return text
+    marked = list(_MARKED.finditer(text))
+    answers = {m.group(1).lower() for m in _ANSWERS.finditer(text)}
+    if len(marked) != 1 or answers != {"yes", "no"}:
+        return text
+    chosen = marked[0].group(1).lower()
+    text = text[: marked[0].start()] + marked[0].group(1) + text[marked[0].end() :]
+    return _ANSWERS.sub(lambda m: ("☒ " if m.group(1).lower() == chosen else "☐ ") + m.group(1), text)
 
-    def people_header(self, texts: list[str]) -> dict[int, str] | None:
-        """``{column: field}`` when a row heads a table of people ("Name | Role | Agency | Contact")."""
-        columns: dict[int, str] = {}
-        for col, text in enumerate(texts):
-            if not text:
-                continue
-            match = self.vocabulary.classify(text.strip().rstrip(":?*").strip(), "lead_professional")
-            if match is not None and match.section == "lead_professional" and match.field is not None:
-                columns[col] = match.field
-        fields = set(columns.values())
-        if "name" not in fields or len(fields & {"role", "agency", "email", "phone", "contact"}) < 2:
-            return None
-        return columns
 
-    def pairs(self, row: tuple[Cell, ...], texts: list[str]) -> None:
-        """Label|value pairs along a row (2 or 4 columns), then whatever cells hold on their own."""
-        col = 0
-        while col < len(texts):
-            text = texts[col]
-            if not text:
-                col += 1
-                continue
-            match = self.classify(text) if "\n" not in text else self.wrapped_label(text)
-            if match is not None:
-                value_col = col + 1
-                while value_col < len(texts) and not texts[value_col] and value_col - col < 2:
-                    value_col += 1
-                if value_col < len(texts) and texts[value_col] and self.is_field_label(texts[value_col]):
-                    # An empty grid "Name | | Agency | ": the next label is no value of this one.
-                    col = value_col
-                    continue
-                if value_col < len(texts) and texts[value_col]:
-                    value = texts[value_col]
-                    if is_box_only(value):
-                        self.walk.options.append(
-                            Option(text, is_ticked_box(value), row[value_col].where, self.section, match)
-                        )
-                    self.add(match, value, row[value_col].where)
-                    if has_box(value):
-                        self.record_options(value, row[value_col].where, match)
-                    col = value_col + 1
-                    continue
-                self.pending = match if match.field is not None else None
-                col += 1
-                continue
-            if col + 1 < len(texts) and is_box_only(texts[col + 1]):
-                self.walk.options.append(
-                    Option(text, is_ticked_box(texts[col + 1]), row[col + 1].where, self.section, None)
-                )
-                col += 2
-                continue
-            if not self.labelled_text(text, row[col].where):
-                if self.pending is not None and len(texts) == 1:
-                    self.pending_parts.append((text, row[col].where))
-                    self.flush()
-                elif has_box(text):
-                    self.record_options(text, row[col].where, None)
-                else:
-                    self.walk.free_text.append((text, row[col].where, self.section))
-            col += 1
+def leaders_to_tabs(text: str) -> str:
+    """A dotted leader read as the tab it stands for; one ending a line makes its label a label ("…:")."""
+    if ".." not in text and "…" not in text and "··" not in text:
+        return text
+    lines = []
+    for line in text.split("\n"):
+        cut = _LEADER.search(line)
+        if cut is not None and cut.start() > 0:
+            line = line[: cut.start()] + (":" if cut.end() >= len(line) else "\t" + line[cut.end() :])
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def _label_heading(match: LabelMatch) -> bool:
@@ -660,16 +545,6 @@ def _label_heading(match: LabelMatch) -> bool:
     A child's whole-record ("blob") heading ("Children") is not: the text under it may be anything.
     """
     return match.field is not None and (match.field != "blob" or match.section == "lead_professional")
-
-
-def _nested_parent(where: str) -> str | None:
-    """The parent cell's ``where`` of a nested table (``"table 1 row 2 cell 1, nested table 1"``)."""
-    parent, sep, _ = where.rpartition(", nested table")
-    return parent if sep else None
-
-
-def _field_of(match: LabelMatch | None) -> str | None:
-    return match.field if match is not None else None
 
 
 def walk(content: DocumentContent, vocabulary: FieldVocabulary) -> Walk:

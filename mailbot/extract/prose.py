@@ -21,6 +21,7 @@ from mailbot.extract.values import (
     clean_text,
     find_email,
     find_phone,
+    is_agency,
 )
 
 #: The oldest a child in an Early Help step down can be (care leavers up to 21 are still children's work).
@@ -85,7 +86,8 @@ _NAME_THEN_LEAD = re.compile(
 _LEAD_COLON_NAME = re.compile(_LEAD + r"\b[^:.\n]{0,60}:\s*" + NAME_IN_TEXT)
 #: "... knows the family well and has agreed to be the lead professional": the subject is earlier.
 _AGREED_LEAD = re.compile(
-    r"(?i:\b(?:has|have)\s+(?:kindly\s+|now\s+)?agreed\s+to\s+(?:be|become|act\s+as|take\s+on\s+the\s+role\s+of)"
+    r"(?i:\b(?:has|have)\s+(?:kindly\s+|now\s+)?agreed\s+to\s+(?:be|become|act\s+as|take\s+on\s+the\s+role\s+of"
+    r"|take\s+on|take\s+over|take\s+up)"
     r"\s+(?:the\s+)?(?:new\s+|named\s+|family's\s+)?)" + _LEAD + r"\b"
 )
 #: "Our Pastoral Lead, Jo Bloggs, ...": a role, then the person's name, at the start of a sentence.
@@ -210,14 +212,37 @@ def signed_lead(signature: list[tuple[str, str]]) -> SignedLead | None:
     return SignedLead(name, role, agency, find_email(contact), find_phone(contact), signature[0][1])
 
 
+def _top_level_parts(text: str) -> list[str]:
+    """``text`` split at commas, semicolons and spaced dashes that are not inside brackets."""
+    parts: list[str] = []
+    depth, start = 0, 0
+    for index, char in enumerate(text):
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth = max(depth - 1, 0)
+        elif depth == 0 and (char in ",;" or (char in "-–" and text[index - 1 : index] == " ")):
+            parts.append(text[start:index])
+            start = index + 1
+    parts.append(text[start:])
+    return [part.strip() for part in parts if part.strip()]
+
+
 def _role_and_agency(details: str) -> tuple[str | None, str | None]:
     """Role and agency from what follows (or precedes) a name: "Pastoral Manager at Ribble High",
-    "(School Nurse, 0-19 Service)" or "Health Visitor, Lancashire Community Health"; None when unclear."""
-    parts = [
-        part.strip()
-        for part in re.split(r"[,()]|\s[-–]\s", details)
-        if part.strip() and find_email(part) is None and find_phone(part) is None
-    ]
+    "(School Nurse, 0-19 Service)" or "Health Visitor, Lancashire Community Health"; None when unclear.
+
+    A lone part is the agency when it names an organisation ("Brightpath Family Support (WPEHS
+    commission)"), else the role; brackets inside a part stay with it.
+    """
+    text = details.strip(" ,.;")
+    if text.startswith("(") and text.endswith(")") and text.count("(") == 1:
+        text = text[1:-1]
+    whole = text if find_email(text) is None and find_phone(text) is None else ""
+    at = _ROLE_AT_AGENCY.match(whole) if whole and whole[:1].isupper() else None
+    if at is not None:
+        return clean_text(at.group(1)), clean_text(at.group(2))
+    parts = [part for part in _top_level_parts(text) if find_email(part) is None and find_phone(part) is None]
     parts = [part for part in parts if not re.match(r"(?i)(?:contact|tel|email|phone|mobile|on|who)\b", part)]
     if not parts:
         return None, None
@@ -226,11 +251,13 @@ def _role_and_agency(details: str) -> tuple[str | None, str | None]:
         return None, clean_text(agency_only.group(1))  # "Jane Smith from Barnardo's"
     if not parts[0][:1].isupper():
         return None, None
-    at = _ROLE_AT_AGENCY.match(parts[0])
+    at = _ROLE_AT_AGENCY.match(parts[0]) if len(parts) == 1 else None
     if at is not None:
         return clean_text(at.group(1)), clean_text(at.group(2))
     if len(parts) >= 2 and (parts[1][:1].isupper() or parts[1][:1].isdigit()):
         return clean_text(parts[0]), clean_text(parts[1])
+    if is_agency(parts[0]):
+        return None, clean_text(parts[0])
     return clean_text(parts[0]), None
 
 
@@ -284,12 +311,17 @@ def _agreed_lead(text: str, where: str) -> SignedLead | None:
             continue
         subject = sentence[: agreed.start()]
         role: str | None = None
+        agency_said: str | None = None
         appositive = _ROLE_THEN_NAME.match(subject)
         if appositive is not None:
             role, name = clean_text(appositive.group(1)), clean_name(appositive.group(2))
         else:
             at_start = _NAME_AT_START.match(subject)
             name = clean_name(at_start.group(1)) if at_start is not None else None
+            # "Martin Ormerod, Family Support Worker at Brightpath, has agreed ...": the apposition.
+            apposition = subject[at_start.end() :].strip() if at_start is not None else ""
+            if apposition.startswith(",") and apposition.rstrip().endswith(","):
+                role, agency_said = _role_and_agency(apposition)
         if (
             name is None
             or name.split()[0] in ("I", "We", "Our", "The")
@@ -299,6 +331,8 @@ def _agreed_lead(text: str, where: str) -> SignedLead | None:
         contact = _contact_text(text, sentence_start, sentence_end, name)
         at = _CONTACT_AT.search(contact)
         agency = clean_text(at.group(1)) if at is not None else None
+        if appositive is None and agency_said is not None:
+            agency = agency if agency is not None and agency != agency_said else agency_said
         return SignedLead(name, role, agency, find_email(contact), find_phone(contact), where)
     return None
 
@@ -385,3 +419,29 @@ def home_postcode(lines: list[tuple[str, str]]) -> tuple[str, str] | None:
     if len(found) != 1:
         return None
     return next(iter(found.items()))
+
+
+#: A request of Early Help put in a sentence: "We would ask the Service for <work>.", "We are requesting
+#: <work>.", "The request is for <work>.", "Work requested: <work>." inside a paragraph.
+WORK_SENTENCE = re.compile(
+    r"\b(?:(?:we|I)\s+would\s+(?:like\s+to\s+)?ask\s+(?:the\s+|you\s+)?[^.;]{0,80}?\s+for"
+    r"|(?:I am|I'm|we are|we're)\s+(?:requesting|asking for)(?:\s+that)?"
+    r"|(?:the\s+)?request\s+is\s+for"
+    r"|work\s+(?:being\s+)?requested\s*(?:is|would be|:|-|–))"
+    r"\s+(?P<work>[^.;:]{10,400}?)(?:[.;](?:\s|$)|$)",
+    re.IGNORECASE,
+)
+
+
+def work_in_prose(lines: list[tuple[str, str]]) -> tuple[str, str] | None:
+    """The work requested of Early Help stated in a sentence, with where; None when two sentences
+    ask for different things (precision over recall)."""
+    found: dict[str, tuple[str, str]] = {}
+    for text, where in lines:
+        lowered = text.lower()
+        if "ask" not in lowered and "request" not in lowered:
+            continue
+        for match in WORK_SENTENCE.finditer(text):
+            work = " ".join(match.group("work").split())
+            found.setdefault(work.casefold(), (work, where))
+    return next(iter(found.values())) if len(found) == 1 else None

@@ -19,6 +19,28 @@ NAME_WITH_BIRTH_DATE = re.compile(
     r"(\d{1,2}\s?[/.\-]\s?\d{1,2}\s?[/.\-]\s?\d{2,4}|\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?[A-Za-z]{3,9}\.?,?\s+"
     r"\d{2,4}|\d{4}-\d{2}-\d{2})"
 )
+#: Words naming an organisation: "Northgate High School" or "Families First" is never a person.
+ORGANISATION_WORD = re.compile(
+    r"\b(?:school|academy|college|nursery|council|services?|team|trust|nhs|centre|center|partnership|"
+    r"hub|unit|project|programme|program|families|agency|department|police|hospital|practice|surgery|"
+    r"university|ltd|limited|foundation|charity|clinic|children's|health|first|support|visiting|nursing|"
+    r"social|care|early help|wellbeing|prevention)\b",
+    re.IGNORECASE,
+)
+#: A job title ends with the job: "Health Visitor", "Family Support Worker" are roles, not agencies.
+ROLE_WORD = re.compile(
+    r"\b(?:worker|visitor|nurse|officer|manager|practitioner|lead|co-?ordinator|advis[eo]r|mentor|teacher|"
+    r"head|headteacher|senco|consultant|therapist|counsellor|assistant|director|specialist|navigator|"
+    r"champion|keyworker|midwife|psychologist|mentor|coach)\s*$",
+    re.IGNORECASE,
+)
+
+
+def is_agency(text: str) -> bool:
+    """True when a lone part names an organisation and is no job title."""
+    return ORGANISATION_WORD.search(text) is not None and ROLE_WORD.search(text) is None
+
+
 _LCS_ID = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{0,4}[\-/ ]?\d{3,12}[A-Za-z]?)(?![A-Za-z0-9])")
 _NAME_WORD = re.compile(r"^[A-Za-zÀ-ÿ][A-Za-zÀ-ÿ'’\-.]*$")
 _LEVEL = re.compile(r"(?<![A-Za-z0-9])(?:level|lvl|l|tier)?\s*[-:]?\s*([1-4])(?![0-9])", re.IGNORECASE)
@@ -128,11 +150,30 @@ def ticked_options(text: str) -> list[tuple[str, bool]]:
     return [(option.strip(" /|,;:"), ticked) for option, ticked in options if option.strip(" /|,;:")]
 
 
+#: "LOMAX, Lacey" (a case system's SURNAME, Forename): the surname in capitals, then the forenames.
+_SURNAME_FIRST = re.compile(
+    r"^\s*(?:(?:mr|mrs|miss|ms|mx|dr)\.?\s+)?([A-Z][A-Z'’\-]+(?:\s+[A-Z][A-Z'’\-]+)?)\s*,\s*"
+    r"([A-Z][a-z][A-Za-z'’\-]*(?:\s+[A-Z][a-z][A-Za-z'’\-]*)?)\b"
+)
+
+
+def _surname_first(value: str) -> str:
+    """ "LOMAX, Lacey ..." as "Lacey Lomax ..."; anything else unchanged."""
+    match = _SURNAME_FIRST.match(value)
+    if match is None:
+        return value
+    surname = re.sub(r"[A-Za-z]+", lambda word: word.group(0).capitalize(), match.group(1))
+    return f"{match.group(2)} {surname}{value[match.end() :]}"
+
+
 def clean_name(text: str) -> str | None:
-    """A person's name as written (titles dropped), or None when the text is not shaped like a name."""
-    value = collapse(text.replace("\u2019", "'")).strip(" ,;:-")
+    """A person's name as written (titles dropped), or None when the text is not shaped like a name.
+
+    A case system's "SURNAME, Forename" (the surname in capitals) is turned round: "Forename Surname".
+    """
+    value = _surname_first(collapse(text.replace("\u2019", "'")).strip(" ,;:-"))
     value = re.split(
-        r"\s*(?:\(|,|;| - | – |\bdob\b|\bd\.o\.b|\bborn\b|\bdate of birth\b)",
+        r"\s*(?:\(|,|;| - | – |\bdob\b|\bd\.o\.b|\bborn\b|\bdate of birth\b|(?<=[a-z]{3})\.\s+(?=[A-Z]))",
         value,
         maxsplit=1,
         flags=re.IGNORECASE,
@@ -199,10 +240,10 @@ def parse_yes_no(text: str) -> bool | None:
         ticked = {option.lower() for option, on in ticked_options(text) if on}
         answers = {_yes_no_word(option) for option in ticked} - {None}
         return answers.pop() if len(answers) == 1 else None
-    return _yes_no_word(_ANSWER_PREFIX.sub("", collapse(text), count=1))
+    return _yes_no_word(ANSWER_PREFIX.sub("", collapse(text), count=1))
 
 
-_ANSWER_PREFIX = re.compile(r"^(?:answer|response|reply|answered|family response)\s*[:\-–]\s*", re.IGNORECASE)
+ANSWER_PREFIX = re.compile(r"^(?:answer|response|reply|answered|family response)\s*[:\-–]\s*", re.IGNORECASE)
 
 
 def _yes_no_word(text: str) -> bool | None:
@@ -248,11 +289,15 @@ _CONSENT_YES = re.compile(
     r"|(?:have|has|had) (?:obtained|gained|got) (?:the )?(?:family's |parental |parents' |verbal |written "
     r")?consent"
     r"|with (?:the )?(?:family's|parental|parents'|their) consent"
-    r"|consent to share (?:information )?(?:has been|was|is) (?:given|obtained|in place))",
+    r"|consent to share (?:information )?(?:has been|was|is) (?:given|obtained|in place)"
+    r"|consent to share (?:information )?given (?:on|by|verbally|in writing)"
+    r"|gave (?:her |his |their )?(?:written |verbal |informed )?consent"
+    r"|(?:she|he|they|mum|dad|mother|father|the family|parents?|carers?) (?:consents|agrees) to)",
     re.IGNORECASE,
 )
 _CONSENT_NO = re.compile(
-    r"\b(?:consent (?:has|had)? ?not (?:been )?(?:given|obtained|gained)|(?:do|does|did) not (?:give )?con"
+    r"\b(?:consent (?:has|had)? ?not (?:yet )?(?:been )?(?:given|obtained|gained)"
+    r"|(?:has|have|had) not (?:yet )?(?:given|provided|signed) (?:her |his |their )?(?:consent|the consent)|(?:do|does|did) not (?:give )?con"
     r"sent"
     r"|declined (?:to give )?consent|refused (?:to give )?consent|consent (?:was|has been) (?:refused|decl"
     r"ined|withdrawn)"
@@ -261,8 +306,25 @@ _CONSENT_NO = re.compile(
 )
 
 
+#: "I DO / DO NOT give consent (delete as appropriate)" with neither deleted: no answer yet.
+_BOTH_LEFT = re.compile(r"\bdo\s*/\s*do\s+not\b|\bdo\s+not\s*/\s*do\b", re.IGNORECASE)
+#: The family's own words: "I give consent", "I DO give my consent", "We do not give consent".
+_FIRST_PERSON = re.compile(
+    r"\b(?:I|we)\s+(?:(?P<no>do\s+not|don'?t|will\s+not)\s+)?(?:do\s+)?(?:/\s*)?"
+    r"(?:(?:give|grant)\s+(?:my\s+|our\s+)?(?:consent|permission)|agree|consent)\b",
+    re.IGNORECASE,
+)
+#: What a family's "I agree" must be about to be their consent (not "I agree to be the lead professional").
+_SHARING = re.compile(r"\b(?:consent|shar(?:e|ed|ing)|information|plan|referral|early help)\b", re.IGNORECASE)
+
+
 def consent_in_sentence(text: str) -> bool | None:
     """True for "consent has been obtained", False for "mum declined consent"; None if silent or both."""
+    if _BOTH_LEFT.search(text):
+        return None
+    own = _FIRST_PERSON.search(text)
+    if own is not None and (not own.group(0).lower().endswith("agree") or _SHARING.search(text[own.end() :])):
+        return own.group("no") is None
     yes, no = _CONSENT_YES.search(text), _CONSENT_NO.search(text)
     if yes and not no:
         return True

@@ -11,9 +11,14 @@ import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from rapidfuzz import fuzz, process
 
 from mailbot.errors import ConfigError
+
+if TYPE_CHECKING:
+    from mailbot.extract.learned import LearnedForm
 
 #: Words that carry no meaning in a label: "What is the name of the child?" is "child name".
 FILLERS = frozenset(
@@ -84,6 +89,11 @@ _LETTERS = re.compile(r"[a-z]+")
 _CONSENT_WORD = re.compile(r"(?<![a-z])(?:consent|consents|consented|signed|agree|agrees|agreed)(?![a-z])")
 
 
+#: A word in capitals (initials): "WPEHS", "CAMHS".
+_ACRONYM = re.compile(r"\b[A-Z]{3,7}\b")
+#: Two words offered as alternatives: "LCS / Mosaic", "Name/Alias".
+_ALTERNATIVE = re.compile(r"\b([A-Za-z][\w'’]*)\s*/\s*([A-Za-z][\w'’]*)\b")
+
 #: A form's own numbering before a heading: "Section 3:", "Part 2 -", "Step 4.".
 _SECTION_NUMBER = re.compile(r"^\s*(?:section|part|step|stage)\s+\d{1,2}[a-z]?\s*[:.)\-–—]\s*", re.IGNORECASE)
 
@@ -142,6 +152,12 @@ class FieldVocabulary:
     relationships: dict[str, frozenset[str]]
     kinds: tuple[tuple[str, re.Pattern[str]], ...]
     placeholders: frozenset[str]
+    #: words that never change what a label asks for ("current URN", "LP (if identified)").
+    neutral: frozenset[str] = frozenset()
+    #: words that make a label ask for something else ("previous URN", "next review date").
+    unwanted: frozenset[str] = frozenset()
+    #: forms an administrator taught mailbot (``mailbot forms learn``), read from their learned places.
+    learned_forms: tuple[LearnedForm, ...] = ()
     _section_pattern: re.Pattern[str] = field(init=False, repr=False)
     _prefixes: dict[str, dict[str, str]] = field(init=False, repr=False)
     _cache: dict[tuple[str, str | None], LabelMatch | None] = field(init=False, repr=False)
@@ -151,6 +167,9 @@ class FieldVocabulary:
     _placeholder_cache: dict[str, bool] = field(init=False, repr=False)
     _heading_cache: dict[tuple[str, bool], tuple[str, int | None] | None] = field(init=False, repr=False)
     _heading_vocabulary: frozenset[str] = field(init=False, repr=False)
+    _words: tuple[str, ...] = field(init=False, repr=False)
+    _spelling: dict[str, str | None] = field(init=False, repr=False)
+    _specific: frozenset[str] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         phrases = sorted(self.section_phrases, key=len, reverse=True)
@@ -170,6 +189,15 @@ class FieldVocabulary:
             | set("abcdefghijklmnopqrstuvwxyz")
             | {"children", "childs", "ren", "and"}
         )
+        known = {w for mapping in self.fields.values() for key in mapping for w in key.split()}
+        self._words = tuple(sorted(known | words))
+        owners: dict[str, set[tuple[str, str]]] = {}
+        for section, mapping in self.fields.items():
+            for key, name in mapping.items():
+                if key and " " not in key:
+                    owners.setdefault(key, set()).add(("child" if section == "household" else section, name))
+        self._specific = frozenset(word for word, owner in owners.items() if len(owner) == 1)
+        self._spelling = {}
         self._cache = {}
         self._section_cache = {}
         self._raw_cache = {}
@@ -247,9 +275,38 @@ class FieldVocabulary:
         if raw_key in self._raw_cache:
             return self._raw_cache[raw_key]
         result = self._classify(label, section)
+        if result is None and "/" in label:
+            result = self._alternatives(label, section)
+        if result is None and _ACRONYM.search(label):
+            result = self._service_named(label, section)
         if len(self._raw_cache) < 50000:
             self._raw_cache[raw_key] = result
         return result
+
+    def _service_named(self, label: str, section: str | None) -> LabelMatch | None:
+        """ "What are you asking WPEHS to do?": a service's initials we do not know stand for a service."""
+        plain = _ACRONYM.sub(lambda m: m.group(0) if m.group(0).lower() in self._words else "service", label)
+        if plain == label:
+            return None
+        found = self._classify(plain, section)
+        if found is None or found.field is None:
+            return None
+        return LabelMatch(found.section, found.field, found.group, round(found.confidence * 0.9, 3))
+
+    def _alternatives(self, label: str, section: str | None) -> LabelMatch | None:
+        """ "LCS / Mosaic ID" is "LCS ID" or "Mosaic ID": the one field both, or either alone, mean."""
+        found = _ALTERNATIVE.search(label)
+        if found is None:
+            return None
+        before, after = label[: found.start()], label[found.end() :]
+        readings = {
+            self._classify(f"{before}{word}{after}", section) for word in (found.group(1), found.group(2))
+        } - {None}
+        fields = {(m.section, m.field) for m in readings if m is not None}
+        if len(fields) != 1:
+            return None
+        match = next(m for m in readings if m is not None)
+        return LabelMatch(match.section, match.field, match.group, round(match.confidence * 0.9, 3))
 
     def _classify(self, label: str, section: str | None) -> LabelMatch | None:
         if not any(char.isalpha() for char in label):
@@ -269,6 +326,43 @@ class FieldVocabulary:
         return result
 
     def _classify_key(self, key: str, section: str | None) -> LabelMatch | None:
+        """The label's field by its wording, else by its meaning (see ``_meaning``)."""
+        found = self._classify_wording(key, section)
+        if found is not None or not key:
+            return found
+        meaning = self._meaning(key)
+        if not meaning or meaning == key:
+            return None
+        if " " not in meaning and meaning not in self._specific:
+            return None  # "Date completed" is not any "Date": a bare word must name one field only
+        found = self._classify_wording(meaning, section)
+        if found is None or found.field is None:
+            return found
+        return LabelMatch(found.section, found.field, found.group, round(found.confidence * 0.9, 3))
+
+    def _meaning(self, key: str) -> str | None:
+        """The label said plainly: misspelt words put right, words that never change what a label asks
+        for left out ("Current URN" is "URN"); None when a word makes it ask for something else
+        ("Previous URN", "Next review date"), which no field's plain wording may then match."""
+        words: list[str] = []
+        for word in key.split():
+            plain = self._spelt(word)
+            if plain in self.unwanted:
+                return None
+            if plain not in self.neutral:
+                words.append(plain)
+        return " ".join(words)
+
+    def _spelt(self, word: str) -> str:
+        """``word`` as the vocabulary spells it when it is a near miss ("organisaton"), else itself."""
+        if len(word) < 5 or word.isdigit():
+            return word
+        if word not in self._spelling:
+            close = process.extractOne(word, self._words, scorer=fuzz.ratio, score_cutoff=88)
+            self._spelling[word] = close[0] if close is not None else None
+        return self._spelling[word] or word
+
+    def _classify_wording(self, key: str, section: str | None) -> LabelMatch | None:
         if not key and section is None:
             return None
         document = self.fields[DOCUMENT_SECTION]
@@ -386,13 +480,29 @@ class FieldVocabulary:
         normalised = " ".join(normalise_label(text).split())
         best: tuple[int, int, str] | None = None
         for kind, pattern in self.kinds:
-            match = pattern.search(normalised)
+            match = next(
+                (m for m in pattern.finditer(normalised) if not self._names_a_team(normalised, m)), None
+            )
             if match is not None:
                 # The phrase written first names the document: "Family Plan (CAF / TAF)" is a plan.
                 rank = (match.start(), -len(match.group(0)), kind)
                 if best is None or rank < best:
                     best = rank
         return best[2] if best is not None else None
+
+    def _names_a_team(self, text: str, match: re.Match[str]) -> bool:
+        """ "Preston Assessment Team 2", "CAF Database Team": the kind's words name a team, not a title.
+
+        One word may stand between them, unless it names a kind itself ("Family Plan (CAF / Team ...").
+        """
+        following = text[match.end() :].split()[:2]
+        if following[:1] and following[0] in _TEAM_WORDS:
+            return True
+        return (
+            len(following) == 2
+            and following[1] in _TEAM_WORDS
+            and not any(pattern.fullmatch(following[0]) for _kind, pattern in self.kinds)
+        )
 
     def is_placeholder(self, value: str) -> bool:
         """True for a blank form's prompt ("Click here to enter text.") or filler, not an answer."""
@@ -405,6 +515,11 @@ class FieldVocabulary:
             self._placeholder_cache[value] = result
         return result
 
+
+#: "Preston Assessment Team", "Plan Review Service": a kind's word naming a team is no document's title.
+_TEAM_WORDS = frozenset(
+    ["team", "teams", "service", "services", "unit", "hub", "office", "manager", "officer"]
+)
 
 #: Child fields whose label means the child's wherever it appears outside a named person's section.
 _CHILD_ONLY_FIELDS = frozenset(["date_of_birth", "lcs_id"])
@@ -513,7 +628,20 @@ def vocabulary_from_mapping(raw: dict[str, Any]) -> FieldVocabulary:
         normalise_label(v)
         for v in _phrases(raw.get("placeholders", {}).get("values", []), "[placeholders] values")
     )
-    return FieldVocabulary(section_phrases, ignored, fields, relationships, tuple(kinds), placeholders)
+    qualifiers = raw.get("qualifiers", {})
+    neutral = frozenset(
+        w
+        for v in _phrases(qualifiers.get("neutral", []), "[qualifiers] neutral")
+        for w in label_key(v)[0].split()
+    )
+    unwanted = frozenset(
+        w
+        for v in _phrases(qualifiers.get("unwanted", []), "[qualifiers] unwanted")
+        for w in label_key(v)[0].split()
+    )
+    return FieldVocabulary(
+        section_phrases, ignored, fields, relationships, tuple(kinds), placeholders, neutral, unwanted
+    )
 
 
 def _read_toml(text: str, where: str) -> dict[str, Any]:
@@ -523,12 +651,22 @@ def _read_toml(text: str, where: str) -> dict[str, Any]:
         raise ConfigError([f"{where}: {error}"]) from None
 
 
-def load_vocabulary(path: Path | None = None) -> FieldVocabulary:
-    """Load the packaged default vocabulary, with the council's file at ``path`` merged over it.
+def load_vocabulary(path: Path | None = None, forms_dir: Path | None = None) -> FieldVocabulary:
+    """Load the packaged default vocabulary, with the council's file at ``path`` merged over it, and the
+    forms learned into ``forms_dir`` (``mailbot forms learn``).
 
     A council file's lists are added to the default ones (so it may hold only its own wording); with
     ``replace = true`` at its top it is used alone. Raises ConfigError for an unreadable or malformed file.
     """
+    vocabulary = _load_wording(path)
+    if forms_dir is not None:
+        from mailbot.extract.learned import load_learned_forms  # learned.py reads labels with this module
+
+        vocabulary.learned_forms = load_learned_forms(forms_dir)
+    return vocabulary
+
+
+def _load_wording(path: Path | None) -> FieldVocabulary:
     default_text = resources.files("mailbot.extract").joinpath("fields.toml").read_text(encoding="utf-8")
     raw = _read_toml(default_text, "mailbot/extract/fields.toml")
     if path is not None:

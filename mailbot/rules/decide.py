@@ -40,7 +40,7 @@ from mailbot.rules.lead_professional import (
 )
 from mailbot.rules.matching import match_children
 from mailbot.rules.merge import RequestFacts, merge_history
-from mailbot.rules.requirements import Missing, missing_items
+from mailbot.rules.requirements import Missing, missing_items, uncertain_explains
 from mailbot.rules.view import RegisterView
 
 __all__ = [
@@ -184,6 +184,18 @@ def _chase(
     facts: RequestFacts,
     first: tuple[Action, ...] = (),
 ) -> Decision:
+    """Ask the sender for what is missing, unless the documents hold it and the reader could not choose:
+    then a person picks from the candidates shown in the review item."""
+    uncertain = uncertain_explains(missing, facts)
+    if uncertain:
+        return Decision(
+            request_type,
+            "review",
+            (*first, Review("uncertain_facts", "the reader could not choose: " + " | ".join(uncertain))),
+            missing=tuple(m.description for m in missing),
+            message_state="review",
+            explanation=("the documents hold a missing fact the reader was not sure of",),
+        )
     context = {
         "request_type": request_type,
         **missing_context(missing, facts),

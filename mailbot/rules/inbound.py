@@ -97,6 +97,7 @@ def missing_context(missing: Sequence[Missing], facts: RequestFacts) -> dict[str
         "file_problems": [
             {"filename": fp.file, "code": fp.problem.code, "detail": fp.problem.detail}
             for fp in facts.file_problems
+            if fp.problem.code != "uncertain"  # a person settles those; the sender is not asked
         ],
     }
 

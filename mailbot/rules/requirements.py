@@ -148,3 +148,39 @@ def missing_items(
         elif not _fact_present(item, facts):
             codes.append(item)
     return [Missing(code) for code in codes]
+
+
+#: Which missing item a fact the reader was uncertain about would have supplied, by its path's start.
+_UNCERTAIN_SUPPLIES = (
+    ("children[", ".name", ("child_name", "child_identity")),
+    ("children[", ".date_of_birth", ("child_date_of_birth", "child_identity")),
+    ("children[", ".lcs_id", ("child_identity",)),
+    ("consent.", "", ("consent",)),
+    ("work_requested", "", ("work_requested",)),
+    ("lead_professional.name", "", ("lead_professional_name",)),
+    ("lead_professional.agency", "", ("lead_professional_agency",)),
+    ("lead_professional.email", "", ("lead_professional_contact",)),
+    ("lead_professional.phone", "", ("lead_professional_contact",)),
+    ("meeting_date", "", ("meeting_date",)),
+    ("urn", "", ("urn",)),
+)
+
+
+def uncertain_explains(missing: Sequence[Missing], facts: RequestFacts) -> list[str]:
+    """The ``uncertain`` problems (their details) whose fact would supply a missing item.
+
+    The reader saw the fact but could not choose between candidates: a person picks one from the
+    review queue, rather than the social worker being asked again for what they already sent.
+    """
+    codes = {m.code for m in missing}
+    found: list[str] = []
+    for file_problem in facts.file_problems:
+        problem = file_problem.problem
+        if problem.code != "uncertain":
+            continue
+        path = problem.detail.split(":", 1)[0]
+        for start, end, supplies in _UNCERTAIN_SUPPLIES:
+            if path.startswith(start) and path.endswith(end) and codes & set(supplies):
+                found.append(f"{file_problem.file}: {problem.detail}")
+                break
+    return found

@@ -177,8 +177,10 @@ def build_app(
     register = Register(settings.database_url)
     storage = Storage(settings.storage_dir)
     shell = Shell(settings=settings, renderer=TemplateRenderer(settings.templates_dir), storage=storage)
-    vocabulary = load_vocabulary(settings.fields_file)
-    reader = DocumentPool(settings.documents, settings.fields_file, settings.urn)
+    vocabulary = load_vocabulary(settings.fields_file, settings.forms_dir)
+    reader = DocumentPool(
+        settings.documents, settings.fields_file, settings.urn, forms_dir=settings.forms_dir
+    )
     pipeline = Pipeline(register, shell, reader, vocabulary, now, rules_factory(settings))
     tokens = TokenProviders(settings.signin)
     transport = build_transport(

@@ -61,11 +61,15 @@ def read_and_extract(
 
 
 def _start_worker(
-    limits: DocumentLimits, vocabulary_path: Path | None, urn_scheme: UrnScheme, memory_limit: int | None
+    limits: DocumentLimits,
+    vocabulary_path: Path | None,
+    urn_scheme: UrnScheme,
+    memory_limit: int | None,
+    forms_dir: Path | None = None,
 ) -> None:
     global _worker_limits, _worker_vocabulary, _worker_scheme
     _worker_limits = limits
-    _worker_vocabulary = load_vocabulary(vocabulary_path)
+    _worker_vocabulary = load_vocabulary(vocabulary_path, forms_dir)
     _worker_scheme = urn_scheme
     if memory_limit:
         _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
@@ -93,6 +97,7 @@ class DocumentPool:
         urn_scheme: UrnScheme,
         *,
         memory_limit: int | None = DEFAULT_MEMORY_LIMIT,
+        forms_dir: Path | None = None,
     ) -> None:
         self._limits = limits
         workers = limits.workers or os.cpu_count() or 1
@@ -101,7 +106,7 @@ class DocumentPool:
         self._pool = ProcessPool(
             max_workers=workers,
             initializer=_start_worker,
-            initargs=(limits, vocabulary_path, urn_scheme, memory_limit),
+            initargs=(limits, vocabulary_path, urn_scheme, memory_limit, forms_dir),
             context=context,
         )
 

@@ -337,7 +337,7 @@ def check_route_contexts(settings: Settings, start: date | None = None) -> Route
         renderer = _RecordingRenderer(settings.templates_dir)
         storage = Storage(scratch.storage_dir)
         register = Register(scratch.database_url)
-        vocabulary = load_vocabulary(settings.fields_file)
+        vocabulary = load_vocabulary(settings.fields_file, settings.forms_dir)
         shell = Shell(settings=scratch, renderer=renderer, storage=storage)
         pipeline = Pipeline(
             register,

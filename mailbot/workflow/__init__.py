@@ -1,6 +1,7 @@
 """The step-down workflow carried out on the register: applying decisions in one unit of work,
 allocation, chase-ups, the weekly digest, the review queue, retention and erasure of personal data,
-and what people do to the register (through the same decide/apply/outbox path as mail).
+teaching a form (``learn_form``), and what people do to the register (through the same
+decide/apply/outbox path as mail).
 
 The console (and any future command) calls these; each takes the caller's transaction, so a preview
 can carry an action out in a rehearsal and show exactly the emails it would queue.

@@ -16,7 +16,9 @@ Comparison is what a person would call "the same": case and whitespace never mat
 postcodes without spaces; "SURNAME, Forename" is "Forename SURNAME"; a work request may carry its
 sentence around it (or be cut to most of itself). ``kind`` "other" is the reader's "don't know", so it
 counts as silent. Children pair by name, then date of birth, then LCS id, then order; a child the
-document does not hold is one silent leaf filled. Provenance and confidence are not compared.
+document does not hold is one silent leaf filled. Provenance and confidence are not compared. An
+``uncertain`` problem is the reader's "I could not choose" (the field it names is left empty and scored
+as missed), so, like kind "other", it says nothing and is not compared as a problem.
 """
 
 from __future__ import annotations
@@ -42,9 +44,12 @@ REGRESSION_SETS = {
     "blind": FIXTURES / "blind",
     "blind2": FIXTURES / "blind2",
     "blind3": FIXTURES / "blind3",
+    # Independent at first contact (2026-11-25, figures in benchmarks/README.md), tuned on since.
+    "heldout_independent": FIXTURES / "heldout_independent",
 }
-#: Corpora written independently of the reader and scored before any tuning (see benchmarks/README.md).
-HELD_OUT_SETS = {"heldout_independent": FIXTURES / "heldout_independent"}
+#: Corpora written independently of the reader and not yet tuned on: scored here before any tuning
+#: (see benchmarks/README.md). Empty until the next independent corpus is committed.
+HELD_OUT_SETS: dict[str, Path] = {}
 
 SCALAR_FIELDS = ("kind", "urn", "level_of_need", "work_requested", "meeting_date")
 CHILD_FIELDS = ("name", "date_of_birth", "lcs_id", "postcode")
@@ -184,7 +189,7 @@ def score_document(score: Score, expected: dict[str, Any], actual: dict[str, Any
     for name in CONSENT_FIELDS:
         score.leaf(doc, f"consent.{name}", exp_consent.get(name), got_consent.get(name))
     exp_codes = [p["code"] for p in expected.get("problems", [])]
-    got_codes = [p["code"] for p in got.get("problems", [])]
+    got_codes = [p["code"] for p in got.get("problems", []) if p["code"] != "uncertain"]
     score.leaf(doc, "problems", sorted(set(exp_codes)), sorted(set(got_codes)))
 
 

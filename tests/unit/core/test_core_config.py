@@ -401,6 +401,15 @@ def test_relative_paths_are_relative_to_the_config_file(tmp_path: Path) -> None:
     assert settings.database_url == f"sqlite:///{tmp_path}/etc/var/mailbot.sqlite3"
 
 
+def test_forms_dir_is_a_folder_relative_to_the_config_that_may_not_exist_yet(tmp_path: Path) -> None:
+    raw = minimal()
+    assert parse_settings(raw, tmp_path).forms_dir is None
+    raw["mailbot"]["forms_dir"] = "forms"
+    assert parse_settings(raw, tmp_path).forms_dir == tmp_path / "forms"  # made by the first `forms learn`
+    (tmp_path / "forms").write_text("not a folder", encoding="utf-8")
+    assert problems_of(raw, tmp_path) == [f"mailbot.forms_dir: {tmp_path / 'forms'} is not a folder"]
+
+
 def test_trust_is_by_whole_domain_or_subdomain_never_by_lookalike() -> None:
     from mailbot.rules.trust import is_trusted_address
 

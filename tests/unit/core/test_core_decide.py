@@ -236,6 +236,41 @@ def test_incomplete_urn_request_is_chased_with_exact_missing_items_and_file_prob
     )
 
 
+def test_a_missing_fact_the_reader_was_unsure_of_goes_to_review_with_its_candidates() -> None:
+    """The assessment holds the date of birth twice, differently: a person chooses, the sender is not chased."""
+    unsure = Problem(
+        "uncertain",
+        'children[0].date_of_birth: the document reads "04/05/2016" (table 1 row 2) or "05/04/2016" '
+        "(table 2 row 1); a person must choose.",
+    )
+    message = inbound(
+        "URN request",
+        body(children=(Child("Jayden Smith", None),), consent=CONSENTED),
+        (doc("Assessment.docx", "assessment", children=(Child("Jayden Smith", None),), problems=(unsure,)),),
+    )
+    decision = decide(message, RegisterView(), rules())
+    assert decision == Decision(
+        "urn_request",
+        "review",
+        (Review("uncertain_facts", f"the reader could not choose: Assessment.docx: {unsure.detail}"),),
+        missing=("each child's date of birth",),
+        message_state="review",
+        explanation=("the documents hold a missing fact the reader was not sure of",),
+    )
+
+
+def test_an_uncertain_fact_that_is_not_missing_changes_nothing_and_is_never_shown_to_the_sender() -> None:
+    unsure = Problem("uncertain", 'meeting_date: the document reads "1/2/25" (page 1) or "3/2/25" (page 2).')
+    message = inbound(
+        "URN request",
+        body(children=(Child("Jayden Smith", None),)),
+        (doc("Assessment.docx", "assessment", problems=(unsure,)),),
+    )
+    decision = decide(message, RegisterView(), rules())
+    assert decision.state == "incomplete"
+    assert context_of(decision, 0)["file_problems"] == []
+
+
 def test_urn_request_without_documents_or_child_is_chased_for_all_three() -> None:
     decision = decide(inbound("URN request please"), RegisterView(), rules())
     assert decision.state == "incomplete"

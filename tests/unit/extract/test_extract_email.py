@@ -110,6 +110,8 @@ def test_consent_refused_and_contradictory_statements(vocabulary: FieldVocabular
         "x", "Consent has been given by dad.\n\nMum did not consent to the referral.\n", vocabulary, scheme
     )
     assert both.consent.given is None
+    assert [p.code for p in both.problems] == ["uncertain"]  # both readings shown to a person
+    assert both.problems[0].detail.startswith('consent.given: the document reads "yes" (line 1) or "no"')
     silent = extract_message_facts("x", "Please find attached the plan.\n", vocabulary, scheme)
     assert silent.consent.given is None and silent.children == () and silent.urn is None
 
@@ -123,16 +125,34 @@ def test_invalid_urn_in_subject(vocabulary: FieldVocabulary, scheme: UrnScheme) 
     assert [p.code for p in facts.problems] == ["invalid_urn"]
 
 
-def test_packaged_default_and_config_copy_are_identical_and_council_file_merges(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from importlib import resources
+def test_the_config_example_is_an_overlay_and_a_council_file_merges_over_the_default(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import tomllib
     from pathlib import Path
 
-    packaged = resources.files("mailbot.extract").joinpath("fields.toml").read_text(encoding="utf-8")
-    config = (Path(__file__).parents[3] / "config" / "fields.toml").read_text(encoding="utf-8")
-    assert packaged == config
+    example = Path(__file__).parents[3] / "config" / "fields.toml"
+    assert "replace" not in tomllib.loads(example.read_text(encoding="utf-8"))  # an overlay, not a copy
+    overlaid = load_vocabulary(example)
+    assert overlaid.classify("Date of birth", "child") == load_vocabulary().classify("Date of birth", "child")
     council = tmp_path / "fields.toml"
     council.write_text('[fields.child]\nlcs_id = ["EHM reference"]\n', encoding="utf-8")
     merged = load_vocabulary(council)
     assert merged.classify("EHM Reference", "child") is not None
     assert merged.classify("Date of birth", "child") is not None
     assert load_vocabulary().classify("EHM Reference", "child") is None
+
+
+def test_facts_stated_in_the_sentences_of_a_reply(vocabulary: FieldVocabulary, scheme: UrnScheme) -> None:
+    body = (
+        "Hi,\n\nSorry, I missed those. Child's name: Tom Quayle. Tom's date of birth is 14/06/2017 and "
+        "the work requested: parenting support. Mum consented on the phone.\n\nThanks\nJo Bloggs\n"
+    )
+    facts = extract_message_facts("RE: step down", body, vocabulary, scheme)
+    assert [(c.name, c.date_of_birth) for c in facts.children] == [("Tom Quayle", date(2017, 6, 14))]
+    assert facts.work_requested == "parenting support"
+
+
+def test_a_possessive_birth_date_alone_names_its_child(
+    vocabulary: FieldVocabulary, scheme: UrnScheme
+) -> None:
+    facts = extract_message_facts("RE: step down", "Ava Lee's DOB is 3rd April 2015.\n", vocabulary, scheme)
+    assert [(c.name, c.date_of_birth) for c in facts.children] == [("Ava Lee", date(2015, 4, 3))]
