@@ -111,7 +111,17 @@ def resolve_consent(evidence: Evidence, outcome: Outcome) -> Consent:
         # No signature block: the sentence that records the consent says who gave it and when.
         signed_by = outcome.take(record, "sentence_signed_by", "consent.signed_by")
         consent_date = outcome.take(record, "sentence_date", "consent.date")
-    if given is None and signed_by is not None and (consent_date is not None or "signature" in record):
-        given = True  # a consent statement signed and dated by the family
+    answered = any(
+        record.get(name) and record[name].readings for name in ("given", "option_given", "sentence_given")
+    )
+    if (
+        given is None
+        and not answered
+        and signed_by is not None
+        and (consent_date is not None or "signature" in record)
+    ):
+        # A consent statement signed and dated by the family, and nothing else said about consent: a
+        # form whose answers disagree ("Yes" here, "No" there) stays uncertain, whoever signed it.
+        given = True
         outcome.note("consent.given", outcome.provenance["consent.signed_by"], 0.6)
     return Consent(given=given, date=consent_date, signed_by=signed_by)

@@ -513,8 +513,16 @@ _MARKED = re.compile(r"\b(yes|no)\s*[\[(]?\s*[x✓✔]\s*[\])]?(?=\s|$)", re.IGN
 _ANSWERS = re.compile(r"\b(yes|no)\b", re.IGNORECASE)
 
 
+#: A box typed in brackets: "[ ]" empty, "[X]" / "[x]" / "[✓]" / "[*]" ticked ("[ ] Yes [X] No").
+_BRACKET_BOX = re.compile(r"\[\s?([xX✓✔✗*]?)\s?\](?!\w)")
+
+
 def marks_to_boxes(text: str) -> str:
-    """ "Agreed?  Yes X  No" as "Agreed?  ☒ Yes  ☐ No": one of a Yes/No pair marked with an X or tick."""
+    """ "Agreed?  Yes X  No" as "Agreed?  ☒ Yes  ☐ No": one of a Yes/No pair marked with an X or tick;
+    and boxes typed in brackets ("[ ] Yes [X] No") as the box glyphs, which belong to the word after
+    them (reading "Yes [X]" as a mark after "Yes" would turn a ticked "No" into "Yes")."""
+    if "[" in text:
+        text = _BRACKET_BOX.sub(lambda m: "☒" if m.group(1) else "☐", text)
     if "x" not in text.lower() and "✓" not in text and "✔" not in text:
         return text
     marked = list(_MARKED.finditer(text))

@@ -13,7 +13,14 @@ from collections.abc import Hashable
 
 from mailbot.domain.content import Cell, Table
 from mailbot.extract.form import MAX_LABEL, WRAPPED_LINE, Option, Walk, field_of
-from mailbot.extract.values import clean_name, find_postcode, has_box, is_box_only, is_ticked_box
+from mailbot.extract.values import (
+    clean_name,
+    find_postcode,
+    has_box,
+    is_box_only,
+    is_ticked_box,
+    statement_consent,
+)
 from mailbot.extract.vocabulary import FieldVocabulary, LabelMatch
 
 #: Column labels that make a header row a table of children ("Child's name | Date of birth").
@@ -27,6 +34,25 @@ _LEVEL_VALUE = re.compile(r"\s*level\s*[1-4]\s*", re.IGNORECASE)
 
 #: A date, an identifier or an address: a value, never a column heading.
 _VALUE_SHAPE = re.compile(r"\d{3}|\d[/.\-]\d|@")
+
+#: Column headings of an answer grid ("Agreement | Yes | No"): each row's tick says its answer.
+_ANSWER_WORDS = {"yes": "Yes", "no": "No", "n/a": "N/A", "not applicable": "N/A"}
+#: A cell that is only a tick or a cross: the answer of its column.
+_MARK = re.compile(r"\s*[✓✔✗✘xX☒☑■*]\s*")
+#: Where a consent statement answered in a grid counts: the consent fact, like a "Consent given?" label.
+_CONSENT_GIVEN = LabelMatch("consent", "given", confidence=0.8)
+
+
+def answer_columns(texts: list[str]) -> dict[int, str] | None:
+    """``{column: "Yes" | "No" | "N/A"}`` when a row is an answer grid's heading ("| Yes | No |"),
+    with both Yes and No and the first column not an answer."""
+    words = {
+        col: _ANSWER_WORDS.get(text.strip().rstrip(":?").strip().lower()) for col, text in enumerate(texts)
+    }
+    found = {col: word for col, word in words.items() if word is not None and col > 0}
+    if words.get(0) is not None or not {"Yes", "No"} <= set(found.values()):
+        return None
+    return found
 
 
 class TableReader:
@@ -76,6 +102,7 @@ class TableReader:
         same_as_above: set[int] = set()
         columns: dict[int, int] | None = None
         people: dict[int, str] | None = None
+        answers: dict[int, str] | None = None
         for index, row in enumerate(rows):
             texts = [cell.text.strip() for cell in row]
             for cell, text in zip(row, texts, strict=True):
@@ -98,6 +125,14 @@ class TableReader:
                 continue
             if self.pending is not None and len(filled) > 1:
                 self.pending, self.pending_parts = None, []
+            grid = answer_columns(texts)
+            if grid is not None:
+                header, columns, answers = None, None, grid
+                continue
+            if answers is not None and texts[0]:
+                self.answer_row(row, texts, answers)
+                continue
+            answers = None
             column_groups = self.child_columns(texts)
             if column_groups is not None:
                 header, columns = None, column_groups
@@ -140,6 +175,27 @@ class TableReader:
             header = None
             self.pairs(row, texts)
         self.flush()
+
+    def answer_row(self, row: tuple[Cell, ...], texts: list[str], answers: dict[int, str]) -> None:
+        """One row of an answer grid: the label in the first column, a tick under Yes, No or N/A.
+
+        A row with no tick, or more than one, says nothing. A label the vocabulary knows takes the
+        answer as its value; a consent statement it does not know ("Parent/carer consents to the plan
+        being shared") answers consent: "No" under a positive statement is consent not given.
+        """
+        ticked = [col for col in answers if col < len(texts) and _MARK.fullmatch(texts[col])]
+        if len(ticked) != 1 or answers[ticked[0]] == "N/A":
+            return
+        answer, where = answers[ticked[0]], row[ticked[0]].where
+        label = texts[0].strip().rstrip(":?*").strip()
+        match = self.classify(label)
+        if match is not None and match.field is not None:
+            self.add(match, answer, where)
+            return
+        statement = statement_consent(label)
+        if statement is not None and "consent" in label.lower():
+            given = statement if answer == "Yes" else not statement
+            self.add(_CONSENT_GIVEN, "Yes" if given else "No", where)
 
     def nested_table_section(self, block: Table) -> None:
         """A nested table is read in the section its parent cell names ("Subject 2", "Consent").

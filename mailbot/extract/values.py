@@ -89,6 +89,19 @@ _NOT_NAME_WORDS = frozenset(
         "level",
     ]
 )
+#: Words that name a role, never a person ("NAMED WORKER" beside "YOUNG PERSON" is the next heading).
+_ROLE_NOUNS = frozenset(
+    {
+        "worker",
+        "manager",
+        "officer",
+        "practitioner",
+        "professional",
+        "coordinator",
+        "co-ordinator",
+        "caseworker",
+    }
+)
 _YES = re.compile(
     r"^(?:yes|y|true|agreed|given|obtained|gained|consent given|consented|signed|in place|verbal(?:ly)?|wr"
     r"itten)\b",
@@ -187,6 +200,8 @@ def clean_name(text: str) -> str | None:
         w.lower() in _NOT_NAME_WORDS for w in words
     ):
         return None
+    if any(w.lower() in _ROLE_NOUNS for w in words):
+        return None  # "Named worker", "Allocated practitioner": the heading of the next field, a role
     if any(not w[0].isupper() and w.lower() not in _PARTICLES for w in words):
         return None  # "Not yet identified", "mum": names are written with capitals
     return " ".join(words)

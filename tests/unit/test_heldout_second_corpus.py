@@ -1,7 +1,7 @@
-"""The second independent held-out corpus (issue 10) is well formed; it is deliberately NOT scored here.
+"""The second independent corpus (issue 10) is well formed; its scores are in
+``test_regression_corpus_heldout_second.py`` (a regression set since it was scored at first contact).
 
-The lead engineer scores ``tests/fixtures/heldout_second`` once, at first contact, before any tuning;
-these tests only guard its shape: the truth lists exactly the committed documents in the format
+These tests only guard its shape: the truth lists exactly the committed documents in the format
 ``tests/support/corpus_scoring.py`` reads, every stated URN is valid in the configured scheme, every
 date is plausible, every phone number is in Ofcom's drama ranges, the corpus stays small, and
 ``truth.json`` is exactly what ``make.py`` writes (nobody edited it by hand).
