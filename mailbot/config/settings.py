@@ -115,7 +115,9 @@ class WorkflowSettings:
     allocation_cadence: Cadence = field(default_factory=Cadence)
     #: weeks the new lead professional has to send CAF@ the first TAF minutes (practice guidance: 4).
     taf_minutes_within_weeks: int = 4
-    #: who takes a case when no lead professional can be found (CAF link workers); "" means CAF@.
+    #: who takes a case when no lead professional can be found (CAF link workers); "" means CAF@. They
+    #: are also copied into the "TAF minutes overdue" escalation (the practice guidance has them make
+    #: sure the first TAF meeting happens).
     no_lead_professional_team: str = ""
 
     def chase_after(self, request_type: str) -> int:

@@ -196,11 +196,16 @@ def _escalate(session: Session, shell: Shell, request: Request, now: datetime) -
         }
     else:
         context["missing"] = list(request.missing)
+    to = [mailbox.address]
+    team = shell.settings.workflow.no_lead_professional_team
+    if taf and team and team.lower() != mailbox.address.lower():
+        # The practice guidance: the CAF link workers make sure the first TAF meeting happens.
+        to.append(team)
     queue_email(
         session,
         shell,
         template="taf_minutes_overdue" if taf else "escalation",
-        to=[mailbox.address],
+        to=to,
         context=context,
         dedupe_key=f"r{request.id}:escalation",
         mailbox_name=request.mailbox,

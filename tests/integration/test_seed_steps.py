@@ -369,6 +369,8 @@ def test_missing_taf_minutes_are_chased_with_the_lp_then_escalated_to_caf(
     assert chase_on(date(2027, 1, 5)) == (0, 1, 0)
     (overdue,) = world.inbox(CAF, 1)
     assert "TAF minutes overdue for URN 234567" in overdue["Subject"]
+    (copy,) = world.inbox(LINK_WORKERS, 1)  # the CAF link workers see that the meeting happens (guidance)
+    assert copy["Message-ID"] == overdue["Message-ID"]
     assert "Hannah Head" in body(overdue)
     assert reviews(world) == ["taf_minutes_overdue"]
 
