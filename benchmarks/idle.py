@@ -76,13 +76,14 @@ class Watcher:
         client = IMAPClient(self.world.dovecot.host, self.world.dovecot.imap_port, use_uid=True, ssl=False)
         client.login(CAF, self.world.password(CAF))
         client.select_folder("INBOX", readonly=True)
+        # One IDLE for the whole run (no DONE/IDLE churn that would make the floor look later).
+        client.idle()
+        self.ready.set()
         while not self.stopping.is_set():
-            client.idle()
-            self.ready.set()
-            responses = list(client.idle_check(timeout=0.5))
-            responses += client.idle_done()[1]
+            responses = client.idle_check(timeout=0.2)
             if any(len(r) >= 2 and r[1] == b"EXISTS" for r in responses):
                 self.exists_at.append(time.perf_counter())
+        client.idle_done()
         client.logout()
 
     def first_after(self, moment: float, timeout: float = 10.0) -> float | None:

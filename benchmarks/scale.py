@@ -109,7 +109,8 @@ def _children(app: Any, count: int) -> list[Any]:
 
 
 def in_process(app: Any) -> dict[str, list[float]]:
-    from mailbot.register.export import health
+    from mailbot.register.status import health
+
     from mailbot.register.queries import build_view
     from mailbot.workflow.apply import next_urn
     from mailbot.workflow.weekly_digest import preview_digest

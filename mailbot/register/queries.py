@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, literal_column, or_, select
 from sqlalchemy.orm import Session
 
 from mailbot.domain.facts import Child as ChildFacts
@@ -174,7 +174,7 @@ def build_view(session: Session, query: ViewQuery) -> RegisterView:
     return RegisterView(
         open_request=request_view(session, query.request) if query.request is not None else None,
         cases=cases,
-        child_candidates=_child_candidates(session, query.children),
+        child_candidates=child_candidates(session, query.children),
         reply_counts=reply_counts(
             session,
             sender=query.sender,
@@ -192,25 +192,33 @@ def build_view(session: Session, query: ViewQuery) -> RegisterView:
     )
 
 
-def _child_candidates(session: Session, children: Sequence[ChildFacts]) -> tuple[ChildCandidate, ...]:
-    """Children on the register who may be one of ``children``: same LCS id, or same date of birth."""
-    lcs_ids = [c.lcs_id.strip().upper() for c in children if c.lcs_id]
-    dobs = [c.date_of_birth for c in children if c.date_of_birth]
-    if not (lcs_ids or dobs):
-        return ()
+def child_candidates(session: Session, children: Sequence[ChildFacts]) -> tuple[ChildCandidate, ...]:
+    """Children on the register who may be the ones named: same LCS id (in any letter case), or
+    same date of birth (the rules compare names). Each condition is answered from its own index
+    (``ix_children_lcs_id_upper``, ``ix_children_date_of_birth``); only the columns are read."""
+    lcs_ids = sorted({key for c in children if c.lcs_id and (key := c.lcs_id.strip().upper())})
+    dobs = sorted({c.date_of_birth for c in children if c.date_of_birth})
     conditions = []
     if lcs_ids:
         conditions.append(func.upper(Child.lcs_id).in_(lcs_ids))
     if dobs:
         conditions.append(Child.date_of_birth.in_(dobs))
-    rows = session.execute(select(Child, Case.urn).join(Case).where(or_(*conditions))).all()
+    if not conditions:
+        return ()
+    rows = session.execute(
+        select(Child.name, Child.date_of_birth, Child.lcs_id, Child.postcode, Case.urn)
+        .join(Case, Case.id == Child.case_id)
+        .where(or_(*conditions))
+        .order_by(Child.id)
+    ).all()
     return tuple(
-        ChildCandidate(urn, ChildFacts(c.name, c.date_of_birth, c.lcs_id, c.postcode)) for c, urn in rows
+        ChildCandidate(urn, ChildFacts(name, born, lcs_id, postcode))
+        for name, born, lcs_id, postcode, urn in rows
     )
 
 
-def _count(session: Session, *conditions: Any) -> int:
-    return int(session.execute(select(func.count(Outbox.id)).where(*conditions)).scalar_one())
+def _count(*conditions: Any) -> Any:
+    return select(func.count(literal_column("1"))).select_from(Outbox).where(*conditions).scalar_subquery()
 
 
 def reply_counts(
@@ -227,20 +235,26 @@ def reply_counts(
     held = open_holds(session, hold_keys(who, request_id, patterns))
     if held:
         return ReplyCounts(held=held)
-    return ReplyCounts(
-        thread_last_day=_count(
-            session,
-            Outbox.request_id == request_id,
-            Outbox.counterpart.is_not(None),
-            Outbox.created_at >= day,
+    counts: dict[str, Any] = {}
+    if request_id is not None:
+        counts["thread_last_day"] = _count(
+            Outbox.request_id == request_id, Outbox.counterpart.is_not(None), Outbox.created_at >= day
         )
-        if request_id is not None
-        else 0,
-        pattern_last_day=_count(session, Outbox.pattern.in_(list(patterns)), Outbox.created_at >= day)
-        if patterns
-        else 0,
-        sender_last_hour=_count(session, Outbox.counterpart == who, Outbox.created_at >= hour) if who else 0,
-        sender_last_day=_count(session, Outbox.counterpart == who, Outbox.created_at >= day) if who else 0,
+    if patterns:
+        counts["pattern_last_day"] = _count(Outbox.pattern.in_(list(patterns)), Outbox.created_at >= day)
+    if who:
+        counts["sender_last_hour"] = _count(Outbox.counterpart == who, Outbox.created_at >= hour)
+        counts["sender_last_day"] = _count(Outbox.counterpart == who, Outbox.created_at >= day)
+    if not counts:
+        return ReplyCounts()
+    # One round trip: each count is its own subquery, answered from its own index.
+    row = session.execute(select(*(query.label(name) for name, query in counts.items()))).one()
+    found = {name: int(value) for name, value in row._mapping.items()}
+    return ReplyCounts(
+        thread_last_day=found.get("thread_last_day", 0),
+        pattern_last_day=found.get("pattern_last_day", 0),
+        sender_last_hour=found.get("sender_last_hour", 0),
+        sender_last_day=found.get("sender_last_day", 0),
     )
 
 

@@ -9,11 +9,11 @@ from datetime import UTC, datetime
 
 from mailbot.config import MailboxSettings, Settings, SignInSettings
 from mailbot.errors import ConfigError
-from mailbot.extract import load_vocabulary
 from mailbot.register.database import Register
 from mailbot.register.storage import Storage
 from mailbot.rules.decide import Rules
 from mailbot.service.mailbox_health import MailboxHealthRecorder
+from mailbot.service.message_reading import OpeningRules
 from mailbot.service.pipeline import Pipeline
 from mailbot.service.reader_pool import DocumentPool
 from mailbot.signin.registry import TokenProviders
@@ -176,9 +176,16 @@ def build_app(
     register = Register(settings.database_url)
     storage = Storage(settings.storage_dir)
     shell = Shell(settings=settings, renderer=TemplateRenderer(settings.templates_dir), storage=storage)
-    vocabulary = load_vocabulary(settings.fields_file)
-    reader = DocumentPool(settings.documents, settings.fields_file, settings.urn)
-    pipeline = Pipeline(register, shell, reader, vocabulary, now, rules_factory(settings))
+    # The workers open each stored message (parse, store its attachments) as well as read its files,
+    # so they need the storage folder and what tells automatic mail apart.
+    reader = DocumentPool(
+        settings.documents,
+        settings.fields_file,
+        settings.urn,
+        storage_root=storage.root,
+        opening=OpeningRules(settings.own_addresses, settings.message_id_domain, settings.urn),
+    )
+    pipeline = Pipeline(register, shell, reader, now, rules_factory(settings))
     tokens = TokenProviders(settings.signin)
     transport = build_transport(
         settings, ssl_context, tokens, on_refused=RefusedRecipientsReview(register, now)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
@@ -39,6 +39,13 @@ class MessageSource(Protocol):
 
     def mark_done(self, message: SourceMessage, disposition: Disposition) -> None:
         """Move the message out of the inbox to the processed or review folder."""
+        ...
+
+    def move_done(self, messages: Sequence[SourceMessage], disposition: Disposition) -> None:
+        """Move several messages to one folder, in as few server commands as the source allows.
+
+        Only the ledger key of each message is used: the caller may have dropped the raw bytes.
+        """
         ...
 
     def wait_for_mail(self, timeout: float) -> bool:

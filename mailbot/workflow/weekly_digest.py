@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from mailbot.domain.facts import DocumentFacts
-from mailbot.register.models import Case, Document, Outbox, Request
+from mailbot.register.models import Case, Document, Outbox, Request, open_request
 from mailbot.rules.digest import DigestEntry, build_digest, initials, redact_names
 from mailbot.rules.districts import district_for_postcode
 from mailbot.rules.merge import merge_facts
@@ -38,13 +38,22 @@ def _summary(text: str | None, limit: int = 90) -> str | None:
 
 
 def digest_entries(session: Session, shell: Shell, as_of: date) -> list[DigestEntry]:
-    """Every WPEHS request waiting for allocation or still incomplete, as digest rows."""
+    """Every WPEHS request waiting for allocation or still incomplete, as digest rows.
+
+    The requests come from the index of open states; their cases, children and documents are read
+    in bulk (one query per table), so the digest costs the same whatever the size of the register's
+    history.
+    """
     settings = shell.settings
     wpehs = settings.mailbox_by_role("wpehs").name
     requests = (
         session.execute(
             select(Request)
-            .where(Request.mailbox == wpehs, Request.state.in_(WAITING_STATES + INCOMPLETE_STATES))
+            .where(
+                Request.mailbox == wpehs,
+                Request.state.in_(WAITING_STATES + INCOMPLETE_STATES),
+                open_request(),  # read from the index of open requests, whatever the history
+            )
             .options(selectinload(Request.case).selectinload(Case.children))  # the board reads it live
             .order_by(Request.id)
         )
