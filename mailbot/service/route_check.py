@@ -218,7 +218,7 @@ def _script(routes: _Routes, label: Callable[[str], None], advance: Callable[[ti
         [("Notes.docx", _docx("Notes", [("Name", "Zed Missing")]))],
     )
     label("untrusted sender")
-    routes.send("caf", "URN request", "Please issue a URN.", sender="someone@route-check.example.invalid")
+    routes.send("caf", "URN request", "Please issue a URN.", sender="someone@route-check.example")
     label("a URN that fails its check")
     routes.send(
         "wpehs", "Step down", "Please step down URN LAN-000001-X. The work requested is parenting support."
@@ -344,6 +344,8 @@ def check_route_contexts(settings: Settings, start: date | None = None) -> Route
             for row in rows:
                 seen = row.id
                 result.rendered.setdefault(row.template, []).append(renderer.route)
+                if not row.raw:
+                    continue  # not composed (it failed to render): the renderer reported why
                 email = message_from_bytes(row.raw, policy=policy.default)
                 if not isinstance(email, EmailMessage):  # policy.default always gives one
                     continue
