@@ -14,8 +14,9 @@ on the register (an imported case) is skipped, never issued twice.
 from __future__ import annotations
 
 import logging
+from typing import cast
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import Table, case, func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -30,13 +31,16 @@ log = logging.getLogger(__name__)
 SEQUENCE_NAME = "urn"
 
 
+_SEQUENCES = cast(Table, SequenceRow.__table__)
+
+
 def _ensure_row(session: Session, floor: int) -> None:
     dialect = session.get_bind().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    session.execute(
-        insert(SequenceRow)
+    session.connection().execute(
+        insert(_SEQUENCES)
         .values(name=SEQUENCE_NAME, last_value=floor)
-        .on_conflict_do_nothing(index_elements=[SequenceRow.name])
+        .on_conflict_do_nothing(index_elements=[_SEQUENCES.c.name])
     )
 
 
@@ -62,18 +66,20 @@ def issue_urn(session: Session, scheme: UrnScheme, next_number: int) -> str:
     """
     floor = next_number - 1
     _ensure_row(session, floor)
+    # Plain UPDATEs on the session's connection: no unit-of-work flush, no ORM synchronisation.
+    connection, last_value = session.connection(), _SEQUENCES.c.last_value
     # Raise the sequence to the configured floor (never lower it); this also takes the row lock.
-    session.execute(
-        update(SequenceRow)
-        .where(SequenceRow.name == SEQUENCE_NAME)
-        .values(last_value=case((SequenceRow.last_value < floor, floor), else_=SequenceRow.last_value))
+    connection.execute(
+        update(_SEQUENCES)
+        .where(_SEQUENCES.c.name == SEQUENCE_NAME)
+        .values(last_value=case((last_value < floor, floor), else_=last_value))
     )
     while True:
-        value = session.execute(
-            update(SequenceRow)
-            .where(SequenceRow.name == SEQUENCE_NAME)
-            .values(last_value=SequenceRow.last_value + 1)
-            .returning(SequenceRow.last_value)
+        value = connection.execute(
+            update(_SEQUENCES)
+            .where(_SEQUENCES.c.name == SEQUENCE_NAME)
+            .values(last_value=last_value + 1)
+            .returning(last_value)
         ).scalar_one()
         if value > scheme.capacity:
             raise UrnSequenceExhaustedError(
