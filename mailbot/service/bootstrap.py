@@ -6,6 +6,7 @@ import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 from mailbot.config import MailboxSettings, Settings, SignInSettings
 from mailbot.errors import ConfigError
@@ -44,10 +45,12 @@ def build_source(
     on_signed_in: Callable[[], None] | None = None,
     *,
     inspect_only: bool = False,
+    spool_dir: Path | None = None,
 ) -> MessageSource:
     """An IMAP or Maildir source for ``mailbox``, from its config section.
 
     ``inspect_only`` (``check-connection``): one connection attempt, and no folder is created.
+    ``spool_dir`` is where an IMAP source fetches a message too big to hold in memory.
     """
     if mailbox.imap is not None:
         imap = mailbox.imap
@@ -71,6 +74,7 @@ def build_source(
             on_signed_in=on_signed_in,
             connect_attempts=1 if inspect_only else 5,
             create_folders=not inspect_only,
+            spool_dir=spool_dir,
         )
     if mailbox.maildir is None:
         raise ConfigError([f"mailboxes.{mailbox.name}: needs an imap or a maildir section"])
@@ -193,7 +197,9 @@ def build_app(
     health = MailboxHealthRecorder(register, now)
     sources = (
         {
-            name: build_source(mailbox, ssl_context, tokens, _signed_in(health, name))
+            name: build_source(
+                mailbox, ssl_context, tokens, _signed_in(health, name), spool_dir=storage.root / "spool"
+            )
             for name, mailbox in settings.mailboxes.items()
         }
         if with_sources

@@ -12,11 +12,14 @@ file, never the message.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from concurrent.futures import Future
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from mailbot.documents.dispatch import read_file, too_large
+from mailbot.documents.docx import slim_package
 from mailbot.domain.content import DocumentLimits, InputFile
 from mailbot.domain.facts import DocumentFacts
 from mailbot.domain.urn import UrnScheme
@@ -26,7 +29,8 @@ from mailbot.mail.automatic import classify_automatic
 from mailbot.mail.message import AutomaticMail, ParsedMessage
 from mailbot.mail.parse import parse_message
 from mailbot.mail.quoting import new_text
-from mailbot.register.storage import Storage
+from mailbot.mail.spill import skeleton_of, spilled_token
+from mailbot.register.storage import Storage, StoredWriter
 
 
 @dataclass(frozen=True)
@@ -81,14 +85,63 @@ class ReadMessage:
     documents: tuple[DocumentFacts, ...]
 
 
+#: A stored message bigger than this is taken apart in a stream before it is parsed
+#: (``mailbot.mail.spill``); its base64 parts over ``SPILL_PART_BYTES`` go straight to storage.
+BIG_MESSAGE_BYTES = 8 * 1024 * 1024
+SPILL_PART_BYTES = 1024 * 1024
+
+
+class _StorageSpill:
+    """A ``Spill`` into the storage folder: each large part becomes a stored document file."""
+
+    def __init__(self, storage: Storage) -> None:
+        self.storage = storage
+        self.files: dict[str, tuple[str, int]] = {}
+        self._open: tuple[str, ExitStack, StoredWriter] | None = None
+
+    def begin(self) -> str:
+        token = str(len(self.files) + 1)
+        stack = ExitStack()
+        self._open = (token, stack, stack.enter_context(self.storage.writer("documents", durable=False)))
+        return token
+
+    def write(self, decoded: bytes) -> None:
+        if self._open is not None:
+            self._open[2].write(decoded)
+
+    def end(self) -> None:
+        if self._open is not None:
+            token, stack, writer = self._open
+            stack.close()
+            self.files[token] = (writer.result[1], writer.size)
+            self._open = None
+
+
+def open_stored(
+    storage: Storage, raw_path: str, rules: OpeningRules, vocabulary: FieldVocabulary
+) -> OpenedMessage:
+    """``open_message`` for the stored message at ``raw_path``; a big one is never read whole."""
+    if storage.size(raw_path) <= BIG_MESSAGE_BYTES:
+        return open_message(storage.get(raw_path), storage, rules, vocabulary)
+    spill = _StorageSpill(storage)
+    with storage.open(raw_path) as source:
+        skeleton = skeleton_of(source, SPILL_PART_BYTES, spill)
+    return open_message(skeleton, storage, rules, vocabulary, spill.files)
+
+
 def open_message(
-    raw: bytes, storage: Storage, rules: OpeningRules, vocabulary: FieldVocabulary
+    raw: bytes,
+    storage: Storage,
+    rules: OpeningRules,
+    vocabulary: FieldVocabulary,
+    spilled: Mapping[str, tuple[str, int]] | None = None,
 ) -> OpenedMessage:
     """Parse ``raw``, store its attachments (not fsynced: the raw message is the durable copy) and
     read the facts of its body. An auto-reply's or bounce's attachments are never read or stored.
 
     A loop (our own mail come back) has its files read: it may be one mailbox's hand-off to the other
-    (``mailbot.register.queries.handoff_view``), which only the register can tell.
+    (``mailbot.register.queries.handoff_view``), which only the register can tell. ``spilled`` maps
+    the placeholders of a skeleton to the stored parts they stand for.
     """
     parsed = parse_message(raw)
     automatic = classify_automatic(parsed, rules.own_addresses, own_message_id_domain=rules.message_id_domain)
@@ -98,15 +151,14 @@ def open_message(
         attachments = sort_attachments(parsed.attachments)
         known = attachments.facts
         for attachment in attachments.to_read:
-            _sha, path = storage.put("documents", attachment.payload, durable=False)
+            token = spilled_token(attachment.payload) if spilled else None
+            if spilled and token is not None and token in spilled:
+                path, size = spilled[token]
+            else:
+                _sha, path = storage.put("documents", attachment.payload, durable=False)
+                size = len(attachment.payload)
             files.append(
-                StoredFile(
-                    attachment.filename,
-                    attachment.content_type,
-                    path,
-                    len(attachment.payload),
-                    dict(attachment.extra),
-                )
+                StoredFile(attachment.filename, attachment.content_type, path, size, dict(attachment.extra))
             )
     written = new_text(parsed.body_text)
     body = extract_message_facts(parsed.subject, written, vocabulary, rules.urn_scheme)
@@ -143,6 +195,13 @@ def read_stored(
         return [
             extract_facts(too_large(file.filename, file.size, limits, file.sha256), vocabulary, urn_scheme)
         ]
+    if file.size > BIG_MESSAGE_BYTES:
+        with storage.open(file.path) as handle:
+            slim = slim_package(handle, file.filename, limits)
+        if slim is not None:  # a big Word file read without its pictures; the facts name the real file
+            light = InputFile(file.filename, file.content_type, slim, dict(file.extra))
+            facts = read_and_extract(light, limits, vocabulary, urn_scheme)
+            return [dataclasses.replace(found, sha256=file.sha256) for found in facts]
     payload = storage.get(file.path)
     return read_and_extract(
         InputFile(file.filename, file.content_type, payload, dict(file.extra)), limits, vocabulary, urn_scheme
@@ -166,7 +225,7 @@ class InProcessReader:
     def read_message(self, raw_path: str) -> Future[ReadMessage]:
         done: Future[ReadMessage] = Future()
         try:
-            opened = open_message(self.storage.get(raw_path), self.storage, self.opening, self.vocabulary)
+            opened = open_stored(self.storage, raw_path, self.opening, self.vocabulary)
             documents = tuple(
                 facts
                 for file in opened.files

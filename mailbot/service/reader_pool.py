@@ -42,7 +42,7 @@ from mailbot.service.message_reading import (
     OpeningRules,
     ReadMessage,
     StoredFile,
-    open_message,
+    open_stored,
     read_and_extract,
     read_stored,
 )
@@ -115,7 +115,7 @@ def _work_stored(file: StoredFile) -> list[DocumentFacts]:
 def _open(raw_path: str) -> OpenedMessage:
     setup, vocabulary = _state()
     storage = _storage()
-    return open_message(storage.get(raw_path), storage, setup.opening, vocabulary)
+    return open_stored(storage, raw_path, setup.opening, vocabulary)
 
 
 class DocumentPool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal, Protocol
 
 #: Where a message goes at its source once the register holds it.
@@ -22,6 +23,9 @@ class SourceMessage:
     uidvalidity: int
     uid: int
     raw: bytes
+    #: a message too big to hold in memory, fetched in pieces into this file; ``raw`` is then empty
+    #: and intake moves the file into storage.
+    spooled: Path | None = None
 
 
 class MessageSource(Protocol):

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import logging
+import os
 import random
 import ssl
+import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from email.parser import BytesHeaderParser
 from email.policy import compat32
+from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from imapclient import SEEN, IMAPClient, SocketTimeout
@@ -36,6 +39,10 @@ _CONNECTION_LOST: tuple[type[BaseException], ...] = (OSError, IMAPClientAbortErr
 class _IdleInterruptedError(Exception):
     """The server said BYE during IDLE (Dovecot shutdown, Exchange's idle cut-off): reconnect."""
 
+
+#: A message over ``batch_bytes`` is fetched in pieces of this size into ``spool_dir``.
+SPOOL_PIECE = 1024 * 1024
+_STALE = object()
 
 _IDLE_ENDED: tuple[type[BaseException], ...] = (_IdleInterruptedError, *_CONNECTION_LOST)
 
@@ -93,6 +100,7 @@ class ImapSource:
         idle_timeout: float = 29 * 60,
         batch_size: int = 50,
         batch_bytes: int = 8 * 1024 * 1024,
+        spool_dir: Path | None = None,
         ssl_context: ssl.SSLContext | None = None,
         connect_timeout: float = 30.0,
         read_timeout: float = 120.0,
@@ -126,6 +134,7 @@ class ImapSource:
         self.idle_timeout = idle_timeout
         self.batch_size = batch_size
         self.batch_bytes = batch_bytes
+        self.spool_dir = spool_dir
         self.use_idle = use_idle
         self.connect_attempts = connect_attempts
         self.backoff_base = backoff_base
@@ -336,7 +345,8 @@ class ImapSource:
 
         UID SEARCH ALL, then RFC822.SIZE of each, then UID FETCH BODY.PEEK[] in batches of at most
         ``batch_size`` messages and ``batch_bytes`` bytes; a message bigger than ``batch_bytes`` is
-        fetched on its own, so memory holds one batch or one big message, never a backlog. PEEK
+        fetched on its own — with ``spool_dir``, in pieces into a file there — so memory holds one
+        batch or one piece, never a backlog. PEEK
         leaves ``\\Seen`` alone, so a person looking at the mailbox still sees unread mail as unread.
         A message someone moved away between search and fetch is skipped; if UIDVALIDITY changes in
         between the generator stops (the next call starts afresh).
@@ -356,6 +366,14 @@ class ImapSource:
         if uids:
             log.info("mailbox %s: %d message(s) waiting", self.mailbox, len(uids))
         for batch in size_batches(uids, sizes, self.batch_size, self.batch_bytes):
+            if self.spool_dir is not None and len(batch) == 1 and sizes.get(batch[0], 0) > self.batch_bytes:
+                spooled = self._spool(self.spool_dir, batch[0], uidvalidity)
+                if spooled is _STALE:
+                    return
+                if isinstance(spooled, SourceMessage):
+                    self._highest_seen_uid = max(self._highest_seen_uid, batch[0])
+                    yield spooled
+                continue
 
             def fetch(client: IMAPClient, batch: list[int] = batch) -> tuple[int, dict[int, Any]]:
                 now_valid = self._select(client, self.inbox)
@@ -372,6 +390,43 @@ class ImapSource:
                 self._highest_seen_uid = max(self._highest_seen_uid, uid)
                 yield SourceMessage(self.mailbox, self.inbox, uidvalidity, uid, bytes(raw))
                 del raw
+
+    def _spool(self, spool_dir: Path, uid: int, uidvalidity: int) -> SourceMessage | object | None:
+        """Fetch a big message in ``SPOOL_PIECE`` pieces (BODY.PEEK[]<offset.length>, RFC 3501 §6.4.5)
+        into a file in ``spool_dir``: memory holds one piece, never the message. None when the
+        message left the inbox meanwhile; ``_STALE`` when UIDVALIDITY changed."""
+        spool_dir.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=spool_dir, prefix=".spool-")
+        path, offset = Path(name), 0
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                while True:
+
+                    def piece(client: IMAPClient, start: int = offset) -> tuple[int, dict[int, Any]]:
+                        now_valid = self._select(client, self.inbox)
+                        return now_valid, client.fetch([uid], [f"BODY.PEEK[]<{start}.{SPOOL_PIECE}>"])
+
+                    now_valid, fetched = self._run(piece, "fetch")
+                    if now_valid != uidvalidity:
+                        path.unlink(missing_ok=True)
+                        return _STALE
+                    item = fetched.pop(uid, None)
+                    if item is None:
+                        path.unlink(missing_ok=True)
+                        log.info("mailbox %s: uid %d left the inbox before it was fetched", self.mailbox, uid)
+                        return None
+                    data = next(
+                        (value for key, value in item.items() if bytes(key).startswith(b"BODY[]")), b""
+                    )
+                    handle.write(bytes(data or b""))
+                    offset += len(data or b"")
+                    if len(data or b"") < SPOOL_PIECE:
+                        break
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
+        log.info("mailbox %s: uid %d (%d bytes) fetched in pieces", self.mailbox, uid, offset)
+        return SourceMessage(self.mailbox, self.inbox, uidvalidity, uid, b"", spooled=path)
 
     def mark_done(self, message: SourceMessage, disposition: Disposition) -> None:
         """Move one message to the processed or review folder (see ``move_done``)."""

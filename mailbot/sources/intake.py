@@ -75,7 +75,11 @@ def quick_headers(raw: bytes) -> QuickHeaders:
 
 
 def _record(
-    session: Session, messages: list[SourceMessage], stored: list[tuple[str, str]], now: datetime
+    session: Session,
+    storage: Storage,
+    messages: list[SourceMessage],
+    stored: list[tuple[str, str]],
+    now: datetime,
 ) -> list[IntakeResult]:
     """Record a chunk with one query per table for what exists and one bulk INSERT for what is new."""
     by_key: dict[tuple[str, str], tuple[int, str]] = {}
@@ -94,14 +98,14 @@ def _record(
         key = (message.mailbox, sha)
         if key in by_key or key in fresh:
             continue
-        headers = quick_headers(message.raw)
+        headers = quick_headers(_head(storage, message, path))
         fresh[key] = {
             "mailbox": message.mailbox,
             "direction": "in",
             "message_id": headers.message_id,
             "sha256": sha,
             "raw_path": path,
-            "size": len(message.raw),
+            "size": storage.size(path) if message.spooled is not None else len(message.raw),
             "state": "received",
             "sender": headers.sender,
             "sender_problem": headers.sender_problem,
@@ -165,6 +169,19 @@ def _record_ledger(
         session.execute(insert(SourceLedger), list(fresh.values()))
 
 
+def _store(storage: Storage, message: SourceMessage) -> tuple[str, str]:
+    """Store the raw bytes (fsynced); a spooled message is copied in pieces and its spool removed."""
+    if message.spooled is None:
+        return storage.put("raw", message.raw)
+    stored = storage.put_file("raw", message.spooled)
+    message.spooled.unlink(missing_ok=True)
+    return stored
+
+
+def _head(storage: Storage, message: SourceMessage, path: str) -> bytes:
+    return storage.head(path) if message.spooled is not None else message.raw
+
+
 def intake_batch(
     register: Register, storage: Storage, messages: list[SourceMessage], now: datetime
 ) -> list[IntakeResult]:
@@ -172,11 +189,11 @@ def intake_batch(
 
     Returns one result per message, in order. The same bytes twice in one batch are recorded once.
     """
-    stored = [storage.put("raw", message.raw) for message in messages]
+    stored = [_store(storage, message) for message in messages]
     for _attempt in range(2):
         try:
             with register.transaction() as session:
-                results = _record(session, messages, stored, now)
+                results = _record(session, storage, messages, stored, now)
             for message, result in zip(messages, results, strict=True):
                 if not result.new:
                     log.info(
