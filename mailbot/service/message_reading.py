@@ -118,14 +118,21 @@ class _StorageSpill:
 
 
 def open_stored(
-    storage: Storage, raw_path: str, rules: OpeningRules, vocabulary: FieldVocabulary
+    storage: Storage,
+    raw_path: str,
+    rules: OpeningRules,
+    vocabulary: FieldVocabulary,
+    *,
+    big: int = BIG_MESSAGE_BYTES,
+    part: int = SPILL_PART_BYTES,
 ) -> OpenedMessage:
-    """``open_message`` for the stored message at ``raw_path``; a big one is never read whole."""
-    if storage.size(raw_path) <= BIG_MESSAGE_BYTES:
+    """``open_message`` for the stored message at ``raw_path``; one over ``big`` bytes is never read
+    whole (its base64 parts over ``part`` encoded bytes are streamed to storage)."""
+    if storage.size(raw_path) <= big:
         return open_message(storage.get(raw_path), storage, rules, vocabulary)
     spill = _StorageSpill(storage)
     with storage.open(raw_path) as source:
-        skeleton = skeleton_of(source, SPILL_PART_BYTES, spill)
+        skeleton = skeleton_of(source, part, spill)
     return open_message(skeleton, storage, rules, vocabulary, spill.files)
 
 
@@ -189,13 +196,16 @@ def read_stored(
     limits: DocumentLimits,
     vocabulary: FieldVocabulary,
     urn_scheme: UrnScheme,
+    *,
+    big: int = BIG_MESSAGE_BYTES,
 ) -> list[DocumentFacts]:
-    """Read one stored attachment and extract its facts; a file over the size limit is not loaded."""
+    """Read one stored attachment and extract its facts; a file over the size limit is not loaded,
+    and a Word file over ``big`` bytes is read without its pictures (``slim_package``)."""
     if file.size > limits.max_bytes:
         return [
             extract_facts(too_large(file.filename, file.size, limits, file.sha256), vocabulary, urn_scheme)
         ]
-    if file.size > BIG_MESSAGE_BYTES:
+    if file.size > big:
         with storage.open(file.path) as handle:
             slim = slim_package(handle, file.filename, limits)
         if slim is not None:  # a big Word file read without its pictures; the facts name the real file

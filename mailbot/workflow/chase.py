@@ -78,7 +78,8 @@ def _sender_name(shell: Shell, message: Message | None) -> str | None:
     if message is None:
         return None
     try:
-        parsed = parse_message(shell.storage.get(message.raw_path))
+        # The headers are enough for a display name: never read a whole (perhaps 80 MB) message.
+        parsed = parse_message(shell.storage.head(message.raw_path))
     except (OSError, ValueError):
         return None
     return parsed.sender.display_name if parsed.sender and parsed.sender.display_name else None

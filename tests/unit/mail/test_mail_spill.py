@@ -50,7 +50,9 @@ def _message(*attachments: tuple[str, str, bytes], html: bool = True) -> bytes:
 def test_a_large_part_is_streamed_out_and_the_rest_parses_as_before() -> None:
     scan = os.urandom(3 * MB)
     plan = b"%PDF-1.4 a small plan" + os.urandom(2000)
-    raw = _message(("Assessment.docx", "application/octet-stream", scan), ("Plan.pdf", "application/pdf", plan))
+    raw = _message(
+        ("Assessment.docx", "application/octet-stream", scan), ("Plan.pdf", "application/pdf", plan)
+    )
     spill = Collect()
     skeleton = skeleton_of(io.BytesIO(raw), MB, spill)
     assert len(skeleton) < 200 * 1024 < len(raw)
@@ -71,7 +73,9 @@ def test_a_small_message_is_copied_unchanged() -> None:
 
 def test_several_large_parts_each_get_a_token() -> None:
     first, second = os.urandom(2 * MB), os.urandom(MB + 100)
-    raw = _message(("a.docx", "application/octet-stream", first), ("b.pdf", "application/pdf", second), html=False)
+    raw = _message(
+        ("a.docx", "application/octet-stream", first), ("b.pdf", "application/pdf", second), html=False
+    )
     spill = Collect()
     parsed = parse_message(skeleton_of(io.BytesIO(raw), MB, spill))
     assert [spilled_token(a.payload) for a in parsed.attachments] == ["1", "2"]
