@@ -26,46 +26,29 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
-from sqlalchemy.sql.elements import TextClause
 from sqlalchemy.types import TypeDecorator
 
-#: Request states after which nothing more happens (``mailbot.rules.decide.FINISHED_STATES``); the
-#: partial index of open requests leaves them out, so counting open work costs open work, not history.
-FINISHED_REQUEST_STATES = (
-    "allocated",
-    "closed_level_one",
-    "done",
-    "erased",
-    "escalated",
-    "ignored",
-    "superseded",
+from mailbot.register.conditions import (  # re-exported: the conditions the partial indexes state
+    FINISHED_REQUEST_STATES,
+    OPEN_REQUEST,
+    UNFILED_OUTBOX,
+    UNSENT_OUTBOX,
+    WAITING_MESSAGE,
+    open_request,
+    unsent_outbox,
+    waiting_message,
 )
-#: SQL for the partial indexes: written once, used by the models, the migration and the queries (a
-#: partial index serves a query only when the query repeats its condition, literally).
-WAITING_MESSAGE = "state = 'received'"
-#: Outbox rows not sent yet: waiting (``pending``) or handed over by a drain (``sending``).
-UNSENT_OUTBOX = "state IN ('pending', 'sending')"
-#: Outbox rows whose Sent copy is not filed: the unsent, the few failed, and sent rows whose filing a
-#: stop or an unreachable folder left for a later drain.
-UNFILED_OUTBOX = "filed_at IS NULL"
-OPEN_REQUEST = "state NOT IN ({})".format(", ".join(f"'{state}'" for state in FINISHED_REQUEST_STATES))
 
-
-def waiting_message() -> TextClause:
-    """``Message`` rows waiting to be processed, in the words of ``ix_messages_waiting``."""
-    return text(WAITING_MESSAGE)
-
-
-def unsent_outbox() -> TextClause:
-    """``Outbox`` rows not sent yet, in the words of ``ix_outbox_unsent``. Add it to a query for due
-    rows: the planner then reads the small partial index, however many have been sent."""
-    return text(UNSENT_OUTBOX)
-
-
-def open_request() -> TextClause:
-    """``Request`` rows not finished, in the words of ``ix_requests_open_state``. Add it to any
-    query for open states: the planner then reads the small partial index, whatever the history."""
-    return text(OPEN_REQUEST)
+__all__ = [
+    "FINISHED_REQUEST_STATES",
+    "OPEN_REQUEST",
+    "UNFILED_OUTBOX",
+    "UNSENT_OUTBOX",
+    "WAITING_MESSAGE",
+    "open_request",
+    "unsent_outbox",
+    "waiting_message",
+]
 
 
 class UtcDateTime(TypeDecorator[datetime]):
