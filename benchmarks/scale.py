@@ -172,48 +172,57 @@ def command(config: Path, args: list[str], output: Path | None = None) -> tuple[
     return time.perf_counter() - started, sampler.peaks.group_kib / 1024, process.returncode
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("url")
-    parser.add_argument("--skip-export", action="store_true")
-    args = parser.parse_args()
+def measure(url: str, *, export: bool = True) -> dict[str, float]:
+    """Every figure for the register at ``url``, printed as it comes; returns them (ms, s, MiB)."""
     from mailbot.service.bootstrap import build_app
 
     random.seed(13)
+    found: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="mailbot-bench-scale-") as name:
         folder = Path(name)
-        print(f"register {args.url.split('://')[0]}; load {load_average()}")
+        print(f"register {url.split('://')[0]}; load {load_average()}")
         opened = time.perf_counter()
-        app = build_app(_settings(args.url, folder), with_sources=False)
-        print(f"  opened (migrations included) in {time.perf_counter() - opened:.1f} s")
+        app = build_app(_settings(url, folder), with_sources=False)
+        found["open_s"] = time.perf_counter() - opened
+        print(f"  opened (migrations included) in {found['open_s']:.1f} s")
         try:
             figures = in_process(app)
         finally:
             app.close()
         ms = {key: [1000 * v for v in values] for key, values in figures.items()}
+        found.update(
+            duplicate_p50_ms=median(ms["duplicate_check"]),
+            duplicate_p95_ms=percentile(ms["duplicate_check"], 0.95),
+            urn_p50_ms=median(ms["urn_issue"]),
+            urn_p95_ms=percentile(ms["urn_issue"], 0.95),
+            waiting_ms=median(ms["waiting"]),
+            digest_ms=median(ms["digest"]),
+            status_ms=median(ms["status"]),
+        )
         print(f"  measured in process (load {load_average()}):")
         print(
-            f"    duplicate check (build_view):  p50 {median(ms['duplicate_check']):8.1f} ms"
-            f"  p95 {percentile(ms['duplicate_check'], 0.95):8.1f} ms   (target <= 20 ms)"
+            f"    duplicate check (build_view):  p50 {found['duplicate_p50_ms']:8.1f} ms"
+            f"  p95 {found['duplicate_p95_ms']:8.1f} ms   (target <= 20 ms)"
         )
         print(
-            f"    issuing a URN (txn):           p50 {median(ms['urn_issue']):8.1f} ms"
-            f"  p95 {percentile(ms['urn_issue'], 0.95):8.1f} ms   (target <= 5 ms)"
+            f"    issuing a URN (txn):           p50 {found['urn_p50_ms']:8.1f} ms"
+            f"  p95 {found['urn_p95_ms']:8.1f} ms   (target <= 5 ms)"
         )
-        print(f"    messages waiting query:        p50 {median(ms['waiting']):8.1f} ms")
-        print(f"    digest (preview):              p50 {median(ms['digest']):8.1f} ms   (target <= 1000 ms)")
-        print(f"    status figures (health):       p50 {median(ms['status']):8.1f} ms   (target <= 300 ms)")
-        config = _config_file(args.url, folder)
-        cold = [command(config, ["status"])[0] for _ in range(3)]
+        print(f"    messages waiting query:        p50 {found['waiting_ms']:8.1f} ms")
+        print(f"    digest (preview):              p50 {found['digest_ms']:8.1f} ms   (target <= 1000 ms)")
+        print(f"    status figures (health):       p50 {found['status_ms']:8.1f} ms   (target <= 300 ms)")
+        config = _config_file(url, folder)
+        found["status_cold_ms"] = 1000 * median([command(config, ["status"])[0] for _ in range(3)])
         print(
-            f"    mailbot status, cold command:  p50 {1000 * median(cold):8.0f} ms   (load {load_average()})"
+            f"    mailbot status, cold command:  p50 {found['status_cold_ms']:8.0f} ms   (load {load_average()})"
         )
-        if args.skip_export:
-            return
+        if not export:
+            return found
         for fmt in ("csv", "json"):
             output = folder / f"export.{fmt}"
             wall, peak, code = command(config, ["register", "export", "--format", fmt], output)
             size = output.stat().st_size / 2**20 if output.exists() else 0
+            found[f"export_{fmt}_s"], found[f"export_{fmt}_mib"] = wall, peak
             verdict = (
                 ""
                 if code == 0
@@ -224,6 +233,15 @@ def main() -> None:
                 f"{verdict}   (target <= 60 s, <= 200 MiB; load {load_average()})"
             )
             output.unlink(missing_ok=True)
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("url")
+    parser.add_argument("--skip-export", action="store_true")
+    args = parser.parse_args()
+    measure(args.url, export=not args.skip_export)
 
 
 if __name__ == "__main__":
