@@ -109,10 +109,9 @@ def _children(app: Any, count: int) -> list[Any]:
 
 
 def in_process(app: Any) -> dict[str, list[float]]:
-    from mailbot.register.status import health
-
-    from mailbot.register.queries import build_view
-    from mailbot.workflow.apply import next_urn
+    from mailbot.register.queries import ViewQuery, build_view
+    from mailbot.register.urn_sequence import issue_urn as next_urn
+    from mailbot.service.health import check_health
     from mailbot.workflow.weekly_digest import preview_digest
 
     now = datetime.now(UTC)
@@ -123,19 +122,23 @@ def in_process(app: Any) -> dict[str, list[float]]:
         with app.register.transaction() as session:
             build_view(
                 session,
-                request=None,
-                urns=[],
-                children=[child],
-                sender="sw1@lancashire.gov.uk",
-                now=now,
-                pattern="0123456789abcdef",
+                ViewQuery(
+                    request=None,
+                    urns=[],
+                    children=[child],
+                    sender="sw1@lancashire.gov.uk",
+                    now=now,
+                    urn_scheme=app.settings.urn,
+                    urn_next_number=app.settings.urn_next_number,
+                    pattern="0123456789abcdef",
+                ),
             )
 
     def issue_urn() -> None:
         from mailbot.register.models import Case
 
         with app.register.transaction() as session:
-            urn = next_urn(session, app.settings)
+            urn = next_urn(session, app.settings.urn, app.settings.urn_next_number)
             session.add(Case(urn=urn, status="open", created_at=now, updated_at=now))
 
     def digest() -> None:
@@ -143,8 +146,7 @@ def in_process(app: Any) -> dict[str, list[float]]:
             preview_digest(session, app.shell, date(2026, 11, 30), now)
 
     def status() -> None:
-        with app.register.transaction() as session:
-            health(session, now)
+        check_health(app.register, app.settings, now)
 
     return {
         "duplicate_check": timed(duplicate_check, 30),
