@@ -26,10 +26,12 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import DBAPIError
 
 from mailbot.errors import RegisterUnavailableError, SourceConnectionError, SourceError
 from mailbot.register.models import Message, SourceLedger
 from mailbot.service.bootstrap import App
+from mailbot.service.health import urn_capacity
 from mailbot.signin.explain import redact
 from mailbot.sources.base import Disposition, MessageSource, SourceMessage
 from mailbot.sources.intake import intake_batch
@@ -282,13 +284,26 @@ class Runner:
     def start(self) -> None:
         """Start the document workers and compile the templates (so the first message does not wait
         for either), then the outbox thread (its first drain takes over what a crash left) and one
-        thread per mailbox. Nothing here reads rows, so start-up never fails because of data."""
+        thread per mailbox. The one row read (the URN sequence, for a warning) never stops start-up,
+        so start-up never fails because of data."""
         self.app.reader.start()
         self.app.shell.renderer.warm()
+        self._warn_if_urns_run_short()
         if self.app.outbox is not None:
             self._start_thread(self._outbox_loop, (self.app.outbox,), "outbox")
         for name, source in self.app.sources.items():
             self._start_thread(self._loop, (name, source), f"mailbox-{name}")
+
+    def _warn_if_urns_run_short(self) -> None:
+        """Say at start when the URN numbers are running out (``status`` says it too): an operator
+        must widen ``urn.width`` before they do. A register that cannot be read says so later."""
+        try:
+            with self.app.register.transaction() as session:
+                check = urn_capacity(session, self.app.settings)
+        except (RegisterUnavailableError, DBAPIError):
+            return  # the mailbox loops report an unreachable register as they meet it
+        if not check.ok:
+            log.warning("URN numbers running short: %s", check.detail)
 
     def _start_thread(self, target: Callable[..., None], args: tuple[object, ...], name: str) -> None:
         thread = threading.Thread(target=target, args=args, name=name, daemon=True)
