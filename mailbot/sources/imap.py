@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import logging
-import os
 import random
 import ssl
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
@@ -25,6 +23,7 @@ from mailbot.signin.providers import TokenProvider
 from mailbot.signin.tokens import AccessToken
 from mailbot.signin.xoauth2 import Xoauth2Responder
 from mailbot.sources.base import Disposition, SourceMessage
+from mailbot.sources.pieces import SPOOL_PIECE, STALE, size_batches, spool
 
 log = logging.getLogger(__name__)
 
@@ -40,9 +39,6 @@ class _IdleInterruptedError(Exception):
     """The server said BYE during IDLE (Dovecot shutdown, Exchange's idle cut-off): reconnect."""
 
 
-#: A message over ``batch_bytes`` is fetched in pieces of this size into ``spool_dir``.
-SPOOL_PIECE = 1024 * 1024
-_STALE = object()
 
 _IDLE_ENDED: tuple[type[BaseException], ...] = (_IdleInterruptedError, *_CONNECTION_LOST)
 
@@ -368,7 +364,7 @@ class ImapSource:
         for batch in size_batches(uids, sizes, self.batch_size, self.batch_bytes):
             if self.spool_dir is not None and len(batch) == 1 and sizes.get(batch[0], 0) > self.batch_bytes:
                 spooled = self._spool(self.spool_dir, batch[0], uidvalidity)
-                if spooled is _STALE:
+                if spooled is STALE:
                     return
                 if isinstance(spooled, SourceMessage):
                     self._highest_seen_uid = max(self._highest_seen_uid, batch[0])
@@ -392,40 +388,31 @@ class ImapSource:
                 del raw
 
     def _spool(self, spool_dir: Path, uid: int, uidvalidity: int) -> SourceMessage | object | None:
-        """Fetch a big message in ``SPOOL_PIECE`` pieces (BODY.PEEK[]<offset.length>, RFC 3501 §6.4.5)
-        into a file in ``spool_dir``: memory holds one piece, never the message. None when the
-        message left the inbox meanwhile; ``_STALE`` when UIDVALIDITY changed."""
-        spool_dir.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(dir=spool_dir, prefix=".spool-")
-        path, offset = Path(name), 0
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                while True:
+        """Fetch a big message in pieces into a file in ``spool_dir`` (``pieces.spool``): memory holds
+        one piece, never the message. None when the message left the inbox meanwhile; ``STALE`` when
+        UIDVALIDITY changed."""
 
-                    def piece(client: IMAPClient, start: int = offset) -> tuple[int, dict[int, Any]]:
-                        now_valid = self._select(client, self.inbox)
-                        return now_valid, client.fetch([uid], [f"BODY.PEEK[]<{start}.{SPOOL_PIECE}>"])
+        def fetch_piece(start: int) -> bytes | object | None:
+            def piece(client: IMAPClient) -> tuple[int, dict[int, Any]]:
+                now_valid = self._select(client, self.inbox)
+                return now_valid, client.fetch([uid], [f"BODY.PEEK[]<{start}.{SPOOL_PIECE}>"])
 
-                    now_valid, fetched = self._run(piece, "fetch")
-                    if now_valid != uidvalidity:
-                        path.unlink(missing_ok=True)
-                        return _STALE
-                    item = fetched.pop(uid, None)
-                    if item is None:
-                        path.unlink(missing_ok=True)
-                        log.info("mailbox %s: uid %d left the inbox before it was fetched", self.mailbox, uid)
-                        return None
-                    data = next(
-                        (value for key, value in item.items() if bytes(key).startswith(b"BODY[]")), b""
-                    )
-                    handle.write(bytes(data or b""))
-                    offset += len(data or b"")
-                    if len(data or b"") < SPOOL_PIECE:
-                        break
-        except BaseException:
-            path.unlink(missing_ok=True)
-            raise
-        log.info("mailbox %s: uid %d (%d bytes) fetched in pieces", self.mailbox, uid, offset)
+            now_valid, fetched = self._run(piece, "fetch")
+            if now_valid != uidvalidity:
+                return STALE
+            item = fetched.pop(uid, None)
+            if item is None:
+                return None
+            data = next((value for key, value in item.items() if bytes(key).startswith(b"BODY[]")), b"")
+            return bytes(data or b"")
+
+        spooled = spool(spool_dir, fetch_piece)
+        if not isinstance(spooled, tuple):
+            if spooled is None:
+                log.info("mailbox %s: uid %d left the inbox before it was fetched", self.mailbox, uid)
+            return spooled
+        path, size = spooled
+        log.info("mailbox %s: uid %d (%d bytes) fetched in pieces", self.mailbox, uid, size)
         return SourceMessage(self.mailbox, self.inbox, uidvalidity, uid, b"", spooled=path)
 
     def mark_done(self, message: SourceMessage, disposition: Disposition) -> None:
@@ -632,24 +619,6 @@ def _xoauth2(client: IMAPClient, user: str, token: AccessToken) -> LoginError | 
         detail = f" ({responder.server_error})" if responder.server_error else ""
         return LoginError(f"{error}{detail}")
     return None
-
-
-def size_batches(uids: Sequence[int], sizes: dict[int, int], count: int, budget: int) -> list[list[int]]:
-    """Consecutive UIDs grouped for FETCH: at most ``count`` messages and ``budget`` bytes a batch; a
-    message over ``budget`` forms a batch of its own."""
-    batches: list[list[int]] = []
-    batch: list[int] = []
-    total = 0
-    for uid in uids:
-        size = sizes.get(uid, 0)
-        if batch and (len(batch) >= count or total + size > budget):
-            batches.append(batch)
-            batch, total = [], 0
-        batch.append(uid)
-        total += size
-    if batch:
-        batches.append(batch)
-    return batches
 
 
 def _says_new_mail(responses: list[Any]) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from mailbot.service.daemon import CHUNK_BYTES, CHUNK_MESSAGES, chunks
 from mailbot.sources.base import SourceMessage
-from mailbot.sources.imap import size_batches
+from mailbot.sources.pieces import size_batches
 
 
 def test_fetch_batches_respect_the_count_and_the_bytes() -> None:
