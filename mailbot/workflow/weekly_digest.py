@@ -38,22 +38,15 @@ def _summary(text: str | None, limit: int = 90) -> str | None:
 
 
 def digest_entries(session: Session, shell: Shell, as_of: date) -> list[DigestEntry]:
-    """Every WPEHS request waiting for allocation or still incomplete, as digest rows.
-
-    The requests come from the index of open states; their cases, children and documents are read
-    in bulk (one query per table), so the digest costs the same whatever the size of the register's
-    history.
-    """
+    """Every WPEHS request waiting for allocation or still incomplete, as digest rows (the requests
+    read from the index of open ones, whatever the history; their documents in one query)."""
     settings = shell.settings
     wpehs = settings.mailbox_by_role("wpehs").name
     requests = (
         session.execute(
             select(Request)
-            .where(
-                Request.mailbox == wpehs,
-                Request.state.in_(WAITING_STATES + INCOMPLETE_STATES),
-                open_request(),  # read from the index of open requests, whatever the history
-            )
+            .where(Request.mailbox == wpehs, Request.state.in_(WAITING_STATES + INCOMPLETE_STATES))
+            .where(open_request())
             .options(selectinload(Request.case).selectinload(Case.children))  # the board reads it live
             .order_by(Request.id)
         )
