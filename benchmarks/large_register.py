@@ -252,6 +252,7 @@ def rows_for(case: int, cases: int, scheme: UrnScheme) -> dict[str, list[dict[st
                 "pattern": sha[32:48],
                 "created_at": at,
                 "sent_at": at,
+                "filed_at": at,  # in the Sent folder (newer schemas; what migration 0007 sets for old rows)
             }
         ],
         "events": [
