@@ -8,15 +8,12 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import sys
-import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from mailbot.config import Settings, load_settings
 from mailbot.errors import (
     AllocationError,
     ConfigError,
@@ -26,6 +23,12 @@ from mailbot.errors import (
     ReviewError,
     SourceError,
 )
+
+if TYPE_CHECKING:
+    from mailbot.config import Settings
+
+# Every command imports what it needs when it runs: ``mailbot --help`` and ``mailbot status`` must
+# not pay for the document readers, the templates or the mail libraries.
 
 EXIT_PROBLEM = 1
 EXIT_CONFIG = 2
@@ -46,6 +49,8 @@ def _config_path(option: str | None) -> Path:
 
 
 def _settings(ctx: click.Context) -> Settings:
+    from mailbot.config import load_settings
+
     path = _config_path(ctx.obj.get("config"))
     try:
         return load_settings(path)
@@ -173,6 +178,9 @@ def _app(ctx: click.Context, with_sources: bool = True) -> Any:
 @click.pass_context
 def run(ctx: click.Context, once: bool) -> None:
     """Run the service (watch the mailboxes, answer, run the schedules)."""
+    import signal
+    import threading
+
     from mailbot.service.daemon import Runner, run_once
 
     stop = threading.Event()
@@ -270,20 +278,19 @@ def register() -> None:
 )
 @click.pass_context
 def register_export(ctx: click.Context, fmt: str) -> None:
-    """Print the whole register as JSON, the cases as CSV, or the council CSV (one row per child)."""
+    """Print the whole register as JSON, the cases as CSV, or the council CSV (one row per child),
+    streamed: a page of rows at a time, written as it is read."""
     from mailbot.register.council_export import write_council_csv
-    from mailbot.register.export import export_csv, export_register
+    from mailbot.register.export import export_to
 
     settings = _settings(ctx)
     store = _register(ctx, settings)
     try:
         with store.transaction() as session:
-            if fmt == "json":
-                click.echo(json.dumps(export_register(session), indent=2, ensure_ascii=False))
-            elif fmt == "council-csv":
+            if fmt == "council-csv":
                 write_council_csv(session, sys.stdout, settings.register_columns)
             else:
-                click.echo(export_csv(session), nl=False)
+                export_to(fmt, session, sys.stdout)
     finally:
         store.close()
 

@@ -11,6 +11,7 @@
     │   │   └── TransportTimeoutError(TimeoutError)         the server stopped answering: retry
     │   └── PermanentTransportError      5xx for every recipient, a missing extension: fail, review item
     │       └── AddressRefusedError      an address the SMTP library or server cannot take: fail, review
+    ├── DocumentWorkerError              a worker could not open a stored message (timed out, died)
     ├── SignInError                      no access token: the token service refused (``explanation`` says why) or is unreachable
     ├── RegisterError                    the register (database) is not as mailbot left it (a row vanished)
     │   ├── RegisterUnavailableError(ConnectionError)  the database cannot be reached: ``status`` exits 3
@@ -97,6 +98,10 @@ class SignInError(MailbotError):
         self.explanation = explanation
         self.temporary = temporary
         super().__init__(message if explanation is None else f"{message.rstrip('.')}. {explanation}")
+
+
+class DocumentWorkerError(MailbotError):
+    """A document worker could not open a stored message (it timed out, died, or the parser failed)."""
 
 
 class RegisterError(MailbotError):

@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 export MAILBOT_DEMO_SESSION_SECRET="${MAILBOT_DEMO_SESSION_SECRET:-demo-session-secret-not-for-production-use}"
 export MAILBOT_DEMO_OIDC_SECRET="${MAILBOT_DEMO_OIDC_SECRET:-demo}"
 command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet uv
-uv sync --frozen --quiet
+uv sync --frozen --quiet --compile-bytecode
 demo=(uv run --frozen python scripts/demo.py)
 mailbot=(uv run --frozen mailbot --config demo/mailbot.toml)
 step() { echo; echo "######## $*"; }

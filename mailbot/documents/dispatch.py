@@ -42,16 +42,7 @@ def _read(file: InputFile, limits: DocumentLimits, depth: int) -> list[DocumentC
             )
         ]
     if len(file.payload) > limits.max_bytes:
-        size = len(file.payload) // (1024 * 1024)
-        return [
-            _problem(
-                name,
-                "",
-                digest,
-                "too_large",
-                f"{name} is {size} MB, more than the {limits.max_bytes // (1024 * 1024)} MB allowed",
-            )
-        ]
+        return [too_large(name, len(file.payload), limits, digest)]
     kind = sniff(file.payload, name, file.content_type)
     claimed = claimed_format(name, file.content_type)
     if contradicts_claim(kind, claimed):
@@ -122,6 +113,20 @@ def _route(kind: Format, file: InputFile, limits: DocumentLimits, depth: int) ->
         "zip_other": "a zip archive that is not a Word or OpenDocument text",
     }.get(kind, "a kind of file we cannot read")
     return [_problem(name, "", "", "unsupported_format", f"{name} is {what}; please send it as Word or PDF")]
+
+
+def too_large(name: str, size: int, limits: DocumentLimits, digest: str) -> DocumentContent:
+    """The content of a file over ``limits.max_bytes``: a ``too_large`` problem, nothing read.
+
+    Also used before a stored file is loaded at all, so a huge attachment never enters memory.
+    """
+    megabytes, allowed = size // (1024 * 1024), limits.max_bytes // (1024 * 1024)
+    return _finish(
+        _problem(
+            name, "", digest, "too_large", f"{name} is {megabytes} MB, more than the {allowed} MB allowed"
+        ),
+        digest,
+    )
 
 
 def _problem(name: str, media: str, digest: str, code: str, detail: str) -> DocumentContent:

@@ -36,6 +36,7 @@ import io
 import re
 import zipfile
 from collections.abc import Iterator
+from typing import BinaryIO
 
 from docx.document import Document as DocxDocument
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
@@ -91,6 +92,8 @@ _DTD = re.compile(rb"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
 _MAX_BOLD_HEADING_CHARS = 80
 #: Real documents compress 3-20x; far beyond that is a bomb, whatever the absolute size.
 _MAX_COMPRESSION_RATIO = 200
+#: Non-XML parts (pictures, embedded objects, fonts) over this are emptied by ``slim_package``.
+_BULKY_PART = 256 * 1024
 
 
 class DocxRefusedError(Exception):
@@ -108,31 +111,58 @@ def check_zip(payload: bytes, filename: str, limits: DocumentLimits) -> None:
     (``too_large`` or ``corrupt``); ``zipfile.BadZipFile`` propagates for a damaged archive.
     """
     with zipfile.ZipFile(io.BytesIO(payload)) as archive:
-        members = archive.infolist()
-        if len(members) > limits.max_zip_members:
-            raise DocxRefusedError(
-                Problem(
-                    "too_large",
-                    f"{filename} holds {len(members)} parts, more than the {limits.max_zip_members} allowed",
-                )
+        check_archive(archive, filename, limits)
+
+
+def slim_package(source: BinaryIO, filename: str, limits: DocumentLimits) -> bytes | None:
+    """A copy of a big Word package without the bulk the reader never reads, or None.
+
+    python-docx loads every part of a package into memory, pictures included, though the reader
+    walks only the XML: a 60 MB scan pasted into an assessment would cost 60 MB more. The copy
+    keeps every XML part and every small part, and empties the others (their entries stay, so
+    every relationship still resolves). None when ``source`` is not a Word package or fails the
+    safety checks (the caller then reads the original, which gives the usual problem).
+    """
+    try:
+        with zipfile.ZipFile(source) as archive:
+            if "word/document.xml" not in archive.namelist():
+                return None
+            check_archive(archive, filename, limits)
+            slim = io.BytesIO()
+            with zipfile.ZipFile(slim, "w", zipfile.ZIP_DEFLATED) as copy:
+                for member in archive.infolist():
+                    keep = member.filename.endswith((".xml", ".rels")) or member.file_size <= _BULKY_PART
+                    copy.writestr(member, archive.read(member) if keep else b"")
+            return slim.getvalue()
+    except (zipfile.BadZipFile, DocxRefusedError, OSError, ValueError):
+        return None
+
+
+def check_archive(archive: zipfile.ZipFile, filename: str, limits: DocumentLimits) -> None:
+    """``check_zip`` for an open archive (a stored file need not be read whole to be checked)."""
+    members = archive.infolist()
+    if len(members) > limits.max_zip_members:
+        raise DocxRefusedError(
+            Problem(
+                "too_large",
+                f"{filename} holds {len(members)} parts, more than the {limits.max_zip_members} allowed",
             )
-        total = sum(member.file_size for member in members)
-        compressed = sum(member.compress_size for member in members) or 1
-        if total > limits.max_uncompressed_bytes or (
-            total > 10 * 1024 * 1024 and total / compressed > _MAX_COMPRESSION_RATIO
-        ):
-            raise DocxRefusedError(
-                Problem(
-                    "too_large", f"{filename} would expand to {total // (1024 * 1024)} MB, more than allowed"
-                )
-            )
-        for member in members:
-            if member.filename.endswith((".xml", ".rels")):
-                with archive.open(member) as stream:
-                    if _DTD.search(stream.read(1024)):
-                        raise DocxRefusedError(
-                            Problem("corrupt", f"{filename} contains XML that Word does not write")
-                        )
+        )
+    total = sum(member.file_size for member in members)
+    compressed = sum(member.compress_size for member in members) or 1
+    if total > limits.max_uncompressed_bytes or (
+        total > 10 * 1024 * 1024 and total / compressed > _MAX_COMPRESSION_RATIO
+    ):
+        raise DocxRefusedError(
+            Problem("too_large", f"{filename} would expand to {total // (1024 * 1024)} MB, more than allowed")
+        )
+    for member in members:
+        if member.filename.endswith((".xml", ".rels")):
+            with archive.open(member) as stream:
+                if _DTD.search(stream.read(1024)):
+                    raise DocxRefusedError(
+                        Problem("corrupt", f"{filename} contains XML that Word does not write")
+                    )
 
 
 def read_docx(payload: bytes, filename: str, limits: DocumentLimits, media: str = "docx") -> DocumentContent:

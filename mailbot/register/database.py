@@ -6,20 +6,24 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config as AlembicConfig
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailbot.errors import RegisterUnavailableError
 from mailbot.register.models import Event
 
+if TYPE_CHECKING:
+    from alembic.config import Config as AlembicConfig
+
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).with_name("migrations")
+#: The newest migration. A register already there opens without importing Alembic at all (a cold
+#: ``mailbot status`` stays fast); a test checks this against the migration scripts' head.
+HEAD_REVISION = "0009_million_case_indexes"
 #: Seconds to wait for PostgreSQL to answer a connection (a firewalled host must not hang ``status``).
 CONNECT_TIMEOUT = 10
 #: What the database driver raises when it cannot be reached or cannot work (server down, disk, lock).
@@ -66,6 +70,8 @@ def create_register_engine(url: str) -> Engine:
 
 
 def alembic_config(engine: Engine) -> AlembicConfig:
+    from alembic.config import Config as AlembicConfig
+
     config = AlembicConfig()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["engine"] = engine
@@ -74,7 +80,30 @@ def alembic_config(engine: Engine) -> AlembicConfig:
 
 def upgrade(engine: Engine) -> None:
     """Bring the schema to the newest migration (idempotent; safe to run at every start)."""
+    from alembic import command
+
     command.upgrade(alembic_config(engine), "head")
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The revision the register is at, or None for a register not set up yet.
+
+    A database that cannot be reached at all raises (``UNREACHABLE``) rather than reading as "not set
+    up": the caller would only wait for the same connection timeout a second time.
+    """
+    try:
+        with engine.connect() as connection:
+            return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except DBAPIError as error:
+        if isinstance(error, UNREACHABLE) and "no such table" not in str(error.orig):
+            raise
+        return None  # no alembic_version table: a new, empty register
+
+
+def upgrade_if_needed(engine: Engine) -> None:
+    """``upgrade`` unless the register is already at ``HEAD_REVISION`` (one SELECT, no Alembic)."""
+    if current_revision(engine) != HEAD_REVISION:
+        upgrade(engine)
 
 
 def _stamp_actor(session: Session, _context: Any, _instances: Any) -> None:
@@ -97,7 +126,7 @@ class Register:
         self.engine = create_register_engine(url)
         if migrate:
             try:
-                upgrade(self.engine)
+                upgrade_if_needed(self.engine)
             except UNREACHABLE as error:
                 self.engine.dispose()
                 raise unreachable(url, error) from error

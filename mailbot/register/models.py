@@ -23,9 +23,32 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
+
+from mailbot.register.conditions import (  # re-exported: the conditions the partial indexes state
+    FINISHED_REQUEST_STATES,
+    OPEN_REQUEST,
+    UNFILED_OUTBOX,
+    UNSENT_OUTBOX,
+    WAITING_MESSAGE,
+    open_request,
+    unsent_outbox,
+    waiting_message,
+)
+
+__all__ = [
+    "FINISHED_REQUEST_STATES",
+    "OPEN_REQUEST",
+    "UNFILED_OUTBOX",
+    "UNSENT_OUTBOX",
+    "WAITING_MESSAGE",
+    "open_request",
+    "unsent_outbox",
+    "waiting_message",
+]
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -95,17 +118,21 @@ class Case(Base):
 
 
 class Child(Base):
+    """A child on a case. ``lcs_id`` is looked up as ``upper(lcs_id)`` (the expression index below),
+    so it needs no plain index of its own (migration 0008 dropped it)."""
+
     __tablename__ = "children"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     name: Mapped[str | None] = mapped_column(String(200))
     date_of_birth: Mapped[date | None] = mapped_column(Date, index=True)
-    lcs_id: Mapped[str | None] = mapped_column(String(40), index=True)
+    lcs_id: Mapped[str | None] = mapped_column(String(40))
     postcode: Mapped[str | None] = mapped_column(String(12))
     case: Mapped[Case] = relationship(back_populates="children")
 
 
-# The console finds a child by name or LCS id in any letter case, at a million cases (migration 0003).
+# The console finds a child by name or LCS id in any letter case, at a million cases (migration 0003);
+# the duplicate check finds children by ``upper(lcs_id)`` too.
 Index("ix_children_name_lower", func.lower(Child.name))
 Index("ix_children_lcs_id_upper", func.upper(Child.lcs_id))
 
@@ -131,7 +158,16 @@ class Request(Base):
     """One submission by a social worker (URN request, step down, new LP, TAF minutes...)."""
 
     __tablename__ = "requests"
-    __table_args__ = (Index("ix_requests_mailbox_state", "mailbox", "state"),)
+    __table_args__ = (
+        Index("ix_requests_mailbox_state", "mailbox", "state"),
+        # Only the requests not finished: ``status`` counts open work, whatever the history.
+        Index(
+            "ix_requests_open_state",
+            "state",
+            sqlite_where=text(OPEN_REQUEST),
+            postgresql_where=text(OPEN_REQUEST),
+        ),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     mailbox: Mapped[str] = mapped_column(String(40))
     type: Mapped[str] = mapped_column(String(40))
@@ -160,7 +196,17 @@ class Message(Base):
     """Every message in and out. Incoming rows are written before the source is told it is done."""
 
     __tablename__ = "messages"
-    __table_args__ = (UniqueConstraint("mailbox", "direction", "sha256", name="uq_messages_mailbox_sha256"),)
+    __table_args__ = (
+        UniqueConstraint("mailbox", "direction", "sha256", name="uq_messages_mailbox_sha256"),
+        # Only the messages waiting to be processed: what the pipeline and ``status`` look for.
+        Index(
+            "ix_messages_waiting",
+            "mailbox",
+            "id",
+            sqlite_where=text(WAITING_MESSAGE),
+            postgresql_where=text(WAITING_MESSAGE),
+        ),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     mailbox: Mapped[str] = mapped_column(String(40))
     direction: Mapped[str] = mapped_column(String(3))  # "in" or "out"
@@ -244,6 +290,24 @@ class Outbox(Base):
     """
 
     __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_state_created_at", "state", "created_at"),
+        # Only rows not sent yet: what a drain looks for, whatever has been sent before.
+        Index(
+            "ix_outbox_unsent",
+            "next_attempt_at",
+            sqlite_where=text(UNSENT_OUTBOX),
+            postgresql_where=text(UNSENT_OUTBOX),
+        ),
+        # Only rows whose Sent copy is not filed: what each drain's re-filing looks for.
+        Index(
+            "ix_outbox_unfiled",
+            "id",
+            sqlite_where=text(UNFILED_OUTBOX),
+            postgresql_where=text(UNFILED_OUTBOX),
+        ),
+        Index("ix_outbox_counterpart_created_at", "counterpart", "created_at"),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
     message_id: Mapped[str] = mapped_column(String(300), unique=True)
@@ -254,7 +318,7 @@ class Outbox(Base):
     to_address: Mapped[str] = mapped_column(String(254), index=True)
     subject: Mapped[str] = mapped_column(String(500))
     raw: Mapped[bytes] = mapped_column(LargeBinary)
-    state: Mapped[str] = mapped_column(String(20), index=True)  # pending, sending, sent, failed
+    state: Mapped[str] = mapped_column(String(20))  # pending, sending, sent, failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime]
     claimed_until: Mapped[datetime | None]
@@ -263,7 +327,7 @@ class Outbox(Base):
     request_id: Mapped[int | None] = mapped_column(ForeignKey("requests.id"), index=True)
     #: the outside sender whose mail caused this email (reply, chase-up, escalation), lower-cased;
     #: the reply limits count on it (``mailbot.rules.limits``). None for digests and allocations.
-    counterpart: Mapped[str | None] = mapped_column(String(254), index=True)
+    counterpart: Mapped[str | None] = mapped_column(String(254))
     #: fingerprint of the incoming message that caused it (``mailbot.rules.limits.message_pattern``).
     pattern: Mapped[str | None] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime]

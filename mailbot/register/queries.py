@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, literal_column, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import BindParameter
 
 from mailbot.domain.facts import Child as ChildFacts
 from mailbot.domain.facts import DocumentFacts
@@ -179,7 +180,7 @@ def build_view(session: Session, query: ViewQuery) -> RegisterView:
     return RegisterView(
         open_request=request_view(session, query.request) if query.request is not None else None,
         cases=cases,
-        child_candidates=_child_candidates(session, query.children),
+        child_candidates=child_candidates(session, query.children),
         reply_counts=reply_counts(
             session,
             sender=query.sender,
@@ -202,25 +203,55 @@ def build_view(session: Session, query: ViewQuery) -> RegisterView:
     )
 
 
-def _child_candidates(session: Session, children: Sequence[ChildFacts]) -> tuple[ChildCandidate, ...]:
-    """Children on the register who may be one of ``children``: same LCS id, or same date of birth."""
-    lcs_ids = [c.lcs_id.strip().upper() for c in children if c.lcs_id]
-    dobs = [c.date_of_birth for c in children if c.date_of_birth]
-    if not (lcs_ids or dobs):
+# The per-message queries are built once, with bound parameters: building a statement and its cache
+# key costs more CPU than SQLite takes to answer it. An empty IN list matches nothing.
+_CHILD_CANDIDATES = (
+    select(Child.name, Child.date_of_birth, Child.lcs_id, Child.postcode, Case.urn)
+    .join(Case, Case.id == Child.case_id)
+    .where(
+        or_(
+            func.upper(Child.lcs_id).in_(bindparam("lcs_ids", expanding=True)),
+            Child.date_of_birth.in_(bindparam("dobs", expanding=True)),
+        )
+    )
+    .order_by(Child.id)
+)
+
+
+def child_candidates(session: Session, children: Sequence[ChildFacts]) -> tuple[ChildCandidate, ...]:
+    """Children on the register who may be the ones named: same LCS id (in any letter case), or
+    same date of birth (the rules compare names). Each condition is answered from its own index
+    (``ix_children_lcs_id_upper``, ``ix_children_date_of_birth``); only the columns are read."""
+    lcs_ids = sorted({key for c in children if c.lcs_id and (key := c.lcs_id.strip().upper())})
+    dobs = sorted({c.date_of_birth for c in children if c.date_of_birth})
+    if not lcs_ids and not dobs:
         return ()
-    conditions = []
-    if lcs_ids:
-        conditions.append(func.upper(Child.lcs_id).in_(lcs_ids))
-    if dobs:
-        conditions.append(Child.date_of_birth.in_(dobs))
-    rows = session.execute(select(Child, Case.urn).join(Case).where(or_(*conditions))).all()
+    rows = session.execute(_CHILD_CANDIDATES, {"lcs_ids": lcs_ids, "dobs": dobs}).all()
     return tuple(
-        ChildCandidate(urn, ChildFacts(c.name, c.date_of_birth, c.lcs_id, c.postcode)) for c, urn in rows
+        ChildCandidate(urn, ChildFacts(name, born, lcs_id, postcode))
+        for name, born, lcs_id, postcode, urn in rows
     )
 
 
-def _count(session: Session, *conditions: Any) -> int:
-    return int(session.execute(select(func.count(Outbox.id)).where(*conditions)).scalar_one())
+def _count(*conditions: Any) -> Any:
+    return select(func.count(literal_column("1"))).select_from(Outbox).where(*conditions).scalar_subquery()
+
+
+_DAY: BindParameter[datetime] = bindparam("day")
+_HOUR: BindParameter[datetime] = bindparam("hour")
+#: Each count is its own subquery, answered from its own index, all in one round trip.
+_REPLY_COUNTS = select(
+    _count(
+        Outbox.request_id == bindparam("request_id"),
+        Outbox.counterpart.is_not(None),
+        Outbox.created_at >= _DAY,
+    ).label("thread_last_day"),
+    _count(Outbox.pattern.in_(bindparam("patterns", expanding=True)), Outbox.created_at >= _DAY).label(
+        "pattern_last_day"
+    ),
+    _count(Outbox.counterpart == bindparam("who"), Outbox.created_at >= _HOUR).label("sender_last_hour"),
+    _count(Outbox.counterpart == bindparam("who"), Outbox.created_at >= _DAY).label("sender_last_day"),
+)
 
 
 def reply_counts(
@@ -232,33 +263,47 @@ def reply_counts(
     and the chase job both count here, so replies, chase-ups and escalations share the limits. An
     open hold decides on its own (``check_limits`` looks at it first), so then nothing is counted.
     """
-    day, hour = now - timedelta(days=1), now - timedelta(hours=1)
     who = sender.lower() if sender else None
     held = open_holds(session, hold_keys(who, request_id, patterns))
     if held:
         return ReplyCounts(held=held)
+    if request_id is None and not patterns and not who:
+        return ReplyCounts()
+    row = session.execute(
+        _REPLY_COUNTS,
+        {
+            # Values no row has stand for "not counted": id 0, no pattern, the empty address.
+            "request_id": request_id if request_id is not None else 0,
+            "patterns": list(patterns),
+            "who": who or "",
+            "day": now - timedelta(days=1),
+            "hour": now - timedelta(hours=1),
+        },
+    ).one()
     return ReplyCounts(
-        thread_last_day=_count(
-            session,
-            Outbox.request_id == request_id,
-            Outbox.counterpart.is_not(None),
-            Outbox.created_at >= day,
-        )
-        if request_id is not None
-        else 0,
-        pattern_last_day=_count(session, Outbox.pattern.in_(list(patterns)), Outbox.created_at >= day)
-        if patterns
-        else 0,
-        sender_last_hour=_count(session, Outbox.counterpart == who, Outbox.created_at >= hour) if who else 0,
-        sender_last_day=_count(session, Outbox.counterpart == who, Outbox.created_at >= day) if who else 0,
+        thread_last_day=int(row.thread_last_day),
+        pattern_last_day=int(row.pattern_last_day),
+        sender_last_hour=int(row.sender_last_hour),
+        sender_last_day=int(row.sender_last_day),
     )
+
+
+_OPEN_HOLDS = (
+    select(ReviewItem.hold_key)
+    .where(
+        ReviewItem.state == "open",
+        ReviewItem.hold_key.is_not(None),
+        ReviewItem.hold_key.in_(bindparam("keys", expanding=True)),
+    )
+    .order_by(ReviewItem.id)
+)
 
 
 def open_holds(session: Session, keys: Sequence[str] | None = None) -> tuple[str, ...]:
     """Hold keys with an open review item, oldest first: among ``keys``, or all of them."""
-    query = select(ReviewItem.hold_key).where(ReviewItem.state == "open", ReviewItem.hold_key.is_not(None))
     if keys is not None:
-        query = query.where(ReviewItem.hold_key.in_(list(keys)))
+        return tuple(key for key in session.execute(_OPEN_HOLDS, {"keys": list(keys)}).scalars() if key)
+    query = select(ReviewItem.hold_key).where(ReviewItem.state == "open", ReviewItem.hold_key.is_not(None))
     return tuple(key for key in session.execute(query.order_by(ReviewItem.id)).scalars() if key)
 
 

@@ -14,10 +14,9 @@ on the register (an imported case) is skipped, never issued twice.
 from __future__ import annotations
 
 import logging
+from typing import Any, cast
 
-from sqlalchemy import case, func, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Table, case, func, select, update
 from sqlalchemy.orm import Session
 
 from mailbot.domain.urn import UrnScheme
@@ -28,15 +27,24 @@ from mailbot.register.models import Sequence as SequenceRow
 log = logging.getLogger(__name__)
 
 SEQUENCE_NAME = "urn"
+_SEQUENCES = cast(Table, SequenceRow.__table__)
 
 
 def _ensure_row(session: Session, floor: int) -> None:
-    dialect = session.get_bind().dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    session.execute(
-        insert(SequenceRow)
-        .values(name=SEQUENCE_NAME, last_value=floor)
-        .on_conflict_do_nothing(index_elements=[SequenceRow.name])
+    # The dialect's own INSERT (for ON CONFLICT), imported when first issued: the PostgreSQL dialect
+    # costs a tenth of a second to import, and ``mailbot status`` reads this module without issuing.
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        statement: Any = postgresql_insert(_SEQUENCES)
+    else:
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        statement = sqlite_insert(_SEQUENCES)
+    session.connection().execute(
+        statement.values(name=SEQUENCE_NAME, last_value=floor).on_conflict_do_nothing(
+            index_elements=[_SEQUENCES.c.name]
+        )
     )
 
 
@@ -62,18 +70,20 @@ def issue_urn(session: Session, scheme: UrnScheme, next_number: int) -> str:
     """
     floor = next_number - 1
     _ensure_row(session, floor)
+    # Plain UPDATEs on the session's connection: no unit-of-work flush, no ORM synchronisation.
+    connection, last_value = session.connection(), _SEQUENCES.c.last_value
     # Raise the sequence to the configured floor (never lower it); this also takes the row lock.
-    session.execute(
-        update(SequenceRow)
-        .where(SequenceRow.name == SEQUENCE_NAME)
-        .values(last_value=case((SequenceRow.last_value < floor, floor), else_=SequenceRow.last_value))
+    connection.execute(
+        update(_SEQUENCES)
+        .where(_SEQUENCES.c.name == SEQUENCE_NAME)
+        .values(last_value=case((last_value < floor, floor), else_=last_value))
     )
     while True:
-        value = session.execute(
-            update(SequenceRow)
-            .where(SequenceRow.name == SEQUENCE_NAME)
-            .values(last_value=SequenceRow.last_value + 1)
-            .returning(SequenceRow.last_value)
+        value = connection.execute(
+            update(_SEQUENCES)
+            .where(_SEQUENCES.c.name == SEQUENCE_NAME)
+            .values(last_value=last_value + 1)
+            .returning(last_value)
         ).scalar_one()
         if value > scheme.capacity:
             raise UrnSequenceExhaustedError(

@@ -10,8 +10,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 from functools import lru_cache
 
-import holidays
-
 #: The UK subdivisions ``holidays`` knows: England, Wales, Scotland, Northern Ireland.
 REGIONS = ("ENG", "WLS", "SCT", "NIR")
 #: Each region's code and the name a council writes; "England" and "GB-ENG" mean "ENG".
@@ -34,6 +32,10 @@ def bank_holidays(year: int, region: str = "ENG") -> frozenset[date]:
     """The bank holidays of ``year`` in ``region``; raises ValueError for a region not in REGIONS."""
     if region not in REGIONS:
         raise ValueError(f"unknown bank holiday region {region!r}; expected one of {', '.join(REGIONS)}")
+    # Imported here, on first use: ``holidays`` takes about a fifth of a second to import, and the
+    # config (which every command loads) only needs the region names above.
+    import holidays
+
     return frozenset(holidays.country_holidays("GB", subdiv=region, years=year).keys())
 
 

@@ -6,14 +6,15 @@ import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 from mailbot.config import MailboxSettings, Settings, SignInSettings
 from mailbot.errors import ConfigError
-from mailbot.extract import load_vocabulary
 from mailbot.register.database import Register
 from mailbot.register.storage import Storage
 from mailbot.rules.decide import Rules
 from mailbot.service.mailbox_health import MailboxHealthRecorder
+from mailbot.service.message_reading import OpeningRules
 from mailbot.service.pipeline import Pipeline
 from mailbot.service.reader_pool import DocumentPool
 from mailbot.signin.registry import TokenProviders
@@ -44,10 +45,12 @@ def build_source(
     on_signed_in: Callable[[], None] | None = None,
     *,
     inspect_only: bool = False,
+    spool_dir: Path | None = None,
 ) -> MessageSource:
     """An IMAP or Maildir source for ``mailbox``, from its config section.
 
     ``inspect_only`` (``check-connection``): one connection attempt, and no folder is created.
+    ``spool_dir`` is where an IMAP source fetches a message too big to hold in memory.
     """
     if mailbox.imap is not None:
         imap = mailbox.imap
@@ -71,6 +74,7 @@ def build_source(
             on_signed_in=on_signed_in,
             connect_attempts=1 if inspect_only else 5,
             create_folders=not inspect_only,
+            spool_dir=spool_dir,
         )
     if mailbox.maildir is None:
         raise ConfigError([f"mailboxes.{mailbox.name}: needs an imap or a maildir section"])
@@ -177,11 +181,17 @@ def build_app(
     register = Register(settings.database_url)
     storage = Storage(settings.storage_dir)
     shell = Shell(settings=settings, renderer=TemplateRenderer(settings.templates_dir), storage=storage)
-    vocabulary = load_vocabulary(settings.fields_file, settings.forms_dir)
+    # The workers open each stored message (parse, store its attachments) as well as read its files,
+    # so they need the storage folder and what tells automatic mail apart.
     reader = DocumentPool(
-        settings.documents, settings.fields_file, settings.urn, forms_dir=settings.forms_dir
+        settings.documents,
+        settings.fields_file,
+        settings.urn,
+        storage_root=storage.root,
+        opening=OpeningRules(settings.own_addresses, settings.message_id_domain, settings.urn),
+        forms_dir=settings.forms_dir,
     )
-    pipeline = Pipeline(register, shell, reader, vocabulary, now, rules_factory(settings))
+    pipeline = Pipeline(register, shell, reader, now, rules_factory(settings))
     tokens = TokenProviders(settings.signin)
     transport = build_transport(
         settings, ssl_context, tokens, on_refused=RefusedRecipientsReview(register, now)
@@ -189,7 +199,9 @@ def build_app(
     health = MailboxHealthRecorder(register, now)
     sources = (
         {
-            name: build_source(mailbox, ssl_context, tokens, _signed_in(health, name))
+            name: build_source(
+                mailbox, ssl_context, tokens, _signed_in(health, name), spool_dir=storage.root / "spool"
+            )
             for name, mailbox in settings.mailboxes.items()
         }
         if with_sources

@@ -1,6 +1,11 @@
 """Running mailbot: one runner per mailbox (fetch → intake → process → move), one outbox sender, and
 the schedules.
 
+A mailbox cycle streams: each size-limited chunk fetched is stored and committed (intake), its raw
+bytes are dropped, and its messages go to the worker pool at once; while the workers read, the
+runner applies what they have finished (one transaction per ready batch), moves the finished
+messages at the source in bulk, and fetches the next chunk.
+
 The outbox has a thread of its own: it drains as soon as a mailbox cycle has queued replies, and
 otherwise sleeps until the next row falls due (a retry's backoff ends, a claim's lease runs out), so
 rows a crash or an outage left behind are taken over while the service runs, not only at start-up.
@@ -12,18 +17,21 @@ mailbox cycle and once per outbox drain (back off, reconnect, carry on) — neve
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import DBAPIError
 
 from mailbot.errors import RegisterUnavailableError, SourceConnectionError, SourceError
 from mailbot.register.models import Message, SourceLedger
 from mailbot.service.bootstrap import App
+from mailbot.service.health import urn_capacity
 from mailbot.signin.explain import redact
 from mailbot.sources.base import Disposition, MessageSource, SourceMessage
 from mailbot.sources.intake import intake_batch
@@ -35,6 +43,14 @@ log = logging.getLogger(__name__)
 REVIEW_STATES = frozenset({"review", "failed", "bounce"})
 
 
+#: Messages asked of a source per round (the source fetches them in size-limited batches).
+ROUND = 200
+#: Messages stored and committed together, and the bytes they may hold in memory at once. A message
+#: bigger than this is taken on its own, so the main process holds at most one of those.
+CHUNK_MESSAGES = 50
+CHUNK_BYTES = 8 * 1024 * 1024
+
+
 @dataclass
 class CycleResult:
     fetched: int = 0
@@ -44,68 +60,112 @@ class CycleResult:
     by_mailbox: dict[str, int] = field(default_factory=dict)
 
 
-def _dispositions(app: App, row_ids: list[int]) -> dict[int, Disposition | None]:
-    """Where each message goes at its source; None while it is still waiting to be processed."""
-    with app.register.transaction() as session:
-        rows = session.execute(select(Message.id, Message.state).where(Message.id.in_(row_ids))).all()
-    result: dict[int, Disposition | None] = {}
-    for row_id, state in rows:
-        if state == "received":
-            result[row_id] = None
-        else:
-            result[row_id] = "review" if state in REVIEW_STATES else "processed"
-    return result
+def chunks(messages: Iterable[SourceMessage]) -> Iterator[list[SourceMessage]]:
+    """Group fetched messages for intake: at most ``CHUNK_MESSAGES`` and ``CHUNK_BYTES`` each."""
+    chunk: list[SourceMessage] = []
+    size = 0
+    for message in messages:
+        if chunk and (size + len(message.raw) > CHUNK_BYTES or len(chunk) >= CHUNK_MESSAGES):
+            yield chunk
+            chunk, size = [], 0
+        chunk.append(message)
+        size += len(message.raw)
+    if chunk:
+        yield chunk
+
+
+class _Moves:
+    """Messages fetched from a source, waiting for their register row to finish before they move."""
+
+    def __init__(self, app: App, source: MessageSource) -> None:
+        self.app = app
+        self.source = source
+        self.waiting: dict[int, list[SourceMessage]] = {}
+
+    def add(self, row_id: int, message: SourceMessage) -> None:
+        self.waiting.setdefault(row_id, []).append(dataclasses.replace(message, raw=b""))
+
+    def move_finished(self) -> None:
+        """Move every waiting message whose row is finished, in bulk per folder; record it."""
+        if not self.waiting:
+            return
+        with self.app.register.transaction() as session:
+            query = select(Message.id, Message.state).where(Message.id.in_(list(self.waiting)))
+            states = {row_id: state for row_id, state in session.execute(query)}
+        groups: dict[Disposition, list[SourceMessage]] = {"processed": [], "review": []}
+        for row_id, state in states.items():
+            if state == "received":
+                continue  # still waiting (processing failed to start): it stays in the inbox
+            groups["review" if state in REVIEW_STATES else "processed"].extend(self.waiting.pop(row_id))
+        for disposition, messages in groups.items():
+            if messages:
+                self.source.move_done(messages, disposition)
+                _mark_ledger_done(self.app, messages)
 
 
 def _mark_ledger_done(app: App, messages: list[SourceMessage]) -> None:
-    """Record in one transaction that these messages have left the inbox."""
-    if not messages:
-        return
+    """Record in one transaction that these messages have left the inbox (one UPDATE per folder)."""
+    by_folder: dict[tuple[str, str, int], list[int]] = {}
+    for message in messages:
+        by_folder.setdefault((message.mailbox, message.folder, message.uidvalidity), []).append(message.uid)
     with app.register.transaction() as session:
-        for message in messages:
+        for (mailbox, folder, uidvalidity), uids in by_folder.items():
             session.execute(
                 update(SourceLedger)
                 .where(
-                    SourceLedger.mailbox == message.mailbox,
-                    SourceLedger.folder == message.folder,
-                    SourceLedger.uidvalidity == message.uidvalidity,
-                    SourceLedger.uid == message.uid,
+                    SourceLedger.mailbox == mailbox,
+                    SourceLedger.folder == folder,
+                    SourceLedger.uidvalidity == uidvalidity,
+                    SourceLedger.uid.in_(uids),
                 )
                 .values(done_at=app.now())
             )
 
 
+def _waker(send_replies: Callable[[], int] | None) -> Callable[[list[int]], None] | None:
+    """What the pipeline calls after each commit: wake the sender (its count is not kept here)."""
+    if send_replies is None:
+        return None
+
+    def wake(_committed: list[int]) -> None:
+        send_replies()
+
+    return wake
+
+
 def mailbox_cycle(
     app: App, name: str, source: MessageSource, *, send_replies: Callable[[], int] | None = None
 ) -> CycleResult:
-    """Drain one mailbox, a batch at a time: store the waiting messages, process them, send the
-    replies, move them. ``send_replies`` (returning how many went) replaces draining the outbox here:
-    the daemon only wakes its outbox thread, so replies go while the next batch is read."""
-    send = send_replies or (lambda: app.outbox.drain().sent if app.outbox is not None else 0)
+    """Drain one mailbox, streaming: each size-limited chunk fetched is stored and committed
+    (intake), its raw bytes dropped, and its messages handed to the workers at once; while they
+    read, the ready messages are applied (one transaction per ready batch) and the finished ones
+    moved at the source in bulk. ``send_replies`` (returning how many went) is called after each
+    commit instead of draining the outbox here at the end: the daemon only wakes its outbox thread,
+    so replies go while the next documents are read."""
     result = CycleResult()
-    batch = 50
+    moves = _Moves(app, source)
+    stream = app.pipeline.stream(on_committed=_waker(send_replies))
+    stream.add(app.pipeline.waiting(limit=ROUND, mailbox=name))  # left by a crash or a failed start
     while True:
-        messages = list(source.fetch_waiting(batch))
-        outcomes = intake_batch(app.register, app.shell.storage, messages, app.now()) if messages else []
-        fetched = [
-            (message, outcome.message_row_id) for message, outcome in zip(messages, outcomes, strict=True)
-        ]
-        result.new += sum(outcome.new for outcome in outcomes)
-        result.fetched += len(fetched)
-        while (count := app.pipeline.process_waiting(limit=200, mailbox=name)) > 0:
-            result.processed += count
-        result.sent += send()
-        dispositions = _dispositions(app, [row_id for _m, row_id in fetched])
-        moved: list[SourceMessage] = []
-        for message, row_id in fetched:
-            disposition = dispositions.get(row_id)
-            if disposition is None:
-                continue  # still waiting (processing failed to start): it stays in the inbox
-            source.mark_done(message, disposition)
-            moved.append(message)
-        _mark_ledger_done(app, moved)
-        if len(fetched) < batch:
+        fetched = 0
+        for chunk in chunks(source.fetch_waiting(ROUND)):
+            outcomes = intake_batch(app.register, app.shell.storage, chunk, app.now())
+            fetched += len(chunk)
+            result.new += sum(outcome.new for outcome in outcomes)
+            for message, outcome in zip(chunk, outcomes, strict=True):
+                moves.add(outcome.message_row_id, message)
+            chunk.clear()  # the raw bytes are stored: let them go before the next chunk
+            stream.add([outcome.message_row_id for outcome in outcomes if outcome.state == "received"])
+            if stream.apply_ready():
+                moves.move_finished()
+        result.fetched += fetched
+        if fetched < ROUND:
             break
+    stream.finish()
+    if send_replies is None and app.outbox is not None:
+        result.sent += app.outbox.drain().sent  # replies before the moves, as a cycle always did
+    moves.move_finished()
+    result.processed = stream.applied
     result.by_mailbox[name] = result.fetched
     return result
 
@@ -122,7 +182,7 @@ def run_once(app: App) -> CycleResult:
         total.processed += cycle.processed
         total.sent += cycle.sent
         total.by_mailbox.update(cycle.by_mailbox)
-    while (done := app.pipeline.process_waiting(limit=200)) > 0:
+    while (done := app.pipeline.process_waiting(limit=ROUND)) > 0:
         total.processed += done
     if app.outbox is not None:
         total.sent += app.outbox.drain().sent
@@ -222,12 +282,28 @@ class Runner:
         return [thread.name.removeprefix("mailbox-") for thread in self._threads if not thread.is_alive()]
 
     def start(self) -> None:
-        """Start the outbox thread (its first drain takes over what a crash left) and one thread per
-        mailbox. Nothing here reads rows, so start-up never fails because of data."""
+        """Start the document workers and compile the templates (so the first message does not wait
+        for either), then the outbox thread (its first drain takes over what a crash left) and one
+        thread per mailbox. The one row read (the URN sequence, for a warning) never stops start-up,
+        so start-up never fails because of data."""
+        self.app.reader.start()
+        self.app.shell.renderer.warm()
+        self._warn_if_urns_run_short()
         if self.app.outbox is not None:
             self._start_thread(self._outbox_loop, (self.app.outbox,), "outbox")
         for name, source in self.app.sources.items():
             self._start_thread(self._loop, (name, source), f"mailbox-{name}")
+
+    def _warn_if_urns_run_short(self) -> None:
+        """Say at start when the URN numbers are running out (``status`` says it too): an operator
+        must widen ``urn.width`` before they do. A register that cannot be read says so later."""
+        try:
+            with self.app.register.transaction() as session:
+                check = urn_capacity(session, self.app.settings)
+        except (RegisterUnavailableError, DBAPIError):
+            return  # the mailbox loops report an unreachable register as they meet it
+        if not check.ok:
+            log.warning("URN numbers running short: %s", check.detail)
 
     def _start_thread(self, target: Callable[..., None], args: tuple[object, ...], name: str) -> None:
         thread = threading.Thread(target=target, args=args, name=name, daemon=True)

@@ -26,16 +26,14 @@ from docx import Document as DocxDocument
 from sqlalchemy import select
 
 from mailbot.config import AuthenticationSettings, Settings
-from mailbot.domain.content import DocumentLimits, InputFile
-from mailbot.domain.facts import DocumentFacts
 from mailbot.errors import RegisterError
-from mailbot.extract import FieldVocabulary, load_vocabulary
+from mailbot.extract import load_vocabulary
 from mailbot.register.database import Register
 from mailbot.register.models import Message, Outbox
 from mailbot.register.storage import Storage
 from mailbot.service.bootstrap import rules_factory
+from mailbot.service.message_reading import InProcessReader, OpeningRules
 from mailbot.service.pipeline import Pipeline
-from mailbot.service.reader_pool import read_and_extract
 from mailbot.sources.base import SourceMessage
 from mailbot.sources.intake import intake
 from mailbot.templating.templates import RenderedEmail, TemplateRenderer
@@ -74,20 +72,6 @@ class _RecordingRenderer(TemplateRenderer):
         except jinja2.TemplateError as error:
             self.failures.append(f"{name} ({self.route}): does not render: {error}")
             raise
-
-
-class _InProcessReader:
-    """Reads attachments in this process (the check sends a handful; no worker pool needed)."""
-
-    def __init__(self, limits: DocumentLimits, vocabulary: FieldVocabulary, settings: Settings) -> None:
-        self.limits, self.vocabulary, self.scheme = limits, vocabulary, settings.urn
-
-    def read(self, files: Sequence[InputFile]) -> list[DocumentFacts]:
-        return [
-            facts
-            for file in files
-            for facts in read_and_extract(file, self.limits, self.vocabulary, self.scheme)
-        ]
 
 
 def _docx(title: str, rows: Sequence[tuple[str, str]], paragraphs: Sequence[str] = ()) -> bytes:
@@ -339,14 +323,13 @@ def check_route_contexts(settings: Settings, start: date | None = None) -> Route
         register = Register(scratch.database_url)
         vocabulary = load_vocabulary(settings.fields_file, settings.forms_dir)
         shell = Shell(settings=scratch, renderer=renderer, storage=storage)
+        opening = OpeningRules(scratch.own_addresses, scratch.message_id_domain, scratch.urn)
         pipeline = Pipeline(
             register,
             shell,
-            _InProcessReader(settings.documents, vocabulary, scratch),
-            vocabulary,
+            InProcessReader(storage, settings.documents, vocabulary, opening),
             lambda: clock[0],
             rules_factory(scratch),
-            concurrency=1,
         )
         routes = _Routes(scratch, pipeline, register, storage, clock)
         seen = 0

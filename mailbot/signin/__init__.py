@@ -8,20 +8,29 @@ Pure parts (no I/O, no clock): ``tokens`` (when to renew), ``xoauth2`` (the SASL
 
 from __future__ import annotations
 
-from mailbot.signin.explain import Explanation, explain, explained, redact
-from mailbot.signin.providers import GoogleTokens, MicrosoftTokens, TokenProvider
-from mailbot.signin.tokens import AccessToken
-from mailbot.signin.xoauth2 import Xoauth2Responder, xoauth2_initial_response
+import importlib
+from typing import Any
 
-__all__ = [
-    "AccessToken",
-    "Explanation",
-    "GoogleTokens",
-    "MicrosoftTokens",
-    "TokenProvider",
-    "Xoauth2Responder",
-    "explain",
-    "explained",
-    "redact",
-    "xoauth2_initial_response",
-]
+# Where each name lives. Loaded on first use: importing ``mailbot.signin.explain`` (the logs' scrubber,
+# which ``mailbot status`` needs) must not import ``requests`` and the token providers with it.
+_EXPORTS = {
+    "AccessToken": "mailbot.signin.tokens",
+    "Explanation": "mailbot.signin.explain",
+    "GoogleTokens": "mailbot.signin.providers",
+    "MicrosoftTokens": "mailbot.signin.providers",
+    "TokenProvider": "mailbot.signin.providers",
+    "Xoauth2Responder": "mailbot.signin.xoauth2",
+    "explain": "mailbot.signin.explain",
+    "explained": "mailbot.signin.explain",
+    "redact": "mailbot.signin.explain",
+    "xoauth2_initial_response": "mailbot.signin.xoauth2",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

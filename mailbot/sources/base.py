@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal, Protocol
 
 #: Where a message goes at its source once the register holds it.
@@ -22,6 +23,9 @@ class SourceMessage:
     uidvalidity: int
     uid: int
     raw: bytes
+    #: a message too big to hold in memory, fetched in pieces into this file; ``raw`` is then empty
+    #: and intake moves the file into storage.
+    spooled: Path | None = None
 
 
 class MessageSource(Protocol):
@@ -39,6 +43,13 @@ class MessageSource(Protocol):
 
     def mark_done(self, message: SourceMessage, disposition: Disposition) -> None:
         """Move the message out of the inbox to the processed or review folder."""
+        ...
+
+    def move_done(self, messages: Sequence[SourceMessage], disposition: Disposition) -> None:
+        """Move several messages to one folder, in as few server commands as the source allows.
+
+        Only the ledger key of each message is used: the caller may have dropped the raw bytes.
+        """
         ...
 
     def wait_for_mail(self, timeout: float) -> bool:

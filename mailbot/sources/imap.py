@@ -6,10 +6,11 @@ import logging
 import random
 import ssl
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from email.parser import BytesHeaderParser
 from email.policy import compat32
+from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from imapclient import SEEN, IMAPClient, SocketTimeout
@@ -22,6 +23,7 @@ from mailbot.signin.providers import TokenProvider
 from mailbot.signin.tokens import AccessToken
 from mailbot.signin.xoauth2 import Xoauth2Responder
 from mailbot.sources.base import Disposition, SourceMessage
+from mailbot.sources.pieces import SPOOL_PIECE, STALE, size_batches, spool
 
 log = logging.getLogger(__name__)
 
@@ -36,9 +38,6 @@ _CONNECTION_LOST: tuple[type[BaseException], ...] = (OSError, IMAPClientAbortErr
 class _IdleInterruptedError(Exception):
     """The server said BYE during IDLE (Dovecot shutdown, Exchange's idle cut-off): reconnect."""
 
-
-class _StaleUidError(Exception):
-    """Internal: the UID of a message to move belongs to an older UIDVALIDITY."""
 
 
 _IDLE_ENDED: tuple[type[BaseException], ...] = (_IdleInterruptedError, *_CONNECTION_LOST)
@@ -96,6 +95,8 @@ class ImapSource:
         poll_interval: float = 60.0,
         idle_timeout: float = 29 * 60,
         batch_size: int = 50,
+        batch_bytes: int = 8 * 1024 * 1024,
+        spool_dir: Path | None = None,
         ssl_context: ssl.SSLContext | None = None,
         connect_timeout: float = 30.0,
         read_timeout: float = 120.0,
@@ -128,6 +129,8 @@ class ImapSource:
         self.poll_interval = poll_interval
         self.idle_timeout = idle_timeout
         self.batch_size = batch_size
+        self.batch_bytes = batch_bytes
+        self.spool_dir = spool_dir
         self.use_idle = use_idle
         self.connect_attempts = connect_attempts
         self.backoff_base = backoff_base
@@ -336,23 +339,37 @@ class ImapSource:
     def fetch_waiting(self, limit: int) -> Iterator[SourceMessage]:
         """Yield up to ``limit`` messages in the inbox, oldest (lowest UID) first.
 
-        UID SEARCH ALL, then UID FETCH BODY.PEEK[] in batches of ``batch_size``: PEEK leaves ``\\Seen``
-        alone, so a person looking at the mailbox still sees unread mail as unread. A message someone
-        moved away between search and fetch is skipped; if UIDVALIDITY changes in between the
-        generator stops (the next call starts afresh).
+        UID SEARCH ALL, then RFC822.SIZE of each, then UID FETCH BODY.PEEK[] in batches of at most
+        ``batch_size`` messages and ``batch_bytes`` bytes; a message bigger than ``batch_bytes`` is
+        fetched on its own — with ``spool_dir``, in pieces into a file there — so memory holds one
+        batch or one piece, never a backlog. PEEK
+        leaves ``\\Seen`` alone, so a person looking at the mailbox still sees unread mail as unread.
+        A message someone moved away between search and fetch is skipped; if UIDVALIDITY changes in
+        between the generator stops (the next call starts afresh).
         """
 
-        def search(client: IMAPClient) -> tuple[int, list[int]]:
+        def search(client: IMAPClient) -> tuple[int, list[int], dict[int, int]]:
             uidvalidity = self._select(client, self.inbox)
             client.noop()  # bring a long-selected view up to date first (see _idle)
-            return uidvalidity, sorted(int(uid) for uid in client.search("ALL"))
+            uids = sorted(int(uid) for uid in client.search("ALL"))[: max(limit, 0)]
+            sizes: dict[int, int] = {}
+            for start in range(0, len(uids), 500):
+                for uid, item in client.fetch(uids[start : start + 500], ["RFC822.SIZE"]).items():
+                    sizes[int(uid)] = int(item.get(b"RFC822.SIZE", 0))
+            return uidvalidity, uids, sizes
 
-        uidvalidity, uids = self._run(search, "search")
-        uids = uids[: max(limit, 0)]
+        uidvalidity, uids, sizes = self._run(search, "search")
         if uids:
             log.info("mailbox %s: %d message(s) waiting", self.mailbox, len(uids))
-        for start in range(0, len(uids), self.batch_size):
-            batch = uids[start : start + self.batch_size]
+        for batch in size_batches(uids, sizes, self.batch_size, self.batch_bytes):
+            if self.spool_dir is not None and len(batch) == 1 and sizes.get(batch[0], 0) > self.batch_bytes:
+                spooled = self._spool(self.spool_dir, batch[0], uidvalidity)
+                if spooled is STALE:
+                    return
+                if isinstance(spooled, SourceMessage):
+                    self._highest_seen_uid = max(self._highest_seen_uid, batch[0])
+                    yield spooled
+                continue
 
             def fetch(client: IMAPClient, batch: list[int] = batch) -> tuple[int, dict[int, Any]]:
                 now_valid = self._select(client, self.inbox)
@@ -362,47 +379,88 @@ class ImapSource:
             if now_valid != uidvalidity:
                 return
             for uid in batch:
-                raw = fetched.get(uid, {}).get(b"BODY[]")
+                raw = fetched.pop(uid, {}).get(b"BODY[]")  # pop: hold each message only while it is used
                 if raw is None:
                     log.info("mailbox %s: uid %d left the inbox before it was fetched", self.mailbox, uid)
                     continue
                 self._highest_seen_uid = max(self._highest_seen_uid, uid)
                 yield SourceMessage(self.mailbox, self.inbox, uidvalidity, uid, bytes(raw))
+                del raw
+
+    def _spool(self, spool_dir: Path, uid: int, uidvalidity: int) -> SourceMessage | object | None:
+        """Fetch a big message in pieces into a file in ``spool_dir`` (``pieces.spool``): memory holds
+        one piece, never the message. None when the message left the inbox meanwhile; ``STALE`` when
+        UIDVALIDITY changed."""
+
+        def fetch_piece(start: int) -> bytes | object | None:
+            def piece(client: IMAPClient) -> tuple[int, dict[int, Any]]:
+                now_valid = self._select(client, self.inbox)
+                return now_valid, client.fetch([uid], [f"BODY.PEEK[]<{start}.{SPOOL_PIECE}>"])
+
+            now_valid, fetched = self._run(piece, "fetch")
+            if now_valid != uidvalidity:
+                return STALE
+            item = fetched.pop(uid, None)
+            if item is None:
+                return None
+            data = next((value for key, value in item.items() if bytes(key).startswith(b"BODY[]")), b"")
+            return bytes(data or b"")
+
+        spooled = spool(spool_dir, fetch_piece)
+        if not isinstance(spooled, tuple):
+            if spooled is None:
+                log.info("mailbox %s: uid %d left the inbox before it was fetched", self.mailbox, uid)
+            return spooled
+        path, size = spooled
+        log.info("mailbox %s: uid %d (%d bytes) fetched in pieces", self.mailbox, uid, size)
+        return SourceMessage(self.mailbox, self.inbox, uidvalidity, uid, b"", spooled=path)
 
     def mark_done(self, message: SourceMessage, disposition: Disposition) -> None:
-        """Move the message to the processed or review folder; never deletes without a copy first.
+        """Move one message to the processed or review folder (see ``move_done``)."""
+        self.move_done([message], disposition)
 
-        UID MOVE (RFC 6851) when offered; else UID COPY + \\Deleted + UID EXPUNGE (RFC 4315 UIDPLUS),
-        so only this message is expunged; else COPY + \\Deleted + EXPUNGE (plain RFC 3501 — Exchange
-        2010 offers neither MOVE nor UIDPLUS), which also expunges anything another client marked
-        \\Deleted, as that client asked. Raises ``SourceError`` if the folder's UIDVALIDITY no longer
-        matches the message's (its UID may now name another message).
+    def move_done(self, messages: Sequence[SourceMessage], disposition: Disposition) -> None:
+        """Move messages to the processed or review folder, a whole set per command; never deletes
+        without a copy first.
+
+        UID MOVE of the set (RFC 6851) when offered; else UID COPY + \\Deleted + UID EXPUNGE of the
+        set (RFC 4315 UIDPLUS), so only these messages are expunged; else COPY + \\Deleted +
+        EXPUNGE (plain RFC 3501 — Exchange 2010 offers neither MOVE nor UIDPLUS), which also expunges
+        anything another client marked \\Deleted, as that client asked. Raises ``SourceError`` if a
+        folder's UIDVALIDITY no longer matches its messages' (their UIDs may now name others); the
+        messages of other folders are moved first.
         """
         target = self.processed_folder if disposition == "processed" else self.review_folder
+        groups: dict[tuple[str, int], list[int]] = {}
+        for message in messages:
+            groups.setdefault((message.folder, message.uidvalidity), []).append(message.uid)
+        stale: list[int] = []
 
         def move(client: IMAPClient) -> None:
-            uidvalidity = self._select(client, message.folder)
-            if message.folder == self.inbox and uidvalidity != message.uidvalidity:
-                raise _StaleUidError
-            uids = [message.uid]
-            if client.has_capability("MOVE"):
-                client.move(uids, target)
-                return
-            # A retry after a lost connection may copy twice: a duplicate in the target, never a loss.
-            client.copy(uids, target)
-            client.delete_messages(uids)
-            if client.has_capability("UIDPLUS"):
-                client.uid_expunge(uids)
-            else:
-                client.expunge()
+            for (folder, uidvalidity), uids in groups.items():
+                current = self._select(client, folder)
+                if folder == self.inbox and current != uidvalidity:
+                    stale.extend(uids)
+                    continue
+                if client.has_capability("MOVE"):
+                    client.move(uids, target)
+                    continue
+                # A retry after a lost connection may copy twice: a duplicate in the target, never a loss.
+                client.copy(uids, target)
+                client.delete_messages(uids)
+                if client.has_capability("UIDPLUS"):
+                    client.uid_expunge(uids)
+                else:
+                    client.expunge()
 
-        try:
-            self._run(move, "move")
-        except _StaleUidError:
+        self._run(move, "move")
+        moved = len(messages) - len(stale)
+        if moved:
+            log.info("mailbox %s: %d message(s) moved to %s", self.mailbox, moved, target)
+        if stale:
             raise SourceError(
-                f"{self._where()}: uid {message.uid} not moved: UIDVALIDITY changed since it was fetched"
-            ) from None
-        log.info("mailbox %s: uid %d moved to %s", self.mailbox, message.uid, target)
+                f"{self._where()}: {len(stale)} message(s) not moved: UIDVALIDITY changed since they were fetched"
+            )
 
     def wait_for_mail(self, timeout: float) -> bool:
         """Block up to ``timeout`` seconds for new mail; True when some may have arrived.

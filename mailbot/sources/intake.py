@@ -14,7 +14,7 @@ from datetime import datetime
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -74,52 +74,112 @@ def quick_headers(raw: bytes) -> QuickHeaders:
     return QuickHeaders(message_id, sender.email.lower())
 
 
-def _existing(session: Session, mailbox: str, sha: str) -> Message | None:
-    return session.execute(
-        select(Message).where(Message.mailbox == mailbox, Message.direction == "in", Message.sha256 == sha)
-    ).scalar_one_or_none()
-
-
-def _record(session: Session, message: SourceMessage, sha: str, path: str, now: datetime) -> IntakeResult:
-    headers = quick_headers(message.raw)
-    row = _existing(session, message.mailbox, sha)
-    new = row is None
-    if row is None:
-        row = Message(
-            mailbox=message.mailbox,
-            direction="in",
-            message_id=headers.message_id,
-            sha256=sha,
-            raw_path=path,
-            size=len(message.raw),
-            state="received",
-            sender=headers.sender,
-            sender_problem=headers.sender_problem,
-            received_at=now,
-        )
-        session.add(row)
-        session.flush()
-    ledger = session.execute(
-        select(SourceLedger.id).where(
-            SourceLedger.mailbox == message.mailbox,
-            SourceLedger.folder == message.folder,
-            SourceLedger.uidvalidity == message.uidvalidity,
-            SourceLedger.uid == message.uid,
-        )
-    ).first()
-    if ledger is None:
-        session.add(
-            SourceLedger(
-                mailbox=message.mailbox,
-                folder=message.folder,
-                uidvalidity=message.uidvalidity,
-                uid=message.uid,
-                message_row_id=row.id,
-                seen_at=now,
+def _record(
+    session: Session,
+    storage: Storage,
+    messages: list[SourceMessage],
+    stored: list[tuple[str, str]],
+    now: datetime,
+) -> list[IntakeResult]:
+    """Record a chunk with one query per table for what exists and one bulk INSERT for what is new."""
+    by_key: dict[tuple[str, str], tuple[int, str]] = {}
+    for mailbox in {message.mailbox for message in messages}:
+        shas = [
+            sha for message, (sha, _path) in zip(messages, stored, strict=True) if message.mailbox == mailbox
+        ]
+        for row_id, sha, state in session.execute(
+            select(Message.id, Message.sha256, Message.state).where(
+                Message.mailbox == mailbox, Message.direction == "in", Message.sha256.in_(shas)
             )
+        ):
+            by_key[(mailbox, sha)] = (row_id, state)
+    fresh: dict[tuple[str, str], dict[str, object]] = {}
+    for message, (sha, path) in zip(messages, stored, strict=True):
+        key = (message.mailbox, sha)
+        if key in by_key or key in fresh:
+            continue
+        headers = quick_headers(_head(storage, message, path))
+        fresh[key] = {
+            "mailbox": message.mailbox,
+            "direction": "in",
+            "message_id": headers.message_id,
+            "sha256": sha,
+            "raw_path": path,
+            "size": storage.size(path) if message.spooled is not None else len(message.raw),
+            "state": "received",
+            "sender": headers.sender,
+            "sender_problem": headers.sender_problem,
+            "received_at": now,
+        }
+    if fresh:
+        inserted = session.execute(
+            insert(Message).returning(
+                Message.id, Message.mailbox, Message.sha256, sort_by_parameter_order=True
+            ),
+            list(fresh.values()),
         )
-        session.flush()
-    return IntakeResult(row.id, new, row.state)
+        for row_id, mailbox, sha in inserted:
+            by_key[(mailbox, sha)] = (row_id, "received")
+    _record_ledger(session, messages, stored, by_key, now)
+    results: list[IntakeResult] = []
+    for message, (sha, _path) in zip(messages, stored, strict=True):
+        row_id, state = by_key[(message.mailbox, sha)]
+        new = (message.mailbox, sha) in fresh
+        results.append(IntakeResult(row_id, new, state))
+        if new:
+            fresh.pop((message.mailbox, sha))  # the same bytes twice in one chunk: new only once
+    return results
+
+
+def _record_ledger(
+    session: Session,
+    messages: list[SourceMessage],
+    stored: list[tuple[str, str]],
+    rows: dict[tuple[str, str], tuple[int, str]],
+    now: datetime,
+) -> None:
+    """Add a ledger row for every (mailbox, folder, UIDVALIDITY, UID) not seen before."""
+    known: set[tuple[str, str, int, int]] = set()
+    for mailbox, folder, uidvalidity in {(m.mailbox, m.folder, m.uidvalidity) for m in messages}:
+        uids = [
+            m.uid for m in messages if (m.mailbox, m.folder, m.uidvalidity) == (mailbox, folder, uidvalidity)
+        ]
+        for (uid,) in session.execute(
+            select(SourceLedger.uid).where(
+                SourceLedger.mailbox == mailbox,
+                SourceLedger.folder == folder,
+                SourceLedger.uidvalidity == uidvalidity,
+                SourceLedger.uid.in_(uids),
+            )
+        ):
+            known.add((mailbox, folder, uidvalidity, uid))
+    fresh: dict[tuple[str, str, int, int], dict[str, object]] = {}
+    for message, (sha, _path) in zip(messages, stored, strict=True):
+        key = (message.mailbox, message.folder, message.uidvalidity, message.uid)
+        if key not in known and key not in fresh:
+            fresh[key] = {
+                "mailbox": message.mailbox,
+                "folder": message.folder,
+                "uidvalidity": message.uidvalidity,
+                "uid": message.uid,
+                "message_row_id": rows[(message.mailbox, sha)][0],
+                "seen_at": now,
+            }
+    if fresh:
+        session.execute(insert(SourceLedger), list(fresh.values()))
+
+
+def _store(storage: Storage, message: SourceMessage) -> tuple[str, str]:
+    """Store the raw bytes (fsynced); a spooled message is copied in pieces and its spool removed."""
+    if message.spooled is None:
+        return storage.put("raw", message.raw)
+    stored = storage.put_file("raw", message.spooled)
+    message.spooled.unlink(missing_ok=True)
+    return stored
+
+
+def _head(storage: Storage, message: SourceMessage, path: str) -> bytes:
+    return storage.head(path) if message.spooled is not None else message.raw
 
 
 def intake_batch(
@@ -129,14 +189,11 @@ def intake_batch(
 
     Returns one result per message, in order. The same bytes twice in one batch are recorded once.
     """
-    stored = [storage.put("raw", message.raw) for message in messages]
+    stored = [_store(storage, message) for message in messages]
     for _attempt in range(2):
         try:
             with register.transaction() as session:
-                results = [
-                    _record(session, message, sha, path, now)
-                    for message, (sha, path) in zip(messages, stored, strict=True)
-                ]
+                results = _record(session, storage, messages, stored, now)
             for message, result in zip(messages, results, strict=True):
                 if not result.new:
                     log.info(

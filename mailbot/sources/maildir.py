@@ -10,7 +10,7 @@ import hashlib
 import mailbox
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from mailbot.sources.base import Disposition, SourceMessage
@@ -87,6 +87,10 @@ class MaildirSource:
         name = source.name if ":2," in source.name else source.name + ":2,S"
         # A rename within one file system is atomic: the message is in exactly one folder at a time.
         source.rename(target / name)
+
+    def move_done(self, messages: Sequence[SourceMessage], disposition: Disposition) -> None:
+        for message in messages:
+            self.mark_done(message, disposition)
 
     def wait_for_mail(self, timeout: float) -> bool:
         waited = 0.0

@@ -121,6 +121,9 @@ def _environment(loader: jinja2.BaseLoader, autoescape: bool) -> jinja2.Environm
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=False,
+        # Compiled once and kept for the life of the process (no stat of the file at every email):
+        # an edited template is taken up at the next start, after ``check-config`` has checked it.
+        auto_reload=False,
     )
     environment.filters.update(
         oneline=oneline,
@@ -154,6 +157,13 @@ class TemplateRenderer:
         self.directory = directory
         self._text = _environment(loader, autoescape=False)
         self._html = _environment(loader, autoescape=True)
+
+    def warm(self) -> None:
+        """Compile every email in both environments now, so the first email after a start is not
+        the one that pays for it (the daemon calls this as it starts)."""
+        for name in self.names():
+            self._text.get_template(name + SUFFIX)
+            self._html.get_template(name + SUFFIX)
 
     def names(self) -> list[str]:
         """The emails that can be rendered (template names without ``.j2``), sorted."""

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from mailbot.errors import PermanentTransportError, TransportError
 from mailbot.register.database import Register
-from mailbot.register.models import Outbox, ReviewItem
+from mailbot.register.models import Outbox, ReviewItem, unsent_outbox
 
 log = logging.getLogger(__name__)
 
@@ -76,9 +76,17 @@ class OutboxClaims:
     # -- what is due ---------------------------------------------------------------------------------
 
     def _due(self, now: datetime) -> Any:
-        return or_(
-            and_(Outbox.state == "pending", Outbox.next_attempt_at <= now),
-            and_(Outbox.state == "sending", or_(Outbox.claimed_until.is_(None), Outbox.claimed_until <= now)),
+        # The unsent condition first, as ``ix_outbox_unsent`` states it: the planner then reads that
+        # small partial index, never the outbox's history.
+        return and_(
+            unsent_outbox(),
+            or_(
+                and_(Outbox.state == "pending", Outbox.next_attempt_at <= now),
+                and_(
+                    Outbox.state == "sending",
+                    or_(Outbox.claimed_until.is_(None), Outbox.claimed_until <= now),
+                ),
+            ),
         )
 
     def due_ids(self, limit: int) -> list[int]:

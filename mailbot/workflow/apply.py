@@ -12,9 +12,9 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import assert_never
+from typing import assert_never, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
 from mailbot.domain.facts import Child as ChildFacts
@@ -66,6 +66,11 @@ class Incoming:
     documents: tuple[StoredDocument, ...]
     #: the message's fingerprint for the reply limits (``mailbot.rules.limits.message_pattern``)
     pattern: str | None = None
+
+
+#: Actions that settle which case the request is on; they come first in a decision, and a
+#: message's documents are written after them, with the case.
+CASE_SETTLING = (IssueUrn, ReuseUrn, AttachCase)
 
 
 @dataclass(frozen=True)
@@ -142,8 +147,9 @@ def apply(
     """
     message = incoming.row
     request_type = decision.request_type
-    request = _request_for(session, request_type, decision, message, request, now) if request_type else None
-    if request is not None:
+    if request_type and request is None:
+        request = _new_request(session, request_type, decision, incoming, now)
+    elif request_type and request is not None:
         request.state = decision.state
         request.missing = list(decision.missing)
         request.facts = {
@@ -154,22 +160,17 @@ def apply(
         request.updated_at = now
         request.meeting_date = decision.meeting_date or request.meeting_date
         message.request_id = request.id
-    for stored in incoming.documents:
-        session.add(
-            Document(
-                message_row_id=message.id,
-                request_id=request.id if request else None,
-                case_id=request.case_id if request else None,
-                filename=stored.facts.file,
-                kind=stored.facts.kind,
-                sha256=stored.facts.sha256,
-                stored_path=stored.stored_path,
-                facts=stored.facts.to_json(),
-                problems=[p.to_json() for p in stored.facts.problems],
-                created_at=now,
-            )
-        )
-    needs_review = carry_out(session, shell, decision.actions, request, Origin.of(incoming), now)
+    else:
+        request = None
+    # The message's documents are added once the request's case is settled (so they are written with
+    # it, not updated after) and before anything that reads them (attachments, "filed").
+    settling = 0
+    while settling < len(decision.actions) and isinstance(decision.actions[settling], CASE_SETTLING):
+        settling += 1
+    origin = Origin.of(incoming)
+    needs_review = carry_out(session, shell, decision.actions[:settling], request, origin, now)
+    _add_documents(session, incoming, request, now)
+    needs_review = carry_out(session, shell, decision.actions[settling:], request, origin, now) or needs_review
     message.state = "review" if needs_review else decision.message_state
     message.processed_at = now
     session.add(
@@ -190,31 +191,48 @@ def apply(
     return request
 
 
-def _request_for(
-    session: Session,
-    request_type: str,
-    decision: Decision,
-    message: Message,
-    request: Request | None,
-    now: datetime,
+def _new_request(
+    session: Session, request_type: str, decision: Decision, incoming: Incoming, now: datetime
 ) -> Request:
-    if request is not None:
-        return request
+    """A request for the message, written once with its final values (an INSERT, then no UPDATE of
+    the same row)."""
+    message = incoming.row
     request = Request(
         mailbox=message.mailbox,
         type=request_type,
         state=decision.state,
         sender=message.sender or "",
         missing=list(decision.missing),
-        facts={"bodies": []},
+        facts={"bodies": [incoming.body.to_json()]},
         chase_count=0,
         last_activity_at=now,
+        meeting_date=decision.meeting_date,
         created_at=now,
         updated_at=now,
     )
     session.add(request)
     session.flush()
+    message.request_id = request.id
     return request
+
+
+def _add_documents(session: Session, incoming: Incoming, request: Request | None, now: datetime) -> None:
+    case_id = (request.case.id if request.case is not None else request.case_id) if request else None
+    for stored in incoming.documents:
+        session.add(
+            Document(
+                message_row_id=incoming.row.id,
+                request_id=request.id if request else None,
+                case_id=case_id,
+                filename=stored.facts.file,
+                kind=stored.facts.kind,
+                sha256=stored.facts.sha256,
+                stored_path=stored.stored_path,
+                facts=stored.facts.to_json(),
+                problems=[p.to_json() for p in stored.facts.problems],
+                created_at=now,
+            )
+        )
 
 
 def carry_out(
@@ -443,4 +461,10 @@ def _link_case(session: Session, request: Request | None, case: Case) -> None:
     if request is None:
         return
     request.case = case  # the relationship, so templates see the case without a reload
-    session.execute(update(Document).where(Document.request_id == request.id).values(case_id=case.id))
+    # Documents of earlier messages of the request (this message's are written with the case). A
+    # plain UPDATE: rows loaded before keep their old case id in memory, and nothing here reads it.
+    session.flush()
+    documents = cast(Table, Document.__table__)
+    session.connection().execute(
+        update(documents).where(documents.c.request_id == request.id).values(case_id=case.id)
+    )

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from mailbot.mail.parse import parse_message
 from mailbot.register.database import Register
-from mailbot.register.models import Event, Message, Request, ReviewItem
+from mailbot.register.models import Event, Message, Request, ReviewItem, open_request
 from mailbot.register.queries import open_holds, reply_counts, request_patterns
 from mailbot.rules.chasing import ChaseAction, due_action, taf_due_action
 from mailbot.rules.limits import Hold, ReplyCounts, check_limits, hold_keys
@@ -78,7 +78,8 @@ def _sender_name(shell: Shell, message: Message | None) -> str | None:
     if message is None:
         return None
     try:
-        parsed = parse_message(shell.storage.get(message.raw_path))
+        # The headers are enough for a display name: never read a whole (perhaps 80 MB) message.
+        parsed = parse_message(shell.storage.head(message.raw_path))
     except (OSError, ValueError):
         return None
     return parsed.sender.display_name if parsed.sender and parsed.sender.display_name else None
@@ -222,7 +223,7 @@ def _escalate(session: Session, shell: Shell, request: Request, now: datetime) -
 def plan_chases(session: Session, shell: Shell, as_of: date) -> list[PlannedChase]:
     """What a chase run on ``as_of`` would do with every waiting request; reads, never writes."""
     requests = session.execute(
-        select(Request).where(Request.state.in_(CHASED_STATES)).order_by(Request.id)
+        select(Request).where(Request.state.in_(CHASED_STATES), open_request()).order_by(Request.id)
     ).scalars()
     return [
         PlannedChase(r.reference, r.type, r.state, _due(shell, r, as_of), r.chase_count + 1) for r in requests

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from mailbot.domain.facts import DocumentFacts
-from mailbot.register.models import Case, Document, Outbox, Request
+from mailbot.register.models import Case, Document, Outbox, Request, open_request
 from mailbot.rules.digest import DigestEntry, build_digest, initials, redact_names
 from mailbot.rules.districts import district_for_postcode
 from mailbot.rules.merge import merge_facts
@@ -38,13 +38,15 @@ def _summary(text: str | None, limit: int = 90) -> str | None:
 
 
 def digest_entries(session: Session, shell: Shell, as_of: date) -> list[DigestEntry]:
-    """Every WPEHS request waiting for allocation or still incomplete, as digest rows."""
+    """Every WPEHS request waiting for allocation or still incomplete, as digest rows (the requests
+    read from the index of open ones, whatever the history; their documents in one query)."""
     settings = shell.settings
     wpehs = settings.mailbox_by_role("wpehs").name
     requests = (
         session.execute(
             select(Request)
             .where(Request.mailbox == wpehs, Request.state.in_(WAITING_STATES + INCOMPLETE_STATES))
+            .where(open_request())
             .options(selectinload(Request.case).selectinload(Case.children))  # the board reads it live
             .order_by(Request.id)
         )

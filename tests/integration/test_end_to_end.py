@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import io
+import os
+import struct
+import zlib
 from pathlib import Path
 from typing import Any
 
+import docx
 import pytest
 from sqlalchemy import func, select
 from support.apps import CAF, DOCX, assessment_docx, email, make_app, parsed, settings_for, text_of
@@ -211,3 +217,57 @@ def test_a_signed_email_is_answered_without_mentioning_its_signature(mail: Any, 
     replies = mail.wait_for(lambda: mail.imap_messages("sw.three@lancashire.gov.uk"))
     assert UrnScheme().format(1) in parsed(replies[0])["Subject"]
     assert "p7s" not in text_of(replies[0])
+
+
+def _scan_png(side: int) -> bytes:
+    """A valid PNG of noise stored uncompressed: the weight of a scanned page."""
+    rows = b"".join(b"\x00" + os.urandom(side * 3) for _ in range(side))
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    header = struct.pack(">IIBBBBB", side, side, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows, 0))
+        + chunk(b"IEND", b"")
+    )
+
+
+def test_a_message_with_a_big_scan_is_answered_and_stored_whole(mail: Any, settings: Any) -> None:
+    """A 15 MB email (a 12 MB scan pasted into the assessment): fetched in pieces, taken apart in a
+    stream, its Word file read without the picture; stored byte for byte, answered with a URN."""
+    document = docx.Document(io.BytesIO(assessment_docx([("Maisie Example", "03/04/2015", "LCS123456")])))
+    document.add_picture(io.BytesIO(_scan_png(2000)))
+    buffer = io.BytesIO()
+    document.save(buffer)
+    word = buffer.getvalue()
+    raw = email(
+        f"Sam Worker <{SW}>",
+        CAF,
+        "URN request",
+        "Please can I request a URN. Consent has been given.",
+        [("Assessment.docx", DOCX, word)],
+    )
+    assert len(raw) > 15 * 1024 * 1024  # over the 8 MB that is fetched in one piece
+    mail.append(CAF, "INBOX", raw)
+    app = make_app(settings)
+    try:
+        result = run_once(app)
+    finally:
+        app.close()
+    assert result.fetched == 1 and result.sent == 1
+    reply = parsed(mail.wait_for(lambda: mail.imap_messages(SW))[0])
+    assert UrnScheme().format(1) in reply["Subject"]
+    app = make_app(settings)
+    try:
+        with app.register.transaction() as session:
+            message = session.execute(select(Message)).scalar_one()
+            document_row = session.execute(select(Document)).scalar_one()
+        assert app.shell.storage.get(message.raw_path) == raw
+        assert document_row.sha256 == hashlib.sha256(word).hexdigest()
+        assert app.shell.storage.get(document_row.stored_path or "") == word
+        assert list((settings.storage_dir / "spool").iterdir()) == []
+    finally:
+        app.close()

@@ -8,6 +8,7 @@ background thread while the test waits for a condition; every wait's timeout onl
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 
@@ -359,3 +360,39 @@ def test_append_sent_after_a_dropped_connection_files_one_copy(mail, make_imap_s
     source.append_sent(simple_message(CAF, SW, message_id="<first@mailbot.lancashire.gov.uk>"))
     assert len(mail.imap_messages(CAF, "Sent")) == 1
     assert source.connections_opened == 2
+
+
+def test_move_done_moves_a_whole_set_per_folder(mail, make_imap_source):
+    raws = [simple_message(SW, CAF) for _ in range(5)]
+    mail.dovecot.append_many(CAF, "INBOX", raws)
+    source = make_imap_source(CAF)
+    keys = [dataclasses.replace(m, raw=b"") for m in source.fetch_waiting(limit=10)]
+    source.move_done(keys[:3], "processed")  # one UID MOVE of the set
+    source.move_done(keys[3:4], "review")
+    assert mail.imap_messages(CAF, "Processed") == raws[:3]
+    assert mail.imap_messages(CAF, "Review") == [raws[3]]
+    assert mail.imap_messages(CAF, "INBOX") == [raws[4]]
+
+
+def test_move_done_on_an_old_server_copies_flags_and_expunges_the_set(dovecot_basic, make_imap_source):
+    dovecot_basic.reset_user(CAF)
+    raws = [simple_message() for _ in range(4)]
+    dovecot_basic.append_many(CAF, "INBOX", raws)
+    source = make_imap_source(CAF, server=dovecot_basic)
+    keys = [dataclasses.replace(m, raw=b"") for m in source.fetch_waiting(limit=10)]
+    source.move_done([keys[0], keys[2]], "processed")  # COPY + \Deleted + EXPUNGE of the set
+    assert dovecot_basic.imap_messages(CAF, "Processed") == [raws[0], raws[2]]
+    assert dovecot_basic.imap_messages(CAF, "INBOX") == [raws[1], raws[3]]
+
+
+def test_a_big_message_is_fetched_in_pieces_into_the_spool(mail, make_imap_source, tmp_path):
+    small = [simple_message(SW, CAF), simple_message(SW, CAF)]
+    line = b"The family have engaged well with the plan over the last six months.\r\n"
+    big = simple_message(SW, CAF).replace(b"\r\n\r\n", b"\r\n\r\n" + line * 40_000, 1)
+    mail.dovecot.append_many(CAF, "INBOX", [small[0], big, small[1]])
+    spool = tmp_path / "spool"
+    source = make_imap_source(CAF, batch_bytes=1_000_000, spool_dir=spool)
+    first, middle, last = source.fetch_waiting(limit=10)
+    assert (first.raw, last.raw) == (small[0], small[1]) and first.spooled is None
+    assert middle.raw == b"" and middle.spooled is not None and middle.spooled.parent == spool
+    assert middle.spooled.read_bytes() == big and len(big) > 2 * 1024 * 1024
