@@ -13,24 +13,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from mailbot.config.casework import REGISTER_FIELDS
 from mailbot.domain.facts import Child, LeadProfessional
 from mailbot.domain.urn import UrnScheme
 from mailbot.extract.dates import iter_british_dates
 from mailbot.rules.districts import normalise_postcode
 from mailbot.rules.names import same_child
 
-#: mailbot's fields, in the order the council CSV is written. ``urn`` and ``child_name`` are required.
-FIELDS = (
-    "urn",
-    "child_name",
-    "date_of_birth",
-    "lcs_id",
-    "postcode",
-    "lead_professional",
-    "lead_professional_agency",
-    "lead_professional_email",
-    "status",
-)
+#: mailbot's fields, in the order the council CSV is written (the config maps each to the council's
+#: column heading). ``urn`` and ``child_name`` are required.
+FIELDS = REGISTER_FIELDS
 REQUIRED = ("urn", "child_name")
 
 #: How councils write a case's status, and what it is on the register.
